@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode plus the upcoming features
+/// the codebase is written against, set once here so no target drifts.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Synod",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "synod", targets: ["synod"]),
+        .library(name: "LuaSandbox", targets: ["LuaSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Debian's liblua5.4-dev, linked as a system library.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // The only C that touches a lua_State: protected trampolines, the capped allocator,
+        // the budget hook, the sandboxed standard-library wrappers and the value bridge.
+        .target(
+            name: "CLuaShim",
+            dependencies: ["CLua"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .target(
+            name: "LuaSandbox",
+            dependencies: [
+                "CLuaShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "synod",
+            dependencies: [
+                "LuaSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Benchmarks: plain executables that print a table (`make bench`).
+        .target(
+            name: "CSandboxBaseline",
+            dependencies: ["CLua"],
+            path: "Benchmarks/CSandboxBaseline",
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .executableTarget(
+            name: "SandboxBenchmark",
+            dependencies: ["LuaSandbox", "CSandboxBaseline"],
+            path: "Benchmarks/SandboxBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LuaSandboxTests",
+            dependencies: ["LuaSandbox"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SynodTests",
+            dependencies: ["synod"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,326 @@
+// The value bridge: Lua values <-> the tagged binary format read by Swift.
+// Encoding never raises (it reports SYNOD_ERR_VALUE with a path to the bad value);
+// decoding runs under lua_pcall and may raise memory errors.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct encoder {
+    synod_sandbox *S;
+    lua_State *L;
+    synod_buffer *out;
+    const void *path_tables[1001];  // tables on the current path, for cycle detection
+    char path[512];
+    size_t path_len;
+    int failed;
+} encoder;
+
+static void fail(encoder *e, const char *fmt, const char *detail) {
+    if (e->failed) return;
+    e->failed = 1;
+    char text[900];
+    char what[300];
+    snprintf(what, sizeof what, fmt, detail ? detail : "");
+    snprintf(text, sizeof text, "%s (at %s)", what, e->path_len ? e->path : "$");
+    synod_buffer_set(&e->S->err_msg, text, strlen(text));
+}
+
+static void put(encoder *e, const void *bytes, size_t n) {
+    if (e->failed) return;
+    if (e->out->length + n > e->S->max_value_bytes) {
+        char limit[64];
+        snprintf(limit, sizeof limit, "%zu", e->S->max_value_bytes);
+        fail(e, "value too large: more than %s bytes would cross into the host", limit);
+        return;
+    }
+    if (!synod_buffer_reserve(e->out, n)) {
+        fail(e, "out of memory while encoding a value%s", "");
+        return;
+    }
+    memcpy(e->out->bytes + e->out->length, bytes, n);
+    e->out->length += n;
+}
+
+static void put_u8(encoder *e, uint8_t v) { put(e, &v, 1); }
+static void put_u32(encoder *e, uint32_t v) {
+    uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
+    put(e, b, 4);
+}
+static void put_u64(encoder *e, uint64_t v) {
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    put(e, b, 8);
+}
+static void put_bytes(encoder *e, uint8_t tag, const char *s, size_t len) {
+    if (len > UINT32_MAX) {
+        fail(e, "string too long to cross into the host%s", "");
+        return;
+    }
+    if (tag) put_u8(e, tag);
+    put_u32(e, (uint32_t)len);
+    put(e, s, len);
+}
+
+static size_t path_push_key(encoder *e, lua_State *L, int key) {
+    size_t saved = e->path_len;
+    char seg[80];
+    if (lua_type(L, key) == LUA_TNUMBER && lua_isinteger(L, key))
+        snprintf(seg, sizeof seg, "[%lld]", (long long)lua_tointeger(L, key));
+    else if (lua_type(L, key) == LUA_TSTRING)
+        snprintf(seg, sizeof seg, ".%.60s", lua_tostring(L, key));
+    else
+        snprintf(seg, sizeof seg, "[%s]", luaL_typename(L, key));
+    size_t n = strlen(seg);
+    if (e->path_len + n < sizeof e->path) {
+        memcpy(e->path + e->path_len, seg, n + 1);
+        e->path_len += n;
+    }
+    return saved;
+}
+
+static void path_pop(encoder *e, size_t saved) {
+    e->path_len = saved;
+    e->path[saved] = 0;
+}
+
+static void encode_value(encoder *e, int idx, uint32_t depth);
+
+static void encode_table(encoder *e, int idx, uint32_t depth) {
+    lua_State *L = e->L;
+    const void *self = lua_topointer(L, idx);
+    for (uint32_t i = 0; i < depth; i++)
+        if (e->path_tables[i] == self) {
+            fail(e, "cycle: a table contains itself%s", "");
+            return;
+        }
+    if (depth >= e->S->max_depth) {
+        char limit[32];
+        snprintf(limit, sizeof limit, "%u", e->S->max_depth);
+        fail(e, "value nested too deeply: more than %s levels", limit);
+        return;
+    }
+    if (!lua_checkstack(L, 4)) {
+        fail(e, "out of stack space while encoding a value%s", "");
+        return;
+    }
+    e->path_tables[depth] = self;
+    // An array is a table whose keys are exactly 1..n with n > 0.
+    lua_Unsigned n = lua_rawlen(L, idx);
+    lua_Unsigned count = 0;
+    int array = n > 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        count++;
+        if (array && !(lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) &&
+                       lua_tointeger(L, -2) >= 1 && (lua_Unsigned)lua_tointeger(L, -2) <= n))
+            array = 0;
+        lua_pop(L, 1);
+    }
+    if (array && count != n) array = 0;
+    if (count > UINT32_MAX) {
+        fail(e, "table too large to cross into the host%s", "");
+        return;
+    }
+    if (array) {
+        put_u8(e, SYNOD_TAG_ARRAY);
+        put_u32(e, (uint32_t)n);
+        for (lua_Unsigned i = 1; i <= n && !e->failed; i++) {
+            lua_rawgeti(L, idx, (lua_Integer)i);
+            lua_pushinteger(L, (lua_Integer)i);
+            size_t saved = path_push_key(e, L, -1);
+            lua_pop(L, 1);
+            encode_value(e, lua_gettop(L), depth + 1);
+            path_pop(e, saved);
+            lua_pop(L, 1);
+        }
+        return;
+    }
+    put_u8(e, SYNOD_TAG_MAP);
+    put_u32(e, (uint32_t)count);
+    lua_pushnil(L);
+    while (!e->failed && lua_next(L, idx)) {
+        int key = lua_gettop(L) - 1;
+        size_t saved = path_push_key(e, L, key);
+        int kt = lua_type(L, key);
+        if (kt == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, key, &len);
+            put_bytes(e, 0, s, len);
+        } else if (kt == LUA_TNUMBER && lua_isinteger(L, key)) {
+            char digits[32];
+            int len = snprintf(digits, sizeof digits, "%lld", (long long)lua_tointeger(L, key));
+            put_bytes(e, 0, digits, (size_t)len);
+        } else {
+            fail(e, "a table key of type %s cannot cross into the host (use string or integer keys)",
+                 luaL_typename(L, key));
+        }
+        encode_value(e, key + 1, depth + 1);
+        path_pop(e, saved);
+        lua_pop(L, 1);
+    }
+}
+
+static void encode_value(encoder *e, int idx, uint32_t depth) {
+    lua_State *L = e->L;
+    if (e->failed) return;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: put_u8(e, SYNOD_TAG_NIL); break;
+    case LUA_TBOOLEAN: put_u8(e, lua_toboolean(L, idx) ? SYNOD_TAG_TRUE : SYNOD_TAG_FALSE); break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            put_u8(e, SYNOD_TAG_INTEGER);
+            put_u64(e, (uint64_t)lua_tointeger(L, idx));
+        } else {
+            double d = (double)lua_tonumber(L, idx);
+            uint64_t bits;
+            memcpy(&bits, &d, 8);
+            put_u8(e, SYNOD_TAG_NUMBER);
+            put_u64(e, bits);
+        }
+        break;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        put_bytes(e, SYNOD_TAG_STRING, s, len);
+        break;
+    }
+    case LUA_TTABLE: encode_table(e, idx, depth); break;
+    case LUA_TFUNCTION:
+        if (e->S->describe_functions) {
+            lua_Debug ar;
+            char text[300];
+            lua_pushvalue(L, idx);
+            lua_getinfo(L, ">S", &ar);
+            if (ar.linedefined > 0)
+                snprintf(text, sizeof text, "function: %s:%d", ar.short_src, ar.linedefined);
+            else
+                snprintf(text, sizeof text, "function: builtin");
+            put_bytes(e, SYNOD_TAG_FUNCTION, text, strlen(text));
+            break;
+        }
+        fail(e, "a function cannot cross into the host%s", "");
+        break;
+    default:
+        fail(e, "a %s value cannot cross into the host", luaL_typename(L, idx));
+        break;
+    }
+}
+
+int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, synod_buffer *b) {
+    encoder *e = malloc(sizeof *e);  // large (path table): keep it off the C stack
+    if (!e) {
+        synod_buffer_set(&S->err_msg, "out of memory while encoding a value", 36);
+        return SYNOD_ERR_VALUE;
+    }
+    e->S = S;
+    e->L = L;
+    e->out = b;
+    e->path_len = 0;
+    e->path[0] = 0;
+    e->failed = 0;
+    b->length = 0;
+    put_u32(e, (uint32_t)count);
+    int top = lua_gettop(L);
+    for (int i = 0; i < count && !e->failed; i++) {
+        if (count > 1) {
+            snprintf(e->path, sizeof e->path, "result %d", i + 1);
+            e->path_len = strlen(e->path);
+        }
+        encode_value(e, first + i, 0);
+    }
+    lua_settop(L, top);
+    int status = e->failed ? SYNOD_ERR_VALUE : SYNOD_OK;
+    free(e);
+    return status;
+}
+
+/* ---------- decoding ---------- */
+
+typedef struct decoder {
+    lua_State *L;
+    const uint8_t *p, *end;
+} decoder;
+
+static void need(decoder *d, size_t n) {
+    if ((size_t)(d->end - d->p) < n) luaL_error(d->L, "malformed value from the host (truncated)");
+}
+static uint32_t get_u32(decoder *d) {
+    need(d, 4);
+    uint32_t v = (uint32_t)d->p[0] | (uint32_t)d->p[1] << 8 | (uint32_t)d->p[2] << 16 |
+                 (uint32_t)d->p[3] << 24;
+    d->p += 4;
+    return v;
+}
+static uint64_t get_u64(decoder *d) {
+    need(d, 8);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)d->p[i] << (8 * i);
+    d->p += 8;
+    return v;
+}
+
+static void decode_value(decoder *d, int depth) {
+    lua_State *L = d->L;
+    if (depth > 1000) luaL_error(L, "value from the host nested too deeply");
+    luaL_checkstack(L, 3, "value from the host nested too deeply");
+    need(d, 1);
+    uint8_t tag = *d->p++;
+    switch (tag) {
+    case SYNOD_TAG_NIL: lua_pushnil(L); break;
+    case SYNOD_TAG_FALSE: lua_pushboolean(L, 0); break;
+    case SYNOD_TAG_TRUE: lua_pushboolean(L, 1); break;
+    case SYNOD_TAG_INTEGER: lua_pushinteger(L, (lua_Integer)get_u64(d)); break;
+    case SYNOD_TAG_NUMBER: {
+        uint64_t bits = get_u64(d);
+        double v;
+        memcpy(&v, &bits, 8);
+        lua_pushnumber(L, (lua_Number)v);
+        break;
+    }
+    case SYNOD_TAG_STRING:
+    case SYNOD_TAG_FUNCTION: {
+        uint32_t len = get_u32(d);
+        need(d, len);
+        lua_pushlstring(L, (const char *)d->p, len);
+        d->p += len;
+        break;
+    }
+    case SYNOD_TAG_ARRAY: {
+        uint32_t n = get_u32(d);
+        lua_createtable(L, n > 1u << 20 ? 1 << 20 : (int)n, 0);
+        for (uint32_t i = 1; i <= n; i++) {
+            decode_value(d, depth + 1);
+            lua_rawseti(L, -2, (lua_Integer)i);
+        }
+        break;
+    }
+    case SYNOD_TAG_MAP: {
+        uint32_t n = get_u32(d);
+        lua_createtable(L, 0, n > 1u << 20 ? 1 << 20 : (int)n);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t len = get_u32(d);
+            need(d, len);
+            lua_pushlstring(L, (const char *)d->p, len);
+            d->p += len;
+            decode_value(d, depth + 1);
+            lua_rawset(L, -3);
+        }
+        break;
+    }
+    default: luaL_error(L, "malformed value from the host (tag %d)", tag);
+    }
+}
+
+int synod_decode_list(lua_State *L, const uint8_t *bytes, size_t length) {
+    if (bytes == NULL || length == 0) return 0;
+    decoder d = {L, bytes, bytes + length};
+    uint32_t n = get_u32(&d);
+    luaL_checkstack(L, n > 200 ? 200 : (int)n + 1, "too many values from the host");
+    for (uint32_t i = 0; i < n; i++) {
+        if (i >= 200) luaL_checkstack(L, 1, "too many values from the host");
+        decode_value(&d, 0);
+    }
+    return (int)n;
+}

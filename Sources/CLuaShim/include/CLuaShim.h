@@ -1,0 +1,134 @@
+// CLuaShim: the only C that touches a lua_State on behalf of Synod.
+//
+// Why it exists: Lua reports errors with longjmp. A longjmp across a Swift frame skips
+// ARC releases and defers and corrupts the process, and with a memory cap almost every
+// Lua API call can raise. So every operation on a sandbox enters Lua through lua_pcall
+// from C, Swift host functions are reached through a C trampoline that raises the Lua
+// error only after Swift has returned, and Swift sees plain status codes and buffers.
+//
+// Values cross the boundary in a small tagged binary format (see `synod_tag`), encoded
+// and decoded on the C side under lua_pcall, so Swift never reads a Lua stack.
+#ifndef CLUASHIM_H
+#define CLUASHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Opaque sandbox: one lua_State plus its limits, budgets and buffers.
+typedef struct synod_sandbox synod_sandbox;
+
+/// Outcome of an operation. Values match `SandboxError.Kind` on the Swift side.
+typedef enum synod_status {
+    SYNOD_OK = 0,
+    SYNOD_ERR_SYNTAX = 1,
+    SYNOD_ERR_RUNTIME = 2,
+    SYNOD_ERR_MEMORY = 3,
+    SYNOD_ERR_INSTRUCTIONS = 4,
+    SYNOD_ERR_TIMEOUT = 5,
+    SYNOD_ERR_FORBIDDEN = 6,
+    SYNOD_ERR_INTERRUPTED = 7,
+    SYNOD_ERR_VALUE = 8,
+    SYNOD_ERR_INTERNAL = 9,
+} synod_status;
+
+/// Tags of the value bridge format. Integers are little-endian; lengths are uint32.
+/// A value list is a uint32 count followed by that many values.
+typedef enum synod_tag {
+    SYNOD_TAG_NIL = 0,
+    SYNOD_TAG_FALSE = 1,
+    SYNOD_TAG_TRUE = 2,
+    SYNOD_TAG_INTEGER = 3,   // int64
+    SYNOD_TAG_NUMBER = 4,    // IEEE double
+    SYNOD_TAG_STRING = 5,    // uint32 length, bytes
+    SYNOD_TAG_ARRAY = 6,     // uint32 count, values
+    SYNOD_TAG_MAP = 7,       // uint32 count, (uint32 length, key bytes, value) pairs
+    SYNOD_TAG_FUNCTION = 8,  // uint32 length, description bytes (Lua -> host only)
+} synod_tag;
+
+/// Limits applied to every operation on a sandbox. Zero means "no limit" for the
+/// instruction and time budgets only; the others must be positive.
+typedef struct synod_limits {
+    size_t memory_bytes;          // cap of the custom allocator
+    uint64_t instructions;        // VM instructions per operation (count hook)
+    double timeout_seconds;       // wall-clock deadline per operation
+    uint32_t max_value_depth;     // nesting of values crossing into the host
+    size_t max_value_bytes;       // encoded size of values crossing into the host
+    size_t max_output_bytes;      // print/warn bytes per operation before truncation
+} synod_limits;
+
+/// Receives `print` and `warn` output (level 0 = print, 1 = warn, 2 = notice from the
+/// sandbox itself). Must not call back into the sandbox.
+typedef void (*synod_log_fn)(void *host, int level, const char *text, size_t length);
+
+/// Runs host function `function_id` with encoded arguments. Returns 0 after calling
+/// `synod_set_host_result` with encoded results, or 1 after setting an error message
+/// as the result (raw UTF-8 text). Must not call back into the sandbox.
+typedef int (*synod_host_fn)(void *host, int function_id, const uint8_t *args, size_t length,
+                             synod_sandbox *sandbox);
+
+/// Creates a sandbox and runs `prelude` (trusted Lua that builds the plugin environment).
+/// Returns NULL only if the process is out of memory. Check `synod_open_status`.
+synod_sandbox *synod_open(const synod_limits *limits, const char *name, const char *prelude,
+                          size_t prelude_length, void *host, synod_log_fn log,
+                          synod_host_fn call);
+/// Status of `synod_open`; on failure the error accessors describe it.
+int synod_open_status(const synod_sandbox *S);
+/// Closes the Lua state and frees its memory but keeps the structure, so that a
+/// concurrent `synod_interrupt` stays harmless. Later operations must not be started.
+void synod_close_state(synod_sandbox *S);
+/// Closes the state (if still open) and frees the structure. Safe after any error.
+void synod_close(synod_sandbox *S);
+/// Replaces the limits used by the next operations.
+void synod_set_limits(synod_sandbox *S, const synod_limits *limits);
+/// Asks the running (or next) operation to stop. Safe to call from any thread.
+void synod_interrupt(synod_sandbox *S);
+/// Bytes currently allocated by the state (and charged to it by the host).
+size_t synod_memory_used(const synod_sandbox *S);
+/// Highest `synod_memory_used` seen since the sandbox opened.
+size_t synod_memory_peak(const synod_sandbox *S);
+/// Instructions (and pattern-matching steps) charged to the last operation.
+uint64_t synod_instructions_used(const synod_sandbox *S);
+/// Charges host-side work to the current operation (for host functions).
+/// Returns nonzero if the budget is now exhausted.
+int synod_charge(synod_sandbox *S, uint64_t instructions);
+
+/// Compiles a text chunk. On success stores a registry reference to the function.
+int synod_load(synod_sandbox *S, const char *source, size_t length, const char *chunkname,
+               int *out_ref);
+/// Calls the referenced function (or, when `global` is non-NULL, that global) with the
+/// encoded argument list. Results are encoded to the output buffer, unless `keep_ref` is
+/// nonzero: then the first result is stored as a new reference in `*out_ref` (0 for nil).
+int synod_call(synod_sandbox *S, int ref, const char *global, const uint8_t *args,
+               size_t length, int keep_ref, int *out_ref);
+/// Reads field `key` of the referenced table (or a global when ref is 0). With `keep_ref`
+/// the value is stored as a reference (0 for nil); otherwise it is encoded to the output.
+int synod_get(synod_sandbox *S, int ref, const char *key, int keep_ref, int *out_ref);
+/// Sets a global to an encoded value (a list of exactly one value).
+int synod_set_global(synod_sandbox *S, const char *name, const uint8_t *value, size_t length);
+/// Defines global `name` as a function that calls the host with `function_id`.
+int synod_register(synod_sandbox *S, const char *name, int function_id);
+/// Releases a reference made by `synod_load`, `synod_call` or `synod_get`.
+void synod_unref(synod_sandbox *S, int ref);
+/// When nonzero, functions met while encoding become descriptions instead of errors.
+void synod_describe_functions(synod_sandbox *S, int enabled);
+
+/// The encoded results of the last successful operation.
+const uint8_t *synod_output(const synod_sandbox *S, size_t *length);
+/// Called from inside `synod_host_fn` to hand results (or an error message) back.
+int synod_set_host_result(synod_sandbox *S, const uint8_t *bytes, size_t length);
+
+/// The last error: message without location, the location's chunk and line (line 0 when
+/// unknown), and a short traceback (may be empty).
+const char *synod_error_message(const synod_sandbox *S, size_t *length);
+const char *synod_error_chunk(const synod_sandbox *S);
+int synod_error_line(const synod_sandbox *S);
+const char *synod_error_traceback(const synod_sandbox *S, size_t *length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

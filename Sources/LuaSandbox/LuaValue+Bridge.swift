@@ -1,0 +1,154 @@
+import CLuaShim
+
+// The tagged binary format shared with CLuaShim (see `synod_tag` in CLuaShim.h).
+extension LuaValue {
+    /// Appends the encoding of a value list (count, then values) to `bytes`.
+    static func encodeList(_ values: [LuaValue], into bytes: inout [UInt8]) throws(SandboxError) {
+        appendUInt32(UInt32(values.count), to: &bytes)
+        for value in values { try value.encode(into: &bytes, depth: 0) }
+    }
+
+    private func encode(into bytes: inout [UInt8], depth: Int) throws(SandboxError) {
+        guard depth <= 1000 else {
+            throw SandboxError(kind: .value, message: "value nested more than 1000 levels deep")
+        }
+        switch self {
+        case .null: bytes.append(UInt8(SYNOD_TAG_NIL.rawValue))
+        case .boolean(let b): bytes.append(UInt8(b ? SYNOD_TAG_TRUE.rawValue : SYNOD_TAG_FALSE.rawValue))
+        case .integer(let i):
+            bytes.append(UInt8(SYNOD_TAG_INTEGER.rawValue))
+            Self.appendUInt64(UInt64(bitPattern: i), to: &bytes)
+        case .number(let d):
+            bytes.append(UInt8(SYNOD_TAG_NUMBER.rawValue))
+            Self.appendUInt64(d.bitPattern, to: &bytes)
+        case .string(let s):
+            bytes.append(UInt8(SYNOD_TAG_STRING.rawValue))
+            try Self.appendBytes(s.utf8, to: &bytes)
+        case .bytes(let b):
+            bytes.append(UInt8(SYNOD_TAG_STRING.rawValue))
+            try Self.appendBytes(b, to: &bytes)
+        case .function(let d):
+            // Only descriptions exist on the host side; they go back as plain strings.
+            bytes.append(UInt8(SYNOD_TAG_STRING.rawValue))
+            try Self.appendBytes(d.utf8, to: &bytes)
+        case .array(let items):
+            bytes.append(UInt8(SYNOD_TAG_ARRAY.rawValue))
+            Self.appendUInt32(UInt32(items.count), to: &bytes)
+            for item in items { try item.encode(into: &bytes, depth: depth + 1) }
+        case .map(let entries):
+            bytes.append(UInt8(SYNOD_TAG_MAP.rawValue))
+            Self.appendUInt32(UInt32(entries.count), to: &bytes)
+            for (key, value) in entries {
+                try Self.appendBytes(key.utf8, to: &bytes)
+                try value.encode(into: &bytes, depth: depth + 1)
+            }
+        }
+    }
+
+    private static func appendUInt32(_ v: UInt32, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func appendUInt64(_ v: UInt64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func appendBytes(_ s: some Collection<UInt8>, to bytes: inout [UInt8]) throws(SandboxError) {
+        guard let n = UInt32(exactly: s.count) else {
+            throw SandboxError(kind: .value, message: "string of \(s.count) bytes is too long to cross into a sandbox")
+        }
+        appendUInt32(n, to: &bytes)
+        bytes.append(contentsOf: s)
+    }
+
+    /// Decodes a value list produced by CLuaShim.
+    static func decodeList(_ buffer: UnsafeRawBufferPointer) throws(SandboxError) -> [LuaValue] {
+        var reader = Reader(buffer: buffer)
+        let count = try reader.uint32()
+        var values: [LuaValue] = []
+        values.reserveCapacity(Int(min(count, 256)))
+        for _ in 0..<count { values.append(try reader.value(path: "$")) }
+        return values
+    }
+
+    private struct Reader {
+        let buffer: UnsafeRawBufferPointer
+        var offset = 0
+
+        init(buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+
+        mutating func need(_ n: Int) throws(SandboxError) {
+            guard buffer.count - offset >= n else {
+                throw SandboxError(kind: .internal, message: "malformed value from the sandbox (truncated)")
+            }
+        }
+
+        mutating func uint8() throws(SandboxError) -> UInt8 {
+            try need(1)
+            defer { offset += 1 }
+            return buffer[offset]
+        }
+
+        mutating func uint32() throws(SandboxError) -> UInt32 {
+            try need(4)
+            defer { offset += 4 }
+            return UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        }
+
+        mutating func uint64() throws(SandboxError) -> UInt64 {
+            try need(8)
+            defer { offset += 8 }
+            return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+
+        mutating func rawBytes() throws(SandboxError) -> UnsafeRawBufferPointer {
+            let n = Int(try uint32())
+            try need(n)
+            defer { offset += n }
+            return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])
+        }
+
+        mutating func value(path: @autoclosure () -> String) throws(SandboxError) -> LuaValue {
+            let tag = try uint8()
+            switch UInt32(tag) {
+            case SYNOD_TAG_NIL.rawValue: return .null
+            case SYNOD_TAG_FALSE.rawValue: return .boolean(false)
+            case SYNOD_TAG_TRUE.rawValue: return .boolean(true)
+            case SYNOD_TAG_INTEGER.rawValue: return .integer(Int64(bitPattern: try uint64()))
+            case SYNOD_TAG_NUMBER.rawValue: return .number(Double(bitPattern: try uint64()))
+            case SYNOD_TAG_STRING.rawValue:
+                let raw = try rawBytes()
+                if let s = String(validating: raw, as: UTF8.self) { return .string(s) }
+                return .bytes(Array(raw))
+            case SYNOD_TAG_FUNCTION.rawValue:
+                return .function(String(decoding: try rawBytes(), as: UTF8.self))
+            case SYNOD_TAG_ARRAY.rawValue:
+                let n = try uint32()
+                var items: [LuaValue] = []
+                items.reserveCapacity(Int(min(n, 4096)))
+                for i in 0..<n { items.append(try value(path: "\(path())[\(i + 1)]")) }
+                return .array(items)
+            case SYNOD_TAG_MAP.rawValue:
+                let n = try uint32()
+                var entries: [String: LuaValue] = [:]
+                entries.reserveCapacity(Int(min(n, 4096)))
+                for _ in 0..<n {
+                    let raw = try rawBytes()
+                    guard let key = String(validating: raw, as: UTF8.self) else {
+                        throw SandboxError(
+                            kind: .value, message: "a table key at \(path()) is not valid UTF-8; use text keys")
+                    }
+                    let item = try value(path: "\(path()).\(key)")
+                    if entries.updateValue(item, forKey: key) != nil {
+                        throw SandboxError(
+                            kind: .value,
+                            message: "the table at \(path()) has both \(key) and \"\(key)\" as keys; keep one")
+                    }
+                }
+                return .map(entries)
+            default:
+                throw SandboxError(kind: .internal, message: "malformed value from the sandbox (tag \(tag))")
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+-- The Synod sandbox prelude: builds the only global environment a plugin ever sees.
+--
+-- It runs once per sandbox, before any plugin code, with two arguments: the standard
+-- libraries as Lua opened them (G) and the host's sandboxed replacements (host, written
+-- in C: see Sources/CLuaShim/stdlib.c). Whatever it returns becomes the state's globals
+-- table; the original libraries become unreachable afterwards.
+--
+-- Rules: whitelist, never blacklist; every library table the plugin sees is a fresh copy,
+-- so a plugin that rewrites `string.format` changes only its own view; host code here
+-- captures what it uses in locals before any plugin runs.
+local G, host = ...
+
+local ipairs, pairs, type, error = G.ipairs, G.pairs, G.type, G.error
+local setmetatable = G.setmetatable
+
+local function copy(library, names)
+  local t = {}
+  for _, name in ipairs(names) do
+    local f = library[name]
+    if f == nil then error("prelude: missing " .. name) end
+    t[name] = f
+  end
+  return t
+end
+
+-- Names a plugin might reach for, with the reason it cannot have them. Anything not
+-- listed and not defined is simply nil, as in plain Lua.
+local forbidden_globals = {
+  io = "files are not available to plugins; keep durable state in the store API",
+  debug = "the debug library can break every sandbox guarantee",
+  package = "plugins are single files; there is no module system",
+  require = "plugins are single files; put shared code in the plugin itself",
+  dofile = "files are not available to plugins",
+  loadfile = "files are not available to plugins",
+  loadstring = "use load(text) instead (text chunks only)",
+  setfenv = "environments cannot be changed in the sandbox",
+  getfenv = "environments cannot be read in the sandbox",
+  module = "plugins are single files; there is no module system",
+  newproxy = "not available in Lua 5.4 or in the sandbox",
+}
+
+local forbidden_os = {
+  execute = "processes are not available to plugins",
+  exit = "a plugin cannot stop the host",
+  getenv = "the host's environment is not available to plugins",
+  remove = "files are not available to plugins",
+  rename = "files are not available to plugins",
+  tmpname = "files are not available to plugins",
+  setlocale = "the locale is shared by every subnet and cannot be changed",
+}
+
+local forbidden_string = {
+  dump = "bytecode cannot be loaded in the sandbox, so it is not produced either",
+}
+
+local string_names = {
+  "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "pack",
+  "packsize", "rep", "reverse", "sub", "unpack", "upper",
+}
+
+local function sandboxed_string()
+  local s = copy(G.string, string_names)
+  -- Pattern functions and format come from the host: budgeted matching, no addresses.
+  s.find, s.match, s.gmatch, s.gsub = host.find, host.match, host.gmatch, host.gsub
+  s.format = host.format
+  return setmetatable(s, { __index = host.forbidding(forbidden_string, "string."), __metatable = false })
+end
+
+local env = {
+  _VERSION = G._VERSION,
+  assert = G.assert, error = G.error, getmetatable = G.getmetatable, ipairs = G.ipairs,
+  next = G.next, pairs = G.pairs, rawequal = G.rawequal, rawget = G.rawget,
+  rawlen = G.rawlen, rawset = G.rawset, select = G.select, tonumber = G.tonumber,
+  type = G.type,
+  -- replaced by the host
+  collectgarbage = host.collectgarbage, load = host.load, pcall = host.pcall,
+  print = host.print, setmetatable = host.setmetatable, tostring = host.tostring,
+  warn = host.warn, xpcall = host.xpcall,
+}
+
+env.string = sandboxed_string()
+env.table = copy(G.table, { "concat", "insert", "move", "pack", "remove", "unpack" })
+env.table.sort = host.sort
+env.math = copy(G.math, {
+  "abs", "ceil", "cos", "deg", "exp", "floor", "fmod", "huge", "log", "max", "maxinteger",
+  "min", "mininteger", "modf", "pi", "rad", "random", "randomseed", "sin", "sqrt", "tan",
+  "tointeger", "type", "ult", "asin", "acos", "atan",
+})
+env.utf8 = copy(G.utf8, { "char", "charpattern", "codepoint", "codes", "len", "offset" })
+env.coroutine = copy(G.coroutine, { "isyieldable", "running", "status", "yield" })
+env.coroutine.create, env.coroutine.wrap = host.create, host.wrap
+env.coroutine.resume, env.coroutine.close = host.resume, host.close
+env.os = setmetatable(copy(G.os, { "time", "clock", "date" }),
+  { __index = host.forbidding(forbidden_os, "os."), __metatable = false })
+env._G = env
+
+-- Strings share one metatable in a state. Its __index is a hidden copy (never the
+-- plugin's `string` table, so rewriting that cannot reach methods used by host code),
+-- and __metatable hides the metatable itself from getmetatable("").
+local string_metatable = G.getmetatable("")
+string_metatable.__index = sandboxed_string()
+string_metatable.__metatable = false
+
+return setmetatable(env, {
+  __index = host.forbidding(forbidden_globals, ""),
+  __metatable = false,
+})
