@@ -66,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LuaSandboxTests",
-            dependencies: ["LuaSandbox"],
+            dependencies: ["LuaSandbox", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

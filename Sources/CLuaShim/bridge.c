@@ -23,7 +23,7 @@ static void fail(encoder *e, const char *fmt, const char *detail) {
     char text[900];
     char what[300];
     snprintf(what, sizeof what, fmt, detail ? detail : "");
-    snprintf(text, sizeof text, "%s (at %s)", what, e->path_len ? e->path : "$");
+    snprintf(text, sizeof text, "%s (at %s)", what, e->path);
     synod_buffer_set(&e->S->err_msg, text, strlen(text));
 }
 
@@ -217,15 +217,16 @@ int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, syno
     e->S = S;
     e->L = L;
     e->out = b;
-    e->path_len = 0;
-    e->path[0] = 0;
     e->failed = 0;
+    snprintf(e->path, sizeof e->path, "$");
+    e->path_len = 1;
     b->length = 0;
     put_u32(e, (uint32_t)count);
     int top = lua_gettop(L);
     for (int i = 0; i < count && !e->failed; i++) {
         if (count > 1) {
-            snprintf(e->path, sizeof e->path, "result %d", i + 1);
+            // Several results: name which one ("$2" is the second).
+            snprintf(e->path, sizeof e->path, "$%d", i + 1);
             e->path_len = strlen(e->path);
         }
         encode_value(e, first + i, 0);

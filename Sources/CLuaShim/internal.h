@@ -37,6 +37,7 @@ struct synod_sandbox {
     int killed;                /* 0, or the SYNOD_ERR_* that stopped this operation */
     _Atomic int interrupt;
     int close_depth;
+    int close_refused;         /* a coroutine.close chain went too deep */
 
     /* values crossing into the host */
     uint32_t max_depth;
@@ -61,6 +62,11 @@ struct synod_sandbox {
     synod_buffer forbidden_msg; /* text of the last 'forbidden' error raised */
     char err_chunk[256];
     int err_line;
+    /* where the hook last saw the plugin running: the location of memory errors, which
+       Lua raises without calling the message handler */
+    char sample_chunk[256];
+    int sample_line;
+    unsigned hook_ticks;
 
     /* buffers */
     synod_buffer out;        /* encoded results of the last operation */

@@ -80,7 +80,10 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > osize && S->mem_used + (nsize - osize) > S->mem_limit) {
+        // Each refusal costs Lua a full emergency collection; charge it, so a loop that
+        // catches memory errors runs out of instructions instead of hogging the CPU.
         S->mem_refused = 1;
+        S->instr_used += 16 * SYNOD_HOOK_PERIOD;
         return NULL;
     }
     void *p = realloc(ptr, nsize);
@@ -166,6 +169,10 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar) {
         S->instr_used += (uint64_t)count;
         // A thread left at count 1 by an earlier kill goes back to the normal period.
         if (count != SYNOD_HOOK_PERIOD) lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SYNOD_HOOK_PERIOD);
+        if ((S->hook_ticks++ & 3) == 0 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0) {
+            snprintf(S->sample_chunk, sizeof S->sample_chunk, "%s", ar->short_src);
+            S->sample_line = ar->currentline;
+        }
         if (!over_budget(S)) return;
     }
     raise_killed(L, ar);
@@ -290,8 +297,11 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
     S->output_used = 0;
     S->output_truncated = 0;
     S->close_depth = 0;
+    S->close_refused = 0;
     S->err_line = 0;
     S->err_chunk[0] = 0;
+    S->sample_line = 0;
+    S->hook_ticks = 0;
     S->err_msg.length = 0;
     S->traceback.length = 0;
     S->forbidden_msg.length = 0;
@@ -325,6 +335,10 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
         if (status == LUA_ERRMEM || (S->mem_refused && S->err_msg.length &&
                                      strstr((const char *)S->err_msg.bytes, "not enough memory"))) {
             result = SYNOD_ERR_MEMORY;
+            if (S->err_line == 0 && S->sample_line > 0) {
+                memcpy(S->err_chunk, S->sample_chunk, sizeof S->err_chunk);
+                S->err_line = S->sample_line;
+            }
             set_message(S, "memory limit exceeded: the sandbox may use at most %zu bytes "
                            "(%.1f MiB); free tables you no longer need, or raise the limit",
                         S->mem_limit, (double)S->mem_limit / 1048576.0);
@@ -671,5 +685,9 @@ static int op_unref(lua_State *L) {
 void synod_unref(synod_sandbox *S, int ref) {
     if (ref <= 0 || !S->L) return;
     unref_args a = {ref};
+    // Releasing is bookkeeping, not an operation the caller asked about: keep the
+    // figures of the last real operation.
+    uint64_t used = S->instr_used;
     run_protected(S, op_unref, &a);
+    S->instr_used = used;
 }

@@ -145,6 +145,7 @@ static int sb_xpcall(lua_State *L) {
 
 typedef struct reader_state {
     int first;
+    int refused;  /* the reader raised a 'forbidden' error, which lua_load catches */
 } reader_state;
 
 // Reads pieces from the plugin's reader function, charging their length (the parser
@@ -162,8 +163,10 @@ static const char *budget_reader(lua_State *L, void *ud, size_t *size) {
     if (!lua_isstring(L, -1)) luaL_error(L, "reader function must return a string");
     lua_replace(L, 5);  // keeps the piece alive while the parser reads it
     const char *piece = lua_tolstring(L, 5, size);
-    if (r->first && *size > 0 && piece[0] == LUA_SIGNATURE[0])
+    if (r->first && *size > 0 && piece[0] == LUA_SIGNATURE[0]) {
+        r->refused = 1;
         synod_forbid(L, "load: binary (precompiled) chunks are refused in the sandbox");
+    }
     if (*size > 0) r->first = 0;
     synod_charge_or_raise(L, *size / 4 + 1);
     return piece;
@@ -194,8 +197,9 @@ static int sb_load(lua_State *L) {
         const char *name = luaL_optstring(L, 2, "=(load)");
         luaL_checktype(L, 1, LUA_TFUNCTION);
         lua_settop(L, 5);  // slot 5 holds the current piece
-        reader_state r = {1};
+        reader_state r = {1, 0};
         status = lua_load(L, budget_reader, &r, name, "t");
+        if (r.refused) return lua_error(L);
     }
     if (synod_from_state(L)->killed) return lua_error(L);
     if (status == LUA_OK) return 1;
@@ -261,11 +265,15 @@ static int sb_resume(lua_State *L) {
 
 // Lua 5.4.4 overflows the C stack when coroutine.close runs __close handlers that close
 // further coroutines in a long chain; bound the nesting.
+static int refuse_close_chain(lua_State *L) {
+    synod_from_state(L)->close_refused = 1;
+    return synod_forbid(L, "coroutine.close nested more than %d deep (through __close handlers) "
+                           "is refused in the sandbox", SYNOD_MAX_CLOSE_DEPTH);
+}
+
 static int sb_close(lua_State *L) {
     synod_sandbox *S = synod_from_state(L);
-    if (S->close_depth >= SYNOD_MAX_CLOSE_DEPTH)
-        return synod_forbid(L, "coroutine.close nested more than %d deep is refused in the "
-                               "sandbox", SYNOD_MAX_CLOSE_DEPTH);
+    if (S->close_depth >= SYNOD_MAX_CLOSE_DEPTH) return refuse_close_chain(L);
     int n = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -273,6 +281,9 @@ static int sb_close(lua_State *L) {
     int status = lua_pcall(L, n, LUA_MULTRET, 0);
     S->close_depth--;
     if (status != LUA_OK || S->killed) return lua_error(L);
+    // close() reports a failing __close handler as (false, err); the refusal must not
+    // stop there, or the chain would simply continue from the next link.
+    if (S->close_refused) return refuse_close_chain(L);
     return lua_gettop(L);
 }
 
@@ -340,6 +351,34 @@ static int sb_forbidding(lua_State *L) {
     return 1;
 }
 
+/* ---------- errors located at the plugin's line ---------- */
+
+// Calls the Lua function in upvalue 1 and prefixes an error message with the caller's
+// location. Host checks written in Lua need this: `return subnet {...}` is a tail call,
+// which erases the plugin's frame for a Lua callee, but a C function in tail position
+// still sees it at level 1.
+static int located_call(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    if (lua_pcall(L, n, LUA_MULTRET, 0) != LUA_OK) {
+        if (!synod_from_state(L)->killed && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
+static int sb_located(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_pushcclosure(L, located_call, 1);
+    return 1;
+}
+
 /* ---------- the host table ---------- */
 
 static void wrap_original(lua_State *L, const char *lib, const char *fn, lua_CFunction wrapper,
@@ -359,7 +398,8 @@ void synod_push_host_table(lua_State *L) {
         {"setmetatable", sb_setmetatable}, {"collectgarbage", sb_collectgarbage},
         {"forbidding", sb_forbidding},     {"find", synod_str_find},
         {"match", synod_str_match},        {"gmatch", synod_str_gmatch},
-        {"gsub", synod_str_gsub},          {NULL, NULL},
+        {"gsub", synod_str_gsub},          {"located", sb_located},
+        {NULL, NULL},
     };
     lua_newtable(L);
     luaL_setfuncs(L, plain, 0);

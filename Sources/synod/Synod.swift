@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `synod` command-line tool.
 @main
@@ -13,4 +14,24 @@ struct Synod: ParsableCommand {
         version: "0.1.0",
         subcommands: [Exec.self]
     )
+
+    /// Exit status for bad usage. swift-argument-parser uses 64 (EX_USAGE); Synod's
+    /// commands document 2, the common shell convention, so usage errors are remapped.
+    static let usageExitCode: Int32 = 2
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? usageExitCode : code.rawValue)
+        }
+    }
 }

@@ -106,6 +106,42 @@ local string_metatable = G.getmetatable("")
 string_metatable.__index = sandboxed_string()
 string_metatable.__metatable = false
 
+-- subnet{...}: what a plugin file returns. Checks the contract's shape, then hands the
+-- table back. Errors are raised without a position (level 0): host.located adds the
+-- plugin's own line, which a Lua function called as `return subnet {...}` cannot see.
+local required_hooks = { "task", "score", "reward" }
+local optional_hooks = {
+  "miner", "on_load", "migrate", "on_epoch", "consensus", "validate",
+}
+local function check_subnet(spec)
+  if type(spec) ~= "table" then
+    error("subnet{...} expects a table describing the subnet, got " .. type(spec), 0)
+  end
+  if type(spec.name) ~= "string" or not spec.name:find("^[%w][%w%-_]*$") then
+    error("subnet{...}: 'name' must be a string of letters, digits, '-' or '_'", 0)
+  end
+  if spec.version ~= nil and type(spec.version) ~= "string" then
+    error("subnet{...}: 'version' must be a string such as '1.0.0'", 0)
+  end
+  for _, key in ipairs(required_hooks) do
+    if type(spec[key]) ~= "function" then
+      error("subnet{...}: '" .. key .. "' must be a function (got " .. type(spec[key]) .. ")", 0)
+    end
+  end
+  for _, key in ipairs(optional_hooks) do
+    if spec[key] ~= nil and type(spec[key]) ~= "function" then
+      error("subnet{...}: '" .. key .. "' must be a function when present", 0)
+    end
+  end
+  for _, key in ipairs({ "tempo", "timeout" }) do
+    if spec[key] ~= nil and (type(spec[key]) ~= "number" or spec[key] <= 0) then
+      error("subnet{...}: '" .. key .. "' must be a positive number", 0)
+    end
+  end
+  return spec
+end
+env.subnet = host.located(check_subnet)
+
 return setmetatable(env, {
   __index = host.forbidding(forbidden_globals, ""),
   __metatable = false,

@@ -1,0 +1,39 @@
+# Synod: one command to set up and run, one to set up and test.
+#   make run     install what is missing, build, run the bundled plugin in the sandbox
+#   make test    install what is missing, build, run the test suite
+#   make bench   release build, print the sandbox benchmark table
+#   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
+
+DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libopenblas-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+
+.PHONY: deps build run test bench embed clean
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.1 or later" >&2; exit 1; }
+
+build: deps
+	$(SWIFT) build --product synod
+
+run: build
+	$$($(SWIFT) build --show-bin-path)/synod exec plugins/echo-sum.lua
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product SandboxBenchmark
+	$$($(SWIFT) build -c release --show-bin-path)/SandboxBenchmark
+
+embed:
+	scripts/embed-sandbox.sh
+
+clean:
+	rm -rf .build

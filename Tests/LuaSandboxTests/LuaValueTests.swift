@@ -1,0 +1,108 @@
+import LuaSandbox
+import Testing
+
+@Suite("Values crossing between Lua and Swift")
+struct LuaValueTests {
+    let sandbox: Sandbox
+
+    init() throws { sandbox = try Sandbox(name: "values", limits: testLimits()) }
+
+    func roundTrip(_ value: LuaValue) throws -> LuaValue {
+        try sandbox.execute("function id(...) return ... end", chunkName: "id.lua")
+        return try sandbox.call(global: "id", arguments: [value]).first ?? .null
+    }
+
+    @Test(arguments: [
+        LuaValue.null, true, false, 0, -1, .integer(.max), .integer(.min), 0.5, -0.0, 1e300,
+        .number(.infinity), "", "héllo ✓", "with\0nul", [1, 2, 3], ["a": 1, "b": [true, "x"]],
+        [["nested": [[1], [2, [3]]]]],
+    ])
+    func valuesRoundTrip(value: LuaValue) throws {
+        #expect(try roundTrip(value) == value)
+    }
+
+    @Test func nanRoundTripsAsNaN() throws {
+        let back = try roundTrip(.number(.nan))
+        #expect(back.doubleValue?.isNaN == true)
+    }
+
+    @Test func invalidUTF8CrossesAsBytes() throws {
+        #expect(try roundTrip(.bytes([0xff, 0x00, 0xfe])) == .bytes([0xff, 0x00, 0xfe]))
+        #expect(try sandbox.execute("return '\\xff'", chunkName: "b.lua") == [.bytes([0xff])])
+    }
+
+    @Test func tableShapes() throws {
+        let result = try sandbox.execute(
+            "return {}, {10, 20}, {[1] = 'a', [3] = 'c'}, {x = 1, [2] = 'two'}", chunkName: "shapes.lua")
+        #expect(result == [.map([:]), [10, 20], ["1": "a", "3": "c"], ["x": 1, "2": "two"]])
+    }
+
+    @Test func integersAndFloatsStayDistinct() throws {
+        #expect(try sandbox.execute("return 3, 3.0, 2^53, 7 // 2", chunkName: "n.lua") == [3, 3.0, 9007199254740992.0, 3])
+    }
+
+    @Test func cyclesAreRefusedWithAPath() {
+        let error = sandboxError { try sandbox.execute("local t = { a = { b = {} } } t.a.b.c = t return t", chunkName: "c.lua") }
+        #expect(error?.kind == .value)
+        #expect(error?.message == "cycle: a table contains itself (at $.a.b.c)")
+    }
+
+    @Test func sharedSubtablesAreNotCycles() throws {
+        let result = try sandbox.execute("local s = {1} return { s, s }", chunkName: "s.lua")
+        #expect(result == [[[1], [1]]])
+    }
+
+    @Test func depthIsLimited() throws {
+        var limits = testLimits()
+        limits.maxValueDepth = 3
+        let shallow = try Sandbox(name: "shallow", limits: limits)
+        #expect(try shallow.execute("return {{{1}}}", chunkName: "d.lua") == [[[[1]]]])
+        let error = sandboxError { try shallow.execute("return {{{{1}}}}", chunkName: "d.lua") }
+        #expect(error?.kind == .value)
+        #expect(error?.message == "value nested too deeply: more than 3 levels (at $[1][1][1])")
+    }
+
+    @Test func sizeIsLimited() throws {
+        var limits = testLimits()
+        limits.maxValueBytes = 1000
+        let small = try Sandbox(name: "small", limits: limits)
+        let error = sandboxError { try small.execute("return string.rep('x', 2000)", chunkName: "big.lua") }
+        #expect(error?.kind == .value)
+        #expect(error?.message == "value too large: more than 1000 bytes would cross into the host (at $)")
+    }
+
+    @Test func functionsAndOtherTypesDoNotCross() throws {
+        let error = sandboxError { try sandbox.execute("return { hooks = { task = print } }", chunkName: "f.lua") }
+        #expect(error?.kind == .value)
+        #expect(error?.message == "a function cannot cross into the host (at $.hooks.task)")
+        let thread = sandboxError { try sandbox.execute("return coroutine.create(print)", chunkName: "f.lua") }
+        #expect(thread?.message == "a thread value cannot cross into the host (at $)")
+        let key = sandboxError { try sandbox.execute("return { [true] = 1 }", chunkName: "f.lua") }
+        #expect(key?.message.hasPrefix("a table key of type boolean cannot cross into the host") == true)
+    }
+
+    @Test func functionsCanBeDescribed() throws {
+        sandbox.describesFunctions = true
+        let result = try sandbox.execute("return {\n f = function() end, g = print }", chunkName: "d.lua")
+        #expect(result == [["f": .function("function: d.lua:2"), "g": .function("function: builtin")]])
+    }
+
+    @Test func conflictingKeysAreRefused() {
+        let error = sandboxError { try sandbox.execute("return { [1] = 'a', ['1'] = 'b', x = 1 }", chunkName: "k.lua") }
+        #expect(error?.kind == .value)
+        #expect(error?.message == "the table at $ has both 1 and \"1\" as keys; keep one")
+    }
+
+    @Test func jsonIsDeterministicAndExact() throws {
+        let value: LuaValue = ["b": [1, 2.5, "x\"y\n"], "a": nil, "c": ["z": true], "d": .map([:])]
+        #expect(try value.jsonText() == #"{"a":null,"b":[1,2.5,"x\"y\n"],"c":{"z":true},"d":{}}"#)
+        #expect(try LuaValue.string("\u{01}é").jsonText() == "\"\\u0001é\"")
+    }
+
+    @Test func jsonRefusesWhatItCannotHold() {
+        let nan = sandboxError { _ = try LuaValue.array([1, .number(.nan)]).jsonText() }
+        #expect(nan?.message == "nan at $[2] cannot be written as JSON")
+        let bytes = sandboxError { _ = try LuaValue.map(["k": .bytes([0xff])]).jsonText() }
+        #expect(bytes?.message == "the string at $.k is not valid UTF-8 and cannot be written as JSON")
+    }
+}

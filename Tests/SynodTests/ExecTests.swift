@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// Runs the built `synod` binary the way a user does.
+struct SynodRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func synodBinary() -> URL {
+    // Tests run from the build products folder, next to the `synod` executable.
+    var candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+    candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+    for folder in candidates {
+        let url = folder.appendingPathComponent("synod")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return packageRoot.appendingPathComponent(".build/debug/synod")
+}
+
+func synod(_ arguments: [String], file: (name: String, text: String)? = nil) throws -> SynodRun {
+    // A script runs from its own folder under its plain name, as a user would type it.
+    var args = arguments
+    var folder = packageRoot
+    var tempFolder: URL?
+    if let file {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-exec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(file.text.utf8).write(to: folder.appendingPathComponent(file.name))
+        args = args.map { $0 == "FILE" ? file.name : $0 }
+        tempFolder = folder
+    }
+    defer { if let tempFolder { try? FileManager.default.removeItem(at: tempFolder) } }
+    let process = Process()
+    process.executableURL = synodBinary()
+    process.arguments = args
+    process.currentDirectoryURL = folder
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return SynodRun(
+        status: process.terminationStatus,
+        stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+@Suite("synod exec")
+struct ExecTests {
+    @Test func printsTheReturnedValueAsJSON() throws {
+        let run = try synod(["exec", "FILE"], file: ("v.lua", "return { b = {1, 2}, a = 'x', n = 1.5 }"))
+        #expect(run.status == 0)
+        #expect(run.stdout == #"{"a":"x","b":[1,2],"n":1.5}"# + "\n")
+    }
+
+    @Test func jsonModeWrapsTheValue() throws {
+        let run = try synod(["exec", "FILE", "--json"], file: ("v.lua", "return 42"))
+        #expect(run.status == 0)
+        #expect(run.stdout == #"{"ok":true,"value":42}"# + "\n")
+    }
+
+    @Test func runtimeErrorsExitOneWithFileLineKindMessage() throws {
+        let run = try synod(["exec", "FILE"], file: ("boom.lua", "local x = 1\nerror('boom')"))
+        #expect(run.status == 1)
+        #expect(run.stdout == "")
+        #expect(run.stderr == "boom.lua:2: runtime: boom\n")
+    }
+
+    @Test func syntaxErrorsExitOne() throws {
+        let run = try synod(["exec", "FILE", "--json"], file: ("bad.lua", "return +"))
+        #expect(run.status == 1)
+        #expect(run.stdout.hasPrefix(#"{"ok":false,"error":{"kind":"syntax","location":"bad.lua:1","message":"unexpected symbol near"#))
+    }
+
+    @Test func limitsExitThree() throws {
+        let spin = try synod(["exec", "FILE", "--instructions", "100000"], file: ("spin.lua", "while true do end"))
+        #expect(spin.status == 3)
+        #expect(spin.stderr.hasPrefix("spin.lua:1: instructions: instruction limit exceeded"))
+        let late = try synod(["exec", "FILE", "--instructions", "0", "--timeout", "0.2"], file: ("late.lua", "while true do end"))
+        #expect(late.status == 3)
+        #expect(late.stderr.hasPrefix("late.lua:1: timeout: time limit exceeded"))
+        let fat = try synod(["exec", "FILE", "--memory", "1"], file: ("fat.lua", "return ('x'):rep(4 * 1024 * 1024)"))
+        #expect(fat.status == 3)
+        // The script dies before the hook first samples its line: the chunk is all we know.
+        #expect(fat.stderr.hasPrefix("fat.lua: memory: memory limit exceeded"))
+    }
+
+    @Test func reachingOutsideIsForbidden() throws {
+        let run = try synod(["exec", "FILE", "--json"], file: ("peek.lua", "return io.open('/etc/passwd'):read('a')"))
+        #expect(run.status == 1)
+        #expect(run.stdout.contains(#""kind":"forbidden""#))
+        #expect(!run.stdout.contains("root:"))
+    }
+
+    @Test func badUsageExitsTwo() throws {
+        let missing = try synod(["exec"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("Error: Missing expected argument '<file>'"))
+        let absent = try synod(["exec", "/no/such/file.lua"])
+        #expect(absent.status == 2)
+        #expect(absent.stderr.hasPrefix("Error: cannot read '/no/such/file.lua': no such file, or it is not readable."))
+        let negative = try synod(["exec", "FILE", "--timeout=-1"], file: ("x.lua", "return 1"))
+        #expect(negative.status == 2)
+        #expect(negative.stderr.contains("--timeout must be a number of seconds ≥ 0 (got -1.0)."))
+    }
+
+    @Test func printGoesToStandardError() throws {
+        let run = try synod(["exec", "FILE"], file: ("p.lua", "print('to the log') return true"))
+        #expect(run.stdout == "true\n")
+        #expect(run.stderr.contains("to the log"))
+        #expect(run.stderr.contains("sandbox=p"))
+    }
+
+    @Test func theBundledPluginLoads() throws {
+        let run = try synod(["exec", "plugins/echo-sum.lua"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains(#""name":"echo-sum""#))
+        #expect(run.stdout.contains(#""score":"function: plugins/echo-sum.lua:"#))
+    }
+
+    @Test func helpDocumentsTheCommand() throws {
+        let run = try synod(["--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout == """
+            OVERVIEW: Run Bittensor-style subnets written as sandboxed Lua plugins.
+
+            Each subnet's task, scoring and reward rules are one Lua 5.4 script, run in a
+            sandbox with a memory cap and per-call instruction and time budgets.
+
+            USAGE: synod <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              exec                    Run a Lua file in the plugin sandbox and print the
+                                      value it returns as JSON.
+
+              See 'synod help <subcommand>' for detailed help.
+
+            """)
+    }
+}

@@ -1,0 +1,3 @@
+-- expect: instructions
+-- why: coroutines inherit the hook
+coroutine.wrap(function() while true do end end)()

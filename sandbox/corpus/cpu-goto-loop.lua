@@ -1,0 +1,3 @@
+-- expect: instructions
+-- why: goto loops are instructions too
+::top:: goto top

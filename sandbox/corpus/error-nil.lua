@@ -1,0 +1,3 @@
+-- expect: runtime
+-- why: error(nil) still reports something useful
+error()

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: only collectgarbage('count') is available
+collectgarbage("collect")

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: _G is the sandbox environment, not the real globals
+return _G.debug.sethook()

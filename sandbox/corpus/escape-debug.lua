@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: the debug library breaks every guarantee
+return debug.getregistry()

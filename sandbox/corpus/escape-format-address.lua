@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: %p would print addresses
+return string.format("%p", {})

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: no files
+return io.open("/etc/passwd"):read("a")

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: no processes
+return io.popen("id"):read("a")

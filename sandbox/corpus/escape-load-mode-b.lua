@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: load may not be asked for binary mode
+return load("return 1", "x", "b")

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: no files
+return loadfile("/etc/passwd")

@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: a plugin cannot stop the host
+os.exit(1)

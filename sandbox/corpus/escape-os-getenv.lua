@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: no environment variables
+return os.getenv("HOME")

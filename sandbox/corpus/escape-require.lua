@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: no module system
+return require("io")

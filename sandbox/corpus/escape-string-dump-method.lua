@@ -1,0 +1,3 @@
+-- expect: forbidden
+-- why: string methods reach the hidden string table; dump is not there either
+return ("").dump(print)

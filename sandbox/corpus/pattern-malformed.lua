@@ -1,0 +1,3 @@
+-- expect: runtime
+-- why: malformed patterns are errors
+return ("x"):find("[a")

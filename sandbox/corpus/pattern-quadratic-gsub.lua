@@ -1,0 +1,3 @@
+-- expect: instructions
+-- why: unanchored lazy match over a long subject is quadratic
+return (("a"):rep(1000000)):gsub(".-b", "")

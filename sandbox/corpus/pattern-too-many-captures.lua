@@ -1,0 +1,3 @@
+-- expect: runtime
+-- why: capture limits are errors, not crashes
+return ("x"):find(("()"):rep(40))

@@ -1,0 +1,3 @@
+-- expect: runtime
+-- why: unpacking too many values is an error
+return table.unpack({}, 1, 100000000)
