@@ -38,7 +38,7 @@ limits.instructions = 0
 limits.timeoutSeconds = 0
 let sandbox = try Sandbox(name: "bench", limits: limits)
 try sandbox.execute(String(cString: baseline_lua_source()), chunkName: "bench.lua")
-try sandbox.register("host_add") { args in [.integer((args[0].intValue ?? 0) + (args[1].intValue ?? 0))] }
+try sandbox.registerCall("host_add") { call in try call.push(integer: call.integer(at: 0) + call.integer(at: 1)) }
 let pair = try sandbox.reference("pair")!
 let raw = baseline_open()
 defer { baseline_close(raw) }

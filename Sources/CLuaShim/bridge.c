@@ -7,27 +7,53 @@
 
 #include "internal.h"
 
-typedef struct encoder {
+typedef struct path_step {
+    int is_index;        // array position, or a map key still on the Lua stack
+    lua_Integer index;
+    int key_slot;
+} path_step;
+
+// Reused for every encoding of a sandbox (allocated once: it is large). The path to the
+// value being encoded is kept as cheap steps and only spelled out when encoding fails.
+struct synod_encoder {
     synod_sandbox *S;
     lua_State *L;
     synod_buffer *out;
-    const void *path_tables[1001];  // tables on the current path, for cycle detection
-    char path[512];
-    size_t path_len;
+    const void *tables[1001];  // tables on the current path, for cycle detection
+    path_step step[1001];
+    uint32_t depth;            // depth of the value being encoded
+    int root;                  // 0: a single value ("$"); n: the n-th of several ("$n")
     int failed;
-} encoder;
+};
+typedef struct synod_encoder encoder;
+
+static void spell_path(encoder *e, char *out, size_t size) {
+    size_t len = (size_t)snprintf(out, size, e->root ? "$%d" : "$", e->root);
+    for (uint32_t i = 0; i < e->depth && len < size; i++) {
+        path_step *st = &e->step[i];
+        lua_State *L = e->L;
+        if (st->is_index)
+            len += (size_t)snprintf(out + len, size - len, "[%lld]", (long long)st->index);
+        else if (lua_type(L, st->key_slot) == LUA_TSTRING)
+            len += (size_t)snprintf(out + len, size - len, ".%.60s", lua_tostring(L, st->key_slot));
+        else if (lua_type(L, st->key_slot) == LUA_TNUMBER && lua_isinteger(L, st->key_slot))
+            len += (size_t)snprintf(out + len, size - len, "[%lld]", (long long)lua_tointeger(L, st->key_slot));
+        else
+            len += (size_t)snprintf(out + len, size - len, "[%s]", luaL_typename(L, st->key_slot));
+    }
+}
 
 static void fail(encoder *e, const char *fmt, const char *detail) {
     if (e->failed) return;
     e->failed = 1;
-    char text[900];
-    char what[300];
+    char text[900], what[300], path[512];
     snprintf(what, sizeof what, fmt, detail ? detail : "");
-    snprintf(text, sizeof text, "%s (at %s)", what, e->path);
+    spell_path(e, path, sizeof path);
+    snprintf(text, sizeof text, "%s (at %s)", what, path);
     synod_buffer_set(&e->S->err_msg, text, strlen(text));
 }
 
-static void put(encoder *e, const void *bytes, size_t n) {
+static void put_slow(encoder *e, const void *bytes, size_t n) {
     if (e->failed) return;
     if (e->out->length + n > e->S->max_value_bytes) {
         char limit[64];
@@ -41,6 +67,17 @@ static void put(encoder *e, const void *bytes, size_t n) {
     }
     memcpy(e->out->bytes + e->out->length, bytes, n);
     e->out->length += n;
+}
+
+// Fast path when the value fits in the buffer and under the size cap.
+static inline void put(encoder *e, const void *bytes, size_t n) {
+    synod_buffer *b = e->out;
+    if (b->length + n <= b->capacity && b->length + n <= e->S->max_value_bytes && !e->failed) {
+        memcpy(b->bytes + b->length, bytes, n);
+        b->length += n;
+        return;
+    }
+    put_slow(e, bytes, n);
 }
 
 static void put_u8(encoder *e, uint8_t v) { put(e, &v, 1); }
@@ -63,35 +100,13 @@ static void put_bytes(encoder *e, uint8_t tag, const char *s, size_t len) {
     put(e, s, len);
 }
 
-static size_t path_push_key(encoder *e, lua_State *L, int key) {
-    size_t saved = e->path_len;
-    char seg[80];
-    if (lua_type(L, key) == LUA_TNUMBER && lua_isinteger(L, key))
-        snprintf(seg, sizeof seg, "[%lld]", (long long)lua_tointeger(L, key));
-    else if (lua_type(L, key) == LUA_TSTRING)
-        snprintf(seg, sizeof seg, ".%.60s", lua_tostring(L, key));
-    else
-        snprintf(seg, sizeof seg, "[%s]", luaL_typename(L, key));
-    size_t n = strlen(seg);
-    if (e->path_len + n < sizeof e->path) {
-        memcpy(e->path + e->path_len, seg, n + 1);
-        e->path_len += n;
-    }
-    return saved;
-}
-
-static void path_pop(encoder *e, size_t saved) {
-    e->path_len = saved;
-    e->path[saved] = 0;
-}
-
 static void encode_value(encoder *e, int idx, uint32_t depth);
 
 static void encode_table(encoder *e, int idx, uint32_t depth) {
     lua_State *L = e->L;
     const void *self = lua_topointer(L, idx);
     for (uint32_t i = 0; i < depth; i++)
-        if (e->path_tables[i] == self) {
+        if (e->tables[i] == self) {
             fail(e, "cycle: a table contains itself%s", "");
             return;
         }
@@ -105,7 +120,7 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
         fail(e, "out of stack space while encoding a value%s", "");
         return;
     }
-    e->path_tables[depth] = self;
+    e->tables[depth] = self;
     // An array is a table whose keys are exactly 1..n with n > 0.
     lua_Unsigned n = lua_rawlen(L, idx);
     lua_Unsigned count = 0;
@@ -128,11 +143,8 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
         put_u32(e, (uint32_t)n);
         for (lua_Unsigned i = 1; i <= n && !e->failed; i++) {
             lua_rawgeti(L, idx, (lua_Integer)i);
-            lua_pushinteger(L, (lua_Integer)i);
-            size_t saved = path_push_key(e, L, -1);
-            lua_pop(L, 1);
+            e->step[depth] = (path_step){1, (lua_Integer)i, 0};
             encode_value(e, lua_gettop(L), depth + 1);
-            path_pop(e, saved);
             lua_pop(L, 1);
         }
         return;
@@ -142,7 +154,8 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
     lua_pushnil(L);
     while (!e->failed && lua_next(L, idx)) {
         int key = lua_gettop(L) - 1;
-        size_t saved = path_push_key(e, L, key);
+        e->step[depth] = (path_step){0, 0, key};
+        e->depth = depth + 1;
         int kt = lua_type(L, key);
         if (kt == LUA_TSTRING) {
             size_t len;
@@ -157,7 +170,6 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
                  luaL_typename(L, key));
         }
         encode_value(e, key + 1, depth + 1);
-        path_pop(e, saved);
         lua_pop(L, 1);
     }
 }
@@ -165,6 +177,7 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
 static void encode_value(encoder *e, int idx, uint32_t depth) {
     lua_State *L = e->L;
     if (e->failed) return;
+    e->depth = depth;
     switch (lua_type(L, idx)) {
     case LUA_TNIL: put_u8(e, SYNOD_TAG_NIL); break;
     case LUA_TBOOLEAN: put_u8(e, lua_toboolean(L, idx) ? SYNOD_TAG_TRUE : SYNOD_TAG_FALSE); break;
@@ -209,32 +222,26 @@ static void encode_value(encoder *e, int idx, uint32_t depth) {
 }
 
 int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, synod_buffer *b) {
-    encoder *e = malloc(sizeof *e);  // large (path table): keep it off the C stack
-    if (!e) {
+    if (!S->encoder && !(S->encoder = malloc(sizeof(encoder)))) {
         synod_buffer_set(&S->err_msg, "out of memory while encoding a value", 36);
         return SYNOD_ERR_VALUE;
     }
+    encoder *e = S->encoder;
     e->S = S;
     e->L = L;
     e->out = b;
     e->failed = 0;
-    snprintf(e->path, sizeof e->path, "$");
-    e->path_len = 1;
+    e->depth = 0;
+    e->root = 0;
     b->length = 0;
     put_u32(e, (uint32_t)count);
     int top = lua_gettop(L);
     for (int i = 0; i < count && !e->failed; i++) {
-        if (count > 1) {
-            // Several results: name which one ("$2" is the second).
-            snprintf(e->path, sizeof e->path, "$%d", i + 1);
-            e->path_len = strlen(e->path);
-        }
+        e->root = count > 1 ? i + 1 : 0;  // several results: "$2" is the second
         encode_value(e, first + i, 0);
     }
     lua_settop(L, top);
-    int status = e->failed ? SYNOD_ERR_VALUE : SYNOD_OK;
-    free(e);
-    return status;
+    return e->failed ? SYNOD_ERR_VALUE : SYNOD_OK;
 }
 
 /* ---------- decoding ---------- */

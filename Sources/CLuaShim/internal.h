@@ -68,6 +68,8 @@ struct synod_sandbox {
     int sample_line;
     unsigned hook_ticks;
 
+    struct synod_encoder *encoder; /* reused by every encoding (bridge.c) */
+
     /* buffers */
     synod_buffer out;        /* encoded results of the last operation */
     synod_buffer host_result;

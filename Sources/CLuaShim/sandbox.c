@@ -446,6 +446,7 @@ void synod_close(synod_sandbox *S) {
     buffer_free(&S->err_msg);
     buffer_free(&S->traceback);
     buffer_free(&S->forbidden_msg);
+    free(S->encoder);
     free(S);
 }
 

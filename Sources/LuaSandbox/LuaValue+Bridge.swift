@@ -8,7 +8,7 @@ extension LuaValue {
         for value in values { try value.encode(into: &bytes, depth: 0) }
     }
 
-    private func encode(into bytes: inout [UInt8], depth: Int) throws(SandboxError) {
+    func encode(into bytes: inout [UInt8], depth: Int) throws(SandboxError) {
         guard depth <= 1000 else {
             throw SandboxError(kind: .value, message: "value nested more than 1000 levels deep")
         }
@@ -61,6 +61,22 @@ extension LuaValue {
         bytes.append(contentsOf: s)
     }
 
+    /// The bytes as a String if they are valid UTF-8. (`String(validating:as:)` is
+    /// generic and resolves metadata at run time on every call: too slow for this path.)
+    @inline(__always)
+    static func text(_ raw: UnsafeRawBufferPointer) -> String? {
+        let bytes = raw.assumingMemoryBound(to: UInt8.self)
+        var ascii = true
+        for b in bytes where b >= 0x80 {
+            ascii = false
+            break
+        }
+        let s = String(decoding: bytes, as: UTF8.self)
+        if ascii { return s }
+        // Lossy decoding replaces invalid sequences, so the bytes differ exactly when invalid.
+        return s.utf8.elementsEqual(bytes) ? s : nil
+    }
+
     /// Decodes a value list produced by CLuaShim.
     static func decodeList(_ buffer: UnsafeRawBufferPointer) throws(SandboxError) -> [LuaValue] {
         var reader = Reader(buffer: buffer)
@@ -71,7 +87,7 @@ extension LuaValue {
         return values
     }
 
-    private struct Reader {
+    struct Reader {
         let buffer: UnsafeRawBufferPointer
         var offset = 0
 
@@ -108,6 +124,43 @@ extension LuaValue {
             return UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])
         }
 
+        /// Reads a value, but for tables and functions only reports their type (as an empty
+        /// table or description) without building them: used for typed argument access.
+        mutating func scalar() throws(SandboxError) -> LuaValue {
+            let start = offset
+            let tag = try uint8()
+            switch UInt32(tag) {
+            case SYNOD_TAG_ARRAY.rawValue, SYNOD_TAG_MAP.rawValue:
+                offset = start
+                try skipValue()
+                return .map([:])
+            default:
+                offset = start
+                return try value(path: "$")
+            }
+        }
+
+        /// Moves past one value without decoding it.
+        mutating func skipValue() throws(SandboxError) {
+            let tag = try uint8()
+            switch UInt32(tag) {
+            case SYNOD_TAG_NIL.rawValue, SYNOD_TAG_FALSE.rawValue, SYNOD_TAG_TRUE.rawValue: return
+            case SYNOD_TAG_INTEGER.rawValue, SYNOD_TAG_NUMBER.rawValue:
+                try need(8)
+                offset += 8
+            case SYNOD_TAG_STRING.rawValue, SYNOD_TAG_FUNCTION.rawValue: _ = try rawBytes()
+            case SYNOD_TAG_ARRAY.rawValue:
+                for _ in 0..<(try uint32()) { try skipValue() }
+            case SYNOD_TAG_MAP.rawValue:
+                for _ in 0..<(try uint32()) {
+                    _ = try rawBytes()
+                    try skipValue()
+                }
+            default:
+                throw SandboxError(kind: .internal, message: "malformed value from the sandbox (tag \(tag))")
+            }
+        }
+
         mutating func value(path: @autoclosure () -> String) throws(SandboxError) -> LuaValue {
             let tag = try uint8()
             switch UInt32(tag) {
@@ -118,7 +171,7 @@ extension LuaValue {
             case SYNOD_TAG_NUMBER.rawValue: return .number(Double(bitPattern: try uint64()))
             case SYNOD_TAG_STRING.rawValue:
                 let raw = try rawBytes()
-                if let s = String(validating: raw, as: UTF8.self) { return .string(s) }
+                if let s = LuaValue.text(raw) { return .string(s) }
                 return .bytes(Array(raw))
             case SYNOD_TAG_FUNCTION.rawValue:
                 return .function(String(decoding: try rawBytes(), as: UTF8.self))
@@ -134,7 +187,7 @@ extension LuaValue {
                 entries.reserveCapacity(Int(min(n, 4096)))
                 for _ in 0..<n {
                     let raw = try rawBytes()
-                    guard let key = String(validating: raw, as: UTF8.self) else {
+                    guard let key = LuaValue.text(raw) else {
                         throw SandboxError(
                             kind: .value, message: "a table key at \(path()) is not valid UTF-8; use text keys")
                     }

@@ -1,0 +1,45 @@
+import LuaSandbox
+import Testing
+
+@Suite("HostCall: typed host functions")
+struct HostCallTests {
+    let sandbox: Sandbox
+
+    init() throws {
+        sandbox = try Sandbox(name: "calls", limits: testLimits())
+        try sandbox.registerCall("add") { call in
+            try call.push(integer: call.integer(at: 0) + call.integer(at: 1))
+        }
+        try sandbox.registerCall("describe") { call in
+            call.push(number: try call.number(at: 0) * 2)
+            try call.push(string: "\(call.count) args, first \(try call.value(at: 0).typeName)")
+            try call.push(call.value(at: 5))
+        }
+    }
+
+    @Test func typedArgumentsAndResults() throws {
+        #expect(try sandbox.execute("return add(40, 2)", chunkName: "a.lua") == [42])
+        #expect(try sandbox.execute("return add(40.0, 2)", chunkName: "a.lua") == [42])
+        #expect(try sandbox.execute("return describe(1.5, 'x')", chunkName: "d.lua") == [3.0, "2 args, first number", nil])
+    }
+
+    @Test(arguments: [
+        ("add(1, 'x')", "bad argument #2 to 'add' (number expected, got string)"),
+        ("add(1)", "bad argument #2 to 'add' (value expected, got no value)"),
+        ("add(1.5, 1)", "bad argument #1 to 'add' (number has no integer representation)"),
+        ("add({}, 1)", "bad argument #1 to 'add' (number expected, got table)"),
+        ("add(nil, 1)", "bad argument #1 to 'add' (number expected, got nil)"),
+    ])
+    func badArgumentsAreReportedLikeLua(source: String, message: String) {
+        let error = sandboxError { try sandbox.execute("\n" + source, chunkName: "bad.lua") }
+        #expect(error?.kind == .runtime)
+        #expect(error?.location == .init(chunk: "bad.lua", line: 2))
+        #expect(error?.message == message)
+    }
+
+    @Test func hotLoopsOfHostCallsStayCorrect() throws {
+        let result = try sandbox.execute(
+            "local s = 0 for i = 1, 100000 do s = add(s, i) end return s", chunkName: "loop.lua")
+        #expect(result == [.integer(5_000_050_000)])
+    }
+}
