@@ -55,7 +55,8 @@ let synodCall = try best(n: calls) {
         sink &+= (r[0]["sum"]?.intValue ?? 0) + (r[0]["prod"]?.intValue ?? 0)
     }
 }
-rows.append(Row(name: "call Swift→Lua→Swift (2 ints → {sum, prod})", raw: rawCall, synod: synodCall, unit: "ns", goal: "≤ 3×"))
+rows.append(
+    Row(name: "call Swift→Lua→Swift (2 ints → {sum, prod})", raw: rawCall, synod: synodCall, unit: "ns", goal: "≤ 3×"))
 
 // 2. Lua -> host function calls, inside a Lua loop.
 let hostCalls = 1_000_000
@@ -63,7 +64,8 @@ let rawHost = best(n: hostCalls) { sink &+= baseline_host_calls(raw, Int32(hostC
 let synodHost = try best(n: hostCalls) {
     sink &+= try sandbox.call(global: "call_host", arguments: [.integer(Int64(hostCalls))])[0].intValue ?? 0
 }
-rows.append(Row(name: "call Lua→host function (2 ints → int)", raw: rawHost, synod: synodHost, unit: "ns", goal: "≤ 3×"))
+rows.append(
+    Row(name: "call Lua→host function (2 ints → int)", raw: rawHost, synod: synodHost, unit: "ns", goal: "≤ 3×"))
 
 // 3. The count hook's cost on a tight arithmetic loop (per iteration).
 let spins = 20_000_000
@@ -71,7 +73,8 @@ let rawSpin = best(rounds: 3, n: spins) { sink &+= baseline_spin(raw, Int32(spin
 let synodSpin = try best(rounds: 3, n: spins) {
     sink &+= try sandbox.call(global: "spin", arguments: [.integer(Int64(spins))])[0].intValue ?? 0
 }
-rows.append(Row(name: "tight Lua loop, per iteration (hook cost)", raw: rawSpin, synod: synodSpin, unit: "ns", goal: "info"))
+rows.append(
+    Row(name: "tight Lua loop, per iteration (hook cost)", raw: rawSpin, synod: synodSpin, unit: "ns", goal: "info"))
 
 // 4. Create and close a sandbox (raw: a state with the same libraries, no sandbox).
 let creations = 2000
@@ -83,14 +86,21 @@ rows.append(Row(name: "create + close a sandbox", raw: rawCreate, synod: synodCr
 
 // 5. Memory of an idle sandbox.
 let idle = try Sandbox(name: "idle", limits: limits)
-rows.append(Row(name: "memory of an idle sandbox", raw: Double(baseline_idle_bytes()), synod: Double(idle.memoryUsed), unit: "bytes", goal: "≤ 64 KB"))
+rows.append(
+    Row(
+        name: "memory of an idle sandbox", raw: Double(baseline_idle_bytes()), synod: Double(idle.memoryUsed),
+        unit: "bytes", goal: "≤ 64 KB"))
 
 let env = ProcessInfo.processInfo.environment
-print("Synod sandbox benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, Lua 5.4 (Debian), best of several rounds")
+print(
+    "Synod sandbox benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, Lua 5.4 (Debian), best of several rounds"
+)
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset")  (no BLAS in this benchmark)")
 print("")
 let header = ["operation", "raw Lua C API", "Synod", "ratio", "goal"]
-let table = rows.map { [$0.name, format($0.raw, $0.unit), format($0.synod, $0.unit), String(format: "%.2f×", $0.synod / $0.raw), $0.goal] }
+let table = rows.map {
+    [$0.name, format($0.raw, $0.unit), format($0.synod, $0.unit), String(format: "%.2f×", $0.synod / $0.raw), $0.goal]
+}
 let widths = (0..<header.count).map { c in ([header] + table).map { $0[c].count }.max()! }
 func line(_ cells: [String]) -> String {
     cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")

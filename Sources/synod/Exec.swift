@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LuaSandbox
 import Logging
+import LuaSandbox
 
 /// `synod exec`: run one Lua file in the standard plugin sandbox and print its result.
 struct Exec: ParsableCommand {

@@ -20,7 +20,8 @@ struct HostCallTests {
     @Test func typedArgumentsAndResults() throws {
         #expect(try sandbox.execute("return add(40, 2)", chunkName: "a.lua") == [42])
         #expect(try sandbox.execute("return add(40.0, 2)", chunkName: "a.lua") == [42])
-        #expect(try sandbox.execute("return describe(1.5, 'x')", chunkName: "d.lua") == [3.0, "2 args, first number", nil])
+        #expect(
+            try sandbox.execute("return describe(1.5, 'x')", chunkName: "d.lua") == [3.0, "2 args, first number", nil])
     }
 
     @Test(arguments: [

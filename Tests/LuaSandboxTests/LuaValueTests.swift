@@ -38,11 +38,14 @@ struct LuaValueTests {
     }
 
     @Test func integersAndFloatsStayDistinct() throws {
-        #expect(try sandbox.execute("return 3, 3.0, 2^53, 7 // 2", chunkName: "n.lua") == [3, 3.0, 9007199254740992.0, 3])
+        #expect(
+            try sandbox.execute("return 3, 3.0, 2^53, 7 // 2", chunkName: "n.lua") == [3, 3.0, 9007199254740992.0, 3])
     }
 
     @Test func cyclesAreRefusedWithAPath() {
-        let error = sandboxError { try sandbox.execute("local t = { a = { b = {} } } t.a.b.c = t return t", chunkName: "c.lua") }
+        let error = sandboxError {
+            try sandbox.execute("local t = { a = { b = {} } } t.a.b.c = t return t", chunkName: "c.lua")
+        }
         #expect(error?.kind == .value)
         #expect(error?.message == "cycle: a table contains itself (at $.a.b.c)")
     }

@@ -76,7 +76,10 @@ struct PatternTests {
         let ours = try #require(try sandbox.execute(Self.script, chunkName: "patterns.lua").first?.stringValue)
 
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("synod-patterns-\(getpid()).lua")
-        try Data((Self.script.replacingOccurrences(of: "\nreturn table.concat(out, \"\\n\")", with: "\nio.write(table.concat(out, \"\\n\"))")).utf8).write(to: file)
+        try Data(
+            (Self.script.replacingOccurrences(
+                of: "\nreturn table.concat(out, \"\\n\")", with: "\nio.write(table.concat(out, \"\\n\"))")).utf8
+        ).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/lua5.4")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import LuaSandbox
 import Testing
+
+@testable import LuaSandbox
 
 @Suite("sandbox/ is what the binary embeds")
 struct SandboxDefinitionTests {

@@ -26,15 +26,25 @@ struct SandboxEnvironmentTests {
         let keys = try sandbox.execute(
             "local k = {} for name in pairs(os) do k[#k + 1] = name end table.sort(k) return k", chunkName: "os.lua")
         #expect(keys == [["clock", "date", "time"]])
-        #expect(try sandbox.execute("return type(os.time()), type(os.clock()), os.date('!%Y', 0)", chunkName: "os.lua")
-            == ["number", "number", "1970"])
+        #expect(
+            try sandbox.execute("return type(os.time()), type(os.clock()), os.date('!%Y', 0)", chunkName: "os.lua")
+                == ["number", "number", "1970"])
     }
 
     @Test(arguments: [
-        ("io", "'io' is not available in the Synod sandbox: files are not available to plugins; keep durable state in the store API"),
+        (
+            "io",
+            "'io' is not available in the Synod sandbox: files are not available to plugins; keep durable state in the store API"
+        ),
         ("os.execute", "'os.execute' is not available in the Synod sandbox: processes are not available to plugins"),
-        ("string.dump", "'string.dump' is not available in the Synod sandbox: bytecode cannot be loaded in the sandbox, so it is not produced either"),
-        ("require", "'require' is not available in the Synod sandbox: plugins are single files; put shared code in the plugin itself"),
+        (
+            "string.dump",
+            "'string.dump' is not available in the Synod sandbox: bytecode cannot be loaded in the sandbox, so it is not produced either"
+        ),
+        (
+            "require",
+            "'require' is not available in the Synod sandbox: plugins are single files; put shared code in the plugin itself"
+        ),
     ])
     func forbiddenNamesExplainThemselves(name: String, message: String) {
         let error = sandboxError { try sandbox.execute("local x = \(name)", chunkName: "f.lua") }
@@ -104,7 +114,8 @@ struct SandboxEnvironmentTests {
             chunkName: "ok.lua")
         #expect(ok == ["x"])
         let error = sandboxError {
-            try sandbox.execute("\nreturn subnet { name = 'x', task = print, score = print }", chunkName: "plugins/bad.lua")
+            try sandbox.execute(
+                "\nreturn subnet { name = 'x', task = print, score = print }", chunkName: "plugins/bad.lua")
         }
         #expect(error?.kind == .runtime)
         #expect(error?.location == .init(chunk: "plugins/bad.lua", line: 2))

@@ -47,11 +47,14 @@ struct SandboxErrorTests {
     }
 
     @Test func limitErrorsSayWhichLimitAndWhere() {
-        let error = sandboxError { try sandbox.execute("local x = 0\nwhile true do x = x + 1 end", chunkName: "spin.lua") }
+        let error = sandboxError {
+            try sandbox.execute("local x = 0\nwhile true do x = x + 1 end", chunkName: "spin.lua")
+        }
         #expect(error?.kind == .instructions)
         #expect(error?.kind.isLimit == true)
         #expect(error?.location == .init(chunk: "spin.lua", line: 2))
-        #expect(error?.message.hasPrefix("instruction limit exceeded: the call ran more than 2000000 instructions") == true)
+        #expect(
+            error?.message.hasPrefix("instruction limit exceeded: the call ran more than 2000000 instructions") == true)
     }
 
     @Test func memoryErrorsAreCleanAndTheSandboxRecovers() throws {

@@ -8,7 +8,8 @@ struct SandboxIsolationTests {
         let a = try Sandbox(name: "a", limits: testLimits())
         let b = try Sandbox(name: "b", limits: testLimits())
         try a.execute("x = 'a'; string.upper = nil", chunkName: "a.lua")
-        #expect(try b.execute("return x, ('q'):upper(), type(string.upper)", chunkName: "b.lua") == [nil, "Q", "function"])
+        #expect(
+            try b.execute("return x, ('q'):upper(), type(string.upper)", chunkName: "b.lua") == [nil, "Q", "function"])
     }
 
     @Test func aSandboxThatBreaksALimitDoesNotDisturbAnother() throws {
@@ -29,7 +30,8 @@ struct SandboxIsolationTests {
                     let sandbox = try Sandbox(name: "p\(i)", limits: testLimits(instructions: 5_000_000))
                     if i % 2 == 1 {
                         // Half of them attack; they must fail alone.
-                        let kind = sandboxError { try sandbox.execute("while true do end", chunkName: "spin.lua") }?.kind
+                        let kind = sandboxError { try sandbox.execute("while true do end", chunkName: "spin.lua") }?
+                            .kind
                         return (i, kind == .instructions ? .string("contained") : nil)
                     }
                     let sum = try sandbox.execute(

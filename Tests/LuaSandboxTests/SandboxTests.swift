@@ -107,9 +107,10 @@ struct SandboxTests {
         let lines = capture.lines
         let printed = lines.filter { $0.level == .info }.map(\.message.utf8.count).reduce(0, +)
         #expect(printed == 1000)
-        #expect(lines.filter { $0.level == .notice }.map(\.message) == [
-            "[output truncated: more than 1000 bytes printed in one call]"
-        ])
+        #expect(
+            lines.filter { $0.level == .notice }.map(\.message) == [
+                "[output truncated: more than 1000 bytes printed in one call]"
+            ])
         // The cap is per call: the next call prints again.
         try sandbox.execute("print('again')", chunkName: "p.lua")
         #expect(capture.lines.last?.message == "again")

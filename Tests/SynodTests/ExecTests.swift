@@ -13,7 +13,9 @@ let packageRoot = URL(fileURLWithPath: #filePath)
 
 func synodBinary() -> URL {
     // Tests run from the build products folder, next to the `synod` executable.
-    var candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+    var candidates = [
+        Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+    ]
     candidates += Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
     for folder in candidates {
         let url = folder.appendingPathComponent("synod")
@@ -77,14 +79,17 @@ struct ExecTests {
     @Test func syntaxErrorsExitOne() throws {
         let run = try synod(["exec", "FILE", "--json"], file: ("bad.lua", "return +"))
         #expect(run.status == 1)
-        #expect(run.stdout.hasPrefix(#"{"ok":false,"error":{"kind":"syntax","location":"bad.lua:1","message":"unexpected symbol near"#))
+        #expect(
+            run.stdout.hasPrefix(
+                #"{"ok":false,"error":{"kind":"syntax","location":"bad.lua:1","message":"unexpected symbol near"#))
     }
 
     @Test func limitsExitThree() throws {
         let spin = try synod(["exec", "FILE", "--instructions", "100000"], file: ("spin.lua", "while true do end"))
         #expect(spin.status == 3)
         #expect(spin.stderr.hasPrefix("spin.lua:1: instructions: instruction limit exceeded"))
-        let late = try synod(["exec", "FILE", "--instructions", "0", "--timeout", "0.2"], file: ("late.lua", "while true do end"))
+        let late = try synod(
+            ["exec", "FILE", "--instructions", "0", "--timeout", "0.2"], file: ("late.lua", "while true do end"))
         #expect(late.status == 3)
         #expect(late.stderr.hasPrefix("late.lua:1: timeout: time limit exceeded"))
         let fat = try synod(["exec", "FILE", "--memory", "1"], file: ("fat.lua", "return ('x'):rep(4 * 1024 * 1024)"))
@@ -129,24 +134,25 @@ struct ExecTests {
     @Test func helpDocumentsTheCommand() throws {
         let run = try synod(["--help"])
         #expect(run.status == 0)
-        #expect(run.stdout == """
-            OVERVIEW: Run Bittensor-style subnets written as sandboxed Lua plugins.
+        #expect(
+            run.stdout == """
+                OVERVIEW: Run Bittensor-style subnets written as sandboxed Lua plugins.
 
-            Each subnet's task, scoring and reward rules are one Lua 5.4 script, run in a
-            sandbox with a memory cap and per-call instruction and time budgets.
+                Each subnet's task, scoring and reward rules are one Lua 5.4 script, run in a
+                sandbox with a memory cap and per-call instruction and time budgets.
 
-            USAGE: synod <subcommand>
+                USAGE: synod <subcommand>
 
-            OPTIONS:
-              --version               Show the version.
-              -h, --help              Show help information.
+                OPTIONS:
+                  --version               Show the version.
+                  -h, --help              Show help information.
 
-            SUBCOMMANDS:
-              exec                    Run a Lua file in the plugin sandbox and print the
-                                      value it returns as JSON.
+                SUBCOMMANDS:
+                  exec                    Run a Lua file in the plugin sandbox and print the
+                                          value it returns as JSON.
 
-              See 'synod help <subcommand>' for detailed help.
+                  See 'synod help <subcommand>' for detailed help.
 
-            """)
+                """)
     }
 }
