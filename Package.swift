@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "synod", targets: ["synod"]),
         .library(name: "LuaSandbox", targets: ["LuaSandbox"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,10 +43,35 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Debian's libopenblas-dev: matrix products.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Float32 kernels, compiled per instruction set and chosen at run time. No
+        // floating-point contraction, so results do not depend on the clone chosen.
+        .target(
+            name: "CTensor",
+            dependencies: ["CBLAS"],
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]
+        ),
+        // The Lua `tensor` module (userdata, metatables, errors raised from C).
+        .target(
+            name: "CTensorLua",
+            dependencies: ["CLua", "CLuaShim", "CTensor"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .target(
+            name: "Tensor",
+            dependencies: ["CTensor", "CTensorLua", "LuaSandbox"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "synod",
             dependencies: [
                 "LuaSandbox",
+                "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,6 +93,11 @@ let package = Package(
         .testTarget(
             name: "LuaSandboxTests",
             dependencies: ["LuaSandbox", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TensorTests",
+            dependencies: ["Tensor", "LuaSandbox"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -60,6 +60,7 @@ struct synod_sandbox {
     synod_buffer err_msg;
     synod_buffer traceback;
     synod_buffer forbidden_msg; /* text of the last 'forbidden' error raised */
+    synod_buffer memory_msg;    /* text of the last memory error raised by a library */
     char err_chunk[256];
     int err_line;
     /* where the hook last saw the plugin running: the location of memory errors, which

@@ -189,6 +189,29 @@ int synod_charge(synod_sandbox *S, uint64_t instructions) {
     return over_budget(S);
 }
 
+void synod_lua_charge(lua_State *L, uint64_t instructions) { synod_charge_or_raise(L, instructions); }
+
+size_t synod_lua_memory_available(lua_State *L) {
+    synod_sandbox *S = synod_from_state(L);
+    return S->mem_used >= S->mem_limit ? 0 : S->mem_limit - S->mem_used;
+}
+
+int synod_lua_memory_error(lua_State *L, const char *fmt, ...) {
+    synod_sandbox *S = synod_from_state(L);
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);  // full printf formats, unlike lua_pushfstring
+    va_end(ap);
+    luaL_where(L, 1);
+    lua_pushstring(L, text);
+    lua_concat(L, 2);
+    size_t len;
+    const char *msg = lua_tolstring(L, -1, &len);
+    synod_buffer_set(&S->memory_msg, msg, len);
+    return lua_error(L);
+}
+
 int synod_forbid(lua_State *L, const char *fmt, ...) {
     synod_sandbox *S = synod_from_state(L);
     va_list ap;
@@ -305,6 +328,7 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
     S->err_msg.length = 0;
     S->traceback.length = 0;
     S->forbidden_msg.length = 0;
+    S->memory_msg.length = 0;
     S->out.length = 0;
     S->deadline_ns = S->timeout > 0 ? synod_now_ns() + (uint64_t)(S->timeout * 1e9) : 0;
     lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SYNOD_HOOK_PERIOD);
@@ -332,7 +356,11 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
         synod_buffer_set(&S->err_msg, reason, strlen(reason));
     } else {
         capture_error_message(S, L, -1);
-        if (status == LUA_ERRMEM || (S->mem_refused && S->err_msg.length &&
+        if (S->memory_msg.length && S->err_msg.length &&
+            strstr((const char *)S->err_msg.bytes, (const char *)S->memory_msg.bytes)) {
+            // A native library refused an allocation with its own, more precise message.
+            result = SYNOD_ERR_MEMORY;
+        } else if (status == LUA_ERRMEM || (S->mem_refused && S->err_msg.length &&
                                      strstr((const char *)S->err_msg.bytes, "not enough memory"))) {
             result = SYNOD_ERR_MEMORY;
             if (S->err_line == 0 && S->sample_line > 0) {
@@ -362,6 +390,8 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
 typedef struct open_args {
     const char *prelude;
     size_t prelude_length;
+    const synod_library *libraries;
+    size_t library_count;
 } open_args;
 
 static int op_open(lua_State *L) {
@@ -384,6 +414,13 @@ static int op_open(lua_State *L) {
     synod_push_host_table(L);
     lua_call(L, 2, 1);
     if (!lua_istable(L, -1)) return luaL_error(L, "sandbox/prelude.lua must return a table");
+    for (size_t i = 0; i < a->library_count; i++) {
+        lua_pushcfunction(L, a->libraries[i].open);
+        lua_call(L, 0, 1);
+        if (!lua_istable(L, -1))
+            return luaL_error(L, "the native library '%s' did not return a table", a->libraries[i].name);
+        lua_setfield(L, -2, a->libraries[i].name);
+    }
     lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     // The loaded-modules table still holds the full libraries (os, and the originals);
     // drop it so nothing reachable from the registry leads back to them.
@@ -404,7 +441,8 @@ static void apply_limits(synod_sandbox *S, const synod_limits *limits) {
 }
 
 synod_sandbox *synod_open(const synod_limits *limits, const char *name, const char *prelude,
-                          size_t prelude_length, void *host, synod_log_fn log,
+                          size_t prelude_length, const synod_library *libraries,
+                          size_t library_count, void *host, synod_log_fn log,
                           synod_host_fn call) {
     synod_sandbox *S = calloc(1, sizeof *S);
     if (!S) return NULL;
@@ -422,7 +460,7 @@ synod_sandbox *synod_open(const synod_limits *limits, const char *name, const ch
     }
     *(synod_sandbox **)lua_getextraspace(S->L) = S;
     lua_atpanic(S->L, sandbox_panic);
-    open_args a = {prelude, prelude_length};
+    open_args a = {prelude, prelude_length, libraries, library_count};
     S->open_status = run_protected(S, op_open, &a);
     return S;
 }
@@ -446,6 +484,7 @@ void synod_close(synod_sandbox *S) {
     buffer_free(&S->err_msg);
     buffer_free(&S->traceback);
     buffer_free(&S->forbidden_msg);
+    buffer_free(&S->memory_msg);
     free(S->encoder);
     free(S);
 }

@@ -1,4 +1,5 @@
 import CLuaShim
+import Foundation
 public import Logging
 
 /// A Swift function exposed to Lua. It receives the call's arguments and returns its
@@ -48,11 +49,12 @@ public final class Sandbox {
     /// - Parameters:
     ///   - name: shown in log lines (`sandbox=<name>`) and in errors.
     ///   - limits: checked with ``SandboxLimits/validate()``.
+    ///   - libraries: native libraries added to the plugin environment (such as `tensor`).
     ///   - logger: receives the plugin's `print` (info) and `warn` (warning) output.
     /// - Throws: ``SandboxError`` when the limits are invalid, or the environment cannot be
     ///   built within them (for example a memory cap below what the libraries need).
     public init(
-        name: String = "sandbox", limits: SandboxLimits = .default,
+        name: String = "sandbox", limits: SandboxLimits = .default, libraries: [SandboxLibrary] = [],
         logger: Logger = Logger(label: "synod.sandbox")
     ) throws(SandboxError) {
         try limits.validate()
@@ -62,11 +64,17 @@ public final class Sandbox {
         self.context = context
         var raw = Self.cLimits(limits)
         let prelude = SandboxDefinition.prelude
+        // The library names must outlive synod_open only; strdup keeps them simple to pass.
+        let names = libraries.map { strdup($0.name) }
+        defer { names.forEach { free($0) } }
+        let table = zip(libraries, names).map { synod_library(name: $1, open: $0.open) }
         let pointer = prelude.utf8CString.withUnsafeBufferPointer { text in
-            name.withCString { cName in
-                synod_open(
-                    &raw, cName, text.baseAddress, text.count - 1,
-                    Unmanaged.passUnretained(context).toOpaque(), logCallback, hostCallback)
+            table.withUnsafeBufferPointer { libs in
+                name.withCString { cName in
+                    synod_open(
+                        &raw, cName, text.baseAddress, text.count - 1, libs.baseAddress, libs.count,
+                        Unmanaged.passUnretained(context).toOpaque(), logCallback, hostCallback)
+                }
             }
         }
         guard let pointer else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import LuaSandbox
+import Tensor
 
 /// `synod exec`: run one Lua file in the standard plugin sandbox and print its result.
 struct Exec: ParsableCommand {
@@ -55,7 +56,7 @@ struct Exec: ParsableCommand {
         var logger = Logger(label: "synod.exec") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
         do {
-            let sandbox = try Sandbox(name: name, limits: limits, logger: logger)
+            let sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
             sandbox.describesFunctions = true
             let results = try sandbox.execute(String(decoding: data, as: UTF8.self), chunkName: file)
             let value = results.count <= 1 ? (results.first ?? .null) : .array(results)

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <lua5.4/lua.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,10 +71,19 @@ typedef void (*synod_log_fn)(void *host, int level, const char *text, size_t len
 typedef int (*synod_host_fn)(void *host, int function_id, const uint8_t *args, size_t length,
                              synod_sandbox *sandbox);
 
-/// Creates a sandbox and runs `prelude` (trusted Lua that builds the plugin environment).
-/// Returns NULL only if the process is out of memory. Check `synod_open_status`.
+/// A native library offered to plugins as a global table (for example `tensor`): `open`
+/// runs under lua_pcall in the new state and must push one table.
+typedef struct synod_library {
+    const char *name;
+    lua_CFunction open;
+} synod_library;
+
+/// Creates a sandbox, runs `prelude` (trusted Lua that builds the plugin environment) and
+/// adds each library's table to that environment. Returns NULL only if the process is
+/// out of memory. Check `synod_open_status`.
 synod_sandbox *synod_open(const synod_limits *limits, const char *name, const char *prelude,
-                          size_t prelude_length, void *host, synod_log_fn log,
+                          size_t prelude_length, const synod_library *libraries,
+                          size_t library_count, void *host, synod_log_fn log,
                           synod_host_fn call);
 /// Status of `synod_open`; on failure the error accessors describe it.
 int synod_open_status(const synod_sandbox *S);
@@ -95,6 +105,16 @@ uint64_t synod_instructions_used(const synod_sandbox *S);
 /// Charges host-side work to the current operation (for host functions).
 /// Returns nonzero if the budget is now exhausted.
 int synod_charge(synod_sandbox *S, uint64_t instructions);
+
+/* ---------- for native libraries (C functions running inside a sandbox) ---------- */
+
+/// Charges `instructions` of work done in C to the running operation; raises the
+/// operation's limit error (from C, so never across Swift) when a budget runs out.
+void synod_lua_charge(lua_State *L, uint64_t instructions);
+/// Bytes the sandbox may still allocate before its memory cap.
+size_t synod_lua_memory_available(lua_State *L);
+/// Raises a memory error with a specific message (printf formats; reported with kind `memory`).
+int synod_lua_memory_error(lua_State *L, const char *fmt, ...);
 
 /// Compiles a text chunk. On success stores a registry reference to the function.
 int synod_load(synod_sandbox *S, const char *source, size_t length, const char *chunkname,
