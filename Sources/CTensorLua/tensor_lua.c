@@ -57,6 +57,12 @@ static tensor *push_tensor(lua_State *L, int64_t rows, int64_t cols) {
                    (long long)MAX_ELEMENTS);
     size_t bytes = sizeof(tensor) + (size_t)n * sizeof(float);
     size_t free_bytes = synod_lua_memory_available(L);
+    if (bytes + 64 > free_bytes) {
+        // Garbage may hold the room: collect once before refusing (as Lua itself would).
+        synod_lua_charge(L, 16384);
+        lua_gc(L, LUA_GCCOLLECT);
+        free_bytes = synod_lua_memory_available(L);
+    }
     if (bytes + 64 > free_bytes)
         synod_lua_memory_error(L, "tensor of %lld elements needs %.1f MiB, but only %.1f MiB of the "
                                   "sandbox's memory is free; use smaller tensors or raise the limit",
