@@ -2,13 +2,15 @@
 #   make run     install what is missing, build, run the bundled plugin in the sandbox
 #   make test    install what is missing, build, run the test suite
 #   make bench   release build, print the sandbox benchmark table
+#   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
 DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libopenblas-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test bench embed clean
+.PHONY: deps build run test bench bench-tensor embed clean
+BENCH_VENV := .venv-bench
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -31,6 +33,14 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product SandboxBenchmark
 	$$($(SWIFT) build -c release --show-bin-path)/SandboxBenchmark
+
+$(BENCH_VENV)/bin/python:
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet numpy
+
+bench-tensor: deps $(BENCH_VENV)/bin/python
+	$(SWIFT) build -c release --product TensorBenchmark
+	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/TensorBenchmark
 
 embed:
 	scripts/embed-sandbox.sh

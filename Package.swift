@@ -90,6 +90,13 @@ let package = Package(
             path: "Benchmarks/SandboxBenchmark",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "TensorBenchmark",
+            dependencies: ["Tensor", "LuaSandbox"],
+            path: "Benchmarks/TensorBenchmark",
+            exclude: ["numpy_peer.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LuaSandboxTests",
             dependencies: ["LuaSandbox", .product(name: "Logging", package: "swift-log")],

@@ -15,6 +15,13 @@
 /// Nesting allowed for coroutine.close (Lua 5.4.4 overflows the C stack on long chains).
 #define SYNOD_MAX_CLOSE_DEPTH 64
 
+/// Freed large blocks kept for reuse within one operation (see sandbox_alloc).
+#define SYNOD_BLOCK_CACHE 8
+typedef struct synod_cached_block {
+    void *ptr;
+    size_t size;
+} synod_cached_block;
+
 typedef struct synod_buffer {
     uint8_t *bytes;
     size_t length;
@@ -28,6 +35,8 @@ struct synod_sandbox {
 
     /* memory */
     size_t mem_used, mem_limit, mem_peak;
+    synod_cached_block cache[SYNOD_BLOCK_CACHE];
+    size_t cached_bytes;
     int mem_refused;           /* the allocator refused during this operation */
 
     /* budgets */

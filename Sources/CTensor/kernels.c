@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "CTensor.h"
 
@@ -15,6 +16,21 @@
 
 #define LANES 16
 #define BLOCK 1024
+
+/* ---------- memory ---------- */
+
+float *synod_t_alloc(size_t count) {
+    size_t bytes = (count ? count : 1) * sizeof(float);
+    if (bytes >= (4u << 20)) {
+        size_t rounded = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+        float *p = aligned_alloc(2u << 20, rounded);
+        if (p) madvise(p, rounded, MADV_HUGEPAGE);
+        return p;
+    }
+    return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+void synod_t_free(float *p) { free(p); }
 
 /* ---------- elementwise ---------- */
 
@@ -59,8 +75,9 @@ static inline float exp_kernel(float x) {
     const float hi = 88.72283935546875f, lo = -87.33654475f;
     float xc = x > hi ? hi : (x < lo ? lo : x);
     float t = xc * log2e;
-    int32_t k = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
-    float kf = (float)k;
+    // Round to nearest by adding and removing 1.5 * 2^23 (valid for |t| < 2^22).
+    float kf = (t + 12582912.0f) - 12582912.0f;
+    int32_t k = (int32_t)kf;
     float r = xc - kf * ln2_hi;
     r = r - kf * ln2_lo;
     float z = r * r;
@@ -71,7 +88,7 @@ static inline float exp_kernel(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * z + r + 1.0f;
-    int32_t k1 = k / 2, k2 = k - k1;
+    int32_t k1 = k >> 1, k2 = k - k1;
     union { int32_t i; float f; } s1 = {.i = (k1 + 127) << 23}, s2 = {.i = (k2 + 127) << 23};
     float y = (p * s1.f) * s2.f;
     y = x > hi ? INFINITY : y;
@@ -144,6 +161,22 @@ int64_t synod_t_first_introduced_nonfinite(const float *a, const float *b, const
     return -1;
 }
 
+CLONES int synod_t_any_introduced_nonfinite(const float *a, const float *b, const float *out, size_t n) {
+    int flag = 0;
+    if (b) {
+        for (size_t i = 0; i < n; i++) flag |= !finite_f(out[i]) & finite_f(a[i]) & finite_f(b[i]);
+    } else {
+        for (size_t i = 0; i < n; i++) flag |= !finite_f(out[i]) & finite_f(a[i]);
+    }
+    return flag;
+}
+
+CLONES int synod_t_any_nan(const float *a, size_t n) {
+    int flag = 0;
+    for (size_t i = 0; i < n; i++) flag |= a[i] != a[i];
+    return flag;
+}
+
 int64_t synod_t_first_nan(const float *a, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (a[i] != a[i]) return (int64_t)i;
@@ -193,6 +226,31 @@ REDUCE(synod_t_sum, (const float *a, size_t n), a[k])
 REDUCE(synod_t_sum_squares, (const float *a, size_t n), a[k] * a[k])
 REDUCE(synod_t_sum_abs, (const float *a, size_t n), fabsf(a[k]))
 REDUCE(synod_t_dot, (const float *a, const float *b, size_t n), a[k] * b[k])
+
+CLONES double synod_t_sum_checked(const float *a, size_t n, int *bad) {
+    double total = 0;
+    int flag = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t end = i + BLOCK < n ? i + BLOCK : n;
+        float acc[LANES] = {0};
+        int neg[LANES] = {0};
+        for (; i + LANES <= end; i += LANES)
+            for (int j = 0; j < LANES; j++) {
+                float x = a[i + (size_t)j];
+                acc[j] += x;
+                neg[j] |= !(x >= 0.0f);  // true for negatives and NaN
+            }
+        for (int j = 0; i < end; i++, j++) {
+            acc[j] += a[i];
+            neg[j] |= !(a[i] >= 0.0f);
+        }
+        for (int j = 0; j < LANES; j++) flag |= neg[j];
+        total += combine_lanes(acc);
+    }
+    *bad = flag;
+    return total;
+}
 
 double synod_t_sum_pow_abs(const float *a, float p, size_t n) {
     double total = 0;

@@ -372,6 +372,7 @@ static int m_clone(lua_State *L) {
 static const char *op_names[] = {"addition", "subtraction", "multiplication", "division", "pow"};
 
 static void refuse_introduced(lua_State *L, const char *what, const tensor *a, const tensor *b, const tensor *out) {
+    if (!synod_t_any_introduced_nonfinite(a->data, b ? b->data : NULL, out->data, (size_t)numel(out))) return;
     int64_t bad = synod_t_first_introduced_nonfinite(a->data, b ? b->data : NULL, out->data, (size_t)numel(out));
     if (bad < 0) return;
     float v = out->data[bad];
@@ -569,13 +570,15 @@ static int m_norm(lua_State *L) {
 /* ---------- scoring helpers ---------- */
 
 static void normalize_into(lua_State *L, const float *src, float *dst, int64_t n, int64_t row) {
-    int64_t bad = synod_t_first_nan(src, (size_t)n);
-    if (bad >= 0) fail(L, "normalize: NaN at index %lld", (long long)(row * n + bad + 1));
-    bad = synod_t_first_negative(src, (size_t)n);
-    if (bad >= 0)
+    int flagged;
+    double s = synod_t_sum_checked(src, (size_t)n, &flagged);
+    if (flagged) {  // the slow path only finds and names the bad entry
+        int64_t bad = synod_t_first_nan(src, (size_t)n);
+        if (bad >= 0) fail(L, "normalize: NaN at index %lld", (long long)(row * n + bad + 1));
+        bad = synod_t_first_negative(src, (size_t)n);
         fail(L, "normalize: negative entry %g at index %lld; weights must be ≥ 0 (clamp or shift them first)",
-                   (double)src[bad], (long long)(row * n + bad + 1));
-    double s = synod_t_sum(src, (size_t)n);
+             (double)src[bad], (long long)(row * n + bad + 1));
+    }
     if (s == 0) {
         synod_t_fill(dst, 0.0f, (size_t)n);  // all-zero stays all-zero: nothing to share
     } else if (isinf(s)) {
@@ -602,8 +605,8 @@ static int m_softmax(lua_State *L) {
     tensor *t = check(L, 1);
     lua_Number temperature = luaL_optnumber(L, 2, 1);
     if (!(temperature > 0)) return fail(L, "softmax: temperature must be positive (got %g)", (double)temperature);
-    int64_t bad = synod_t_first_nan(t->data, (size_t)numel(t));
-    if (bad >= 0) return fail(L, "softmax: NaN at index %lld", (long long)bad + 1);
+    if (synod_t_any_nan(t->data, (size_t)numel(t)))
+        return fail(L, "softmax: NaN at index %lld", (long long)synod_t_first_nan(t->data, (size_t)numel(t)) + 1);
     tensor *out = push_like(L, t);
     charge(L, 3 * numel(t));
     int64_t rows = is_matrix(t) ? t->rows : 1, cols = is_matrix(t) ? t->cols : t->rows;

@@ -17,17 +17,29 @@ import CTensor
 /// from the C library.
 public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     /// Rows of a matrix, or the length of a vector.
-    public private(set) var rows: Int
+    public let rows: Int
     /// Columns of a matrix; 0 for a vector.
-    public private(set) var columns: Int
-    /// The elements, row-major.
-    public private(set) var values: [Float]
+    public let columns: Int
+    let storage: TensorStorage
+
+    /// The elements, row-major (a copy).
+    public var values: [Float] { Array(UnsafeBufferPointer(start: storage.pointer, count: storage.count)) }
 
     /// A vector.
     public init(_ values: [Float]) {
-        self.rows = values.count
-        self.columns = 0
-        self.values = values
+        self.init(rows: values.count, columns: 0) { out in
+            for (i, v) in values.enumerated() { out[i] = v }
+        }
+    }
+
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        a.rows == b.rows && a.columns == b.columns && a.values == b.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(rows)
+        hasher.combine(columns)
+        hasher.combine(values)
     }
 
     /// A row-major matrix.
@@ -35,19 +47,20 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
         guard rows >= 0, columns > 0, rows * columns == values.count else {
             throw TensorError("a \(rows)×\(columns) matrix needs \(rows * columns) values, got \(values.count)")
         }
-        self.rows = rows
-        self.columns = columns
-        self.values = values
+        self.init(rows: rows, columns: columns) { out in
+            for (i, v) in values.enumerated() { out[i] = v }
+        }
     }
 
     init(rows: Int, columns: Int, unsafeUninitialized fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        let n = columns == 0 ? rows : rows * columns
         self.rows = rows
         self.columns = columns
-        self.values = [Float](unsafeUninitializedCapacity: n) { buffer, count in
-            fill(buffer)
-            count = n
-        }
+        self.storage = TensorStorage(count: columns == 0 ? rows : rows * columns, fill: fill)
+    }
+
+    /// The elements, for reading in place.
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
     }
 
     /// A tensor of zeros (a vector when `columns` is 0).
@@ -66,13 +79,14 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Number of elements.
-    public var count: Int { values.count }
+    public var count: Int { storage.count }
     /// Whether this is a matrix.
     public var isMatrix: Bool { columns != 0 }
     /// `[n]` or `[rows, columns]`.
     public var shape: [Int] { isMatrix ? [rows, columns] : [rows] }
 
     public var description: String {
+        let values = self.values
         let shown = values.count > 8 ? values.prefix(3).map { "\($0)" } + ["…"] + values.suffix(3).map { "\($0)" }
             : values.map { "\($0)" }
         return "tensor(\(shape.map(String.init).joined(separator: "×"))): [\(shown.joined(separator: ", "))]"
@@ -81,7 +95,7 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Elementwise
 
     func map(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
-        values.withUnsafeBufferPointer { a in
+        withUnsafeBufferPointer { a in
             Tensor(rows: rows, columns: columns) { out in body(a.baseAddress!, out.baseAddress!, a.count) }
         }
     }
@@ -90,8 +104,8 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
         guard rows == other.rows, columns == other.columns else {
             throw TensorError("tensor shapes differ: \(shapeText) and \(other.shapeText)")
         }
-        return values.withUnsafeBufferPointer { a in
-            other.values.withUnsafeBufferPointer { b in
+        return withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
                 Tensor(rows: rows, columns: columns) { out in
                     synod_t_binary(op, a.baseAddress, b.baseAddress, out.baseAddress, a.count)
                 }
@@ -121,16 +135,16 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Reductions
 
     /// The sum, accumulated in a fixed order (16 lanes, blocks of 1024, block sums in double).
-    public func sum() -> Float { values.withUnsafeBufferPointer { Float(synod_t_sum($0.baseAddress, $0.count)) } }
-    public func mean() -> Float { count == 0 ? .nan : Float(values.withUnsafeBufferPointer { synod_t_sum($0.baseAddress, $0.count) } / Double(count)) }
-    public func max() -> Float { var i: Int64 = 0; return values.withUnsafeBufferPointer { synod_t_max($0.baseAddress, $0.count, &i) } }
-    public func min() -> Float { var i: Int64 = 0; return values.withUnsafeBufferPointer { synod_t_min($0.baseAddress, $0.count, &i) } }
+    public func sum() -> Float { withUnsafeBufferPointer { Float(synod_t_sum($0.baseAddress, $0.count)) } }
+    public func mean() -> Float { count == 0 ? .nan : Float(withUnsafeBufferPointer { synod_t_sum($0.baseAddress, $0.count) } / Double(count)) }
+    public func max() -> Float { var i: Int64 = 0; return withUnsafeBufferPointer { synod_t_max($0.baseAddress, $0.count, &i) } }
+    public func min() -> Float { var i: Int64 = 0; return withUnsafeBufferPointer { synod_t_min($0.baseAddress, $0.count, &i) } }
     public func dot(_ other: Tensor) throws(TensorError) -> Float {
         guard !isMatrix, shape == other.shape else {
             throw TensorError("dot needs two vectors of one length: \(shapeText) and \(other.shapeText)")
         }
-        return values.withUnsafeBufferPointer { a in
-            other.values.withUnsafeBufferPointer { b in Float(synod_t_dot(a.baseAddress, b.baseAddress, a.count)) }
+        return withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in Float(synod_t_dot(a.baseAddress, b.baseAddress, a.count)) }
         }
     }
 
@@ -140,19 +154,28 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     /// entry is refused, since it has no meaning as a share.
     public func normalize() throws(TensorError) -> Tensor {
         let width = isMatrix ? columns : rows
-        if let bad = values.firstIndex(where: { $0.isNaN || $0 < 0 }) {
-            throw TensorError("normalize: entry \(values[bad]) at index \(bad + 1) is not a share (must be ≥ 0)")
-        }
-        return map { a, out, n in
+        var flagged = false
+        let result = map { a, out, n in
             var start = 0
             while start < n {
-                let s = synod_t_sum(a + start, width)
+                var bad: Int32 = 0
+                let s = synod_t_sum_checked(a + start, width, &bad)
+                if bad != 0 {
+                    flagged = true
+                    return
+                }
                 if s == 0 { synod_t_fill(out + start, 0, width) } else {
                     synod_t_scalar(SYNOD_DIV, a + start, Float(s), 0, out + start, width)
                 }
                 start += Swift.max(width, 1)
             }
         }
+        if flagged {
+            let values = self.values
+            let bad = values.firstIndex(where: { $0.isNaN || $0 < 0 }) ?? 0
+            throw TensorError("normalize: entry \(values[bad]) at index \(bad + 1) is not a share (must be ≥ 0)")
+        }
+        return result
     }
 
     /// softmax(x / temperature), each row for a matrix.
@@ -173,8 +196,8 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
         let d = isMatrix ? columns : rows
         guard !v.isMatrix, v.rows == d else { throw TensorError("cosine: tensor shapes differ: \(shapeText) and \(v.shapeText)") }
         let n = isMatrix ? rows : 1
-        return values.withUnsafeBufferPointer { m in
-            v.values.withUnsafeBufferPointer { vv in
+        return withUnsafeBufferPointer { m in
+            v.withUnsafeBufferPointer { vv in
                 Tensor(rows: n, columns: 0) { out in synod_t_row_cosine(m.baseAddress, n, d, vv.baseAddress, out.baseAddress) }
             }
         }
@@ -185,14 +208,14 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
         let k = Swift.min(Swift.max(k, 0), count)
         var top = [Float](repeating: 0, count: k)
         var idx = [Int64](repeating: 0, count: k)
-        values.withUnsafeBufferPointer { a in synod_t_topk(a.baseAddress, a.count, k, &top, &idx) }
+        withUnsafeBufferPointer { a in synod_t_topk(a.baseAddress, a.count, k, &top, &idx) }
         return (top, idx.map { Int($0) })
     }
 
     /// Positions that sort the vector (stable; NaN last), 0-based.
     public func argsort(descending: Bool = false) -> [Int] {
         var idx = [Int64](repeating: 0, count: count)
-        values.withUnsafeBufferPointer { a in synod_t_argsort(a.baseAddress, a.count, descending ? 1 : 0, &idx) }
+        withUnsafeBufferPointer { a in synod_t_argsort(a.baseAddress, a.count, descending ? 1 : 0, &idx) }
         return idx.map { Int($0) }
     }
 
@@ -203,8 +226,8 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
         guard isMatrix, other.isMatrix, columns == other.rows else {
             throw TensorError("matmul: shapes \(shapeText) and \(other.shapeText) do not chain")
         }
-        return values.withUnsafeBufferPointer { a in
-            other.values.withUnsafeBufferPointer { b in
+        return withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
                 Tensor(rows: rows, columns: other.columns) { out in
                     synod_t_matmul(a.baseAddress, b.baseAddress, rows, columns, other.columns, out.baseAddress)
                 }
@@ -214,7 +237,7 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
 
     public func transposed() -> Tensor {
         guard isMatrix else { return self }
-        return values.withUnsafeBufferPointer { a in
+        return withUnsafeBufferPointer { a in
             Tensor(rows: columns, columns: rows) { out in synod_t_transpose(a.baseAddress, rows, columns, out.baseAddress) }
         }
     }
@@ -225,4 +248,24 @@ public struct TensorError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// The elements of a tensor, allocated by CTensor (huge pages for large tensors) and
+/// immutable once filled.
+final class TensorStorage: @unchecked Sendable {
+    // @unchecked: the buffer is written only by `fill`, before the storage is shared;
+    // afterwards it is read-only, so sharing across tasks is safe.
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int, fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        guard let pointer = synod_t_alloc(count) else {
+            fatalError("out of memory allocating a tensor of \(count) elements")
+        }
+        self.pointer = pointer
+        self.count = count
+        fill(UnsafeMutableBufferPointer(start: pointer, count: count))
+    }
+
+    deinit { synod_t_free(pointer) }
 }
