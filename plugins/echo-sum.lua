@@ -27,23 +27,21 @@ return subnet {
     return type(response) == "table" and math.type(response.sum) ~= nil
   end,
 
-  -- validator: one score in [0, 1] per response (nil for no answer)
+  -- validator: one score in [0, 1] per miner; `responses[i]` is miner i's answer,
+  -- or false when it did not answer. Scoring is vectorised: no loop over miners' math.
   score = function(task, responses)
     local want = 0
     for _, x in ipairs(task.numbers) do want = want + x end
-    local scores = {}
-    for i, r in ipairs(responses) do
-      scores[i] = r and math.exp(-math.abs(r.sum - want)) or 0
+    local got = {}
+    for i = 1, #responses do
+      local r = responses[i]
+      got[i] = type(r) == "table" and r.sum or math.huge  -- no answer: infinitely wrong
     end
-    return scores
+    return (tensor.from(got) - want):abs():neg():exp()
   end,
 
   -- validator: scores -> weights summing to 1 (all zero stays all zero)
   reward = function(scores)
-    local total = 0
-    for _, s in ipairs(scores) do total = total + s end
-    local weights = {}
-    for i, s in ipairs(scores) do weights[i] = total > 0 and s / total or 0 end
-    return weights
+    return scores:normalize()
   end,
 }

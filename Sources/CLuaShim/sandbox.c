@@ -250,6 +250,19 @@ int synod_charge(synod_sandbox *S, uint64_t instructions) {
 
 void synod_lua_charge(lua_State *L, uint64_t instructions) { synod_charge_or_raise(L, instructions); }
 
+void synod_lua_prepare_large(lua_State *L, size_t bytes) {
+    synod_sandbox *S = synod_from_state(L);
+    if (bytes < LARGE_BLOCK) return;
+    for (int i = 0; i < SYNOD_BLOCK_CACHE; i++) {
+        synod_cached_block *b = &S->cache[i];
+        if (b->ptr && b->size >= bytes && b->size - bytes <= bytes / 8) return;
+    }
+    // No warm block: dead large objects are likely waiting for the collector (which would
+    // let the heap double first). Collect now, so this allocation can reuse one of them.
+    synod_charge_or_raise(L, 4096);
+    lua_gc(L, LUA_GCCOLLECT);
+}
+
 size_t synod_lua_memory_available(lua_State *L) {
     synod_sandbox *S = synod_from_state(L);
     return S->mem_used >= S->mem_limit ? 0 : S->mem_limit - S->mem_used;
@@ -487,10 +500,6 @@ static int op_open(lua_State *L) {
     lua_pushnil(L);
     lua_setfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     lua_gc(L, LUA_GCCOLLECT);
-    // Start each collection cycle as soon as the previous one ends (pause 100%, default
-    // 200%): tensor results are large garbage, and freeing them sooner keeps a loop of
-    // tensor operations on a few warm blocks (see the block cache) and the heap small.
-    lua_gc(L, LUA_GCINC, 100, 0, 0);
     return 0;
 }
 

@@ -106,6 +106,16 @@ CLONES void synod_t_unary(synod_unary_op op, const float *a, float *out, size_t 
     }
 }
 
+CLONES int synod_t_exp_checked(const float *a, float *out, size_t n) {
+    int flag = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x = a[i];
+        out[i] = exp_kernel(x);
+        flag |= (x > 88.72283935546875f) & (x < INFINITY);
+    }
+    return flag;
+}
+
 CLONES void synod_t_clamp(const float *a, float lo, float hi, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = a[i] < lo ? lo : a[i];
@@ -164,9 +174,9 @@ int64_t synod_t_first_introduced_nonfinite(const float *a, const float *b, const
 CLONES int synod_t_any_introduced_nonfinite(const float *a, const float *b, const float *out, size_t n) {
     int flag = 0;
     if (b) {
-        for (size_t i = 0; i < n; i++) flag |= !finite_f(out[i]) & finite_f(a[i]) & finite_f(b[i]);
+        for (size_t i = 0; i < n; i++) flag |= (!finite_f(out[i])) & finite_f(a[i]) & finite_f(b[i]);
     } else {
-        for (size_t i = 0; i < n; i++) flag |= !finite_f(out[i]) & finite_f(a[i]);
+        for (size_t i = 0; i < n; i++) flag |= (!finite_f(out[i])) & finite_f(a[i]);
     }
     return flag;
 }

@@ -56,6 +56,7 @@ static tensor *push_tensor(lua_State *L, int64_t rows, int64_t cols) {
         fail(L, "tensor of %lld elements is too large (at most %lld)", (long long)n,
                    (long long)MAX_ELEMENTS);
     size_t bytes = sizeof(tensor) + (size_t)n * sizeof(float);
+    synod_lua_prepare_large(L, bytes);
     size_t free_bytes = synod_lua_memory_available(L);
     if (bytes + 64 > free_bytes) {
         // Garbage may hold the room: collect once before refusing (as Lua itself would).
@@ -416,8 +417,13 @@ static int unary(lua_State *L, synod_unary_op op, const char *name) {
     tensor *a = check(L, 1);
     tensor *out = push_like(L, a);
     charge(L, numel(a));
+    if (op == SYNOD_EXP) {
+        // One pass computes and checks: only an overflow needs the slower search for where.
+        if (synod_t_exp_checked(a->data, out->data, (size_t)numel(a))) refuse_introduced(L, name, a, NULL, out);
+        return 1;
+    }
     synod_t_unary(op, a->data, out->data, (size_t)numel(a));
-    if (op == SYNOD_EXP || op == SYNOD_LOG || op == SYNOD_SQRT) refuse_introduced(L, name, a, NULL, out);
+    if (op == SYNOD_LOG || op == SYNOD_SQRT) refuse_introduced(L, name, a, NULL, out);
     return 1;
 }
 

@@ -87,7 +87,9 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let values = self.values
-        let shown = values.count > 8 ? values.prefix(3).map { "\($0)" } + ["…"] + values.suffix(3).map { "\($0)" }
+        let shown =
+            values.count > 8
+            ? values.prefix(3).map { "\($0)" } + ["…"] + values.suffix(3).map { "\($0)" }
             : values.map { "\($0)" }
         return "tensor(\(shape.map(String.init).joined(separator: "×"))): [\(shown.joined(separator: ", "))]"
     }
@@ -136,9 +138,17 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
 
     /// The sum, accumulated in a fixed order (16 lanes, blocks of 1024, block sums in double).
     public func sum() -> Float { withUnsafeBufferPointer { Float(synod_t_sum($0.baseAddress, $0.count)) } }
-    public func mean() -> Float { count == 0 ? .nan : Float(withUnsafeBufferPointer { synod_t_sum($0.baseAddress, $0.count) } / Double(count)) }
-    public func max() -> Float { var i: Int64 = 0; return withUnsafeBufferPointer { synod_t_max($0.baseAddress, $0.count, &i) } }
-    public func min() -> Float { var i: Int64 = 0; return withUnsafeBufferPointer { synod_t_min($0.baseAddress, $0.count, &i) } }
+    public func mean() -> Float {
+        count == 0 ? .nan : Float(withUnsafeBufferPointer { synod_t_sum($0.baseAddress, $0.count) } / Double(count))
+    }
+    public func max() -> Float {
+        var i: Int64 = 0
+        return withUnsafeBufferPointer { synod_t_max($0.baseAddress, $0.count, &i) }
+    }
+    public func min() -> Float {
+        var i: Int64 = 0
+        return withUnsafeBufferPointer { synod_t_min($0.baseAddress, $0.count, &i) }
+    }
     public func dot(_ other: Tensor) throws(TensorError) -> Float {
         guard !isMatrix, shape == other.shape else {
             throw TensorError("dot needs two vectors of one length: \(shapeText) and \(other.shapeText)")
@@ -164,7 +174,9 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
                     flagged = true
                     return
                 }
-                if s == 0 { synod_t_fill(out + start, 0, width) } else {
+                if s == 0 {
+                    synod_t_fill(out + start, 0, width)
+                } else {
                     synod_t_scalar(SYNOD_DIV, a + start, Float(s), 0, out + start, width)
                 }
                 start += Swift.max(width, 1)
@@ -194,11 +206,15 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     /// Cosine similarity with a vector: one value per row of a matrix (0 where a norm is 0).
     public func cosine(_ v: Tensor) throws(TensorError) -> Tensor {
         let d = isMatrix ? columns : rows
-        guard !v.isMatrix, v.rows == d else { throw TensorError("cosine: tensor shapes differ: \(shapeText) and \(v.shapeText)") }
+        guard !v.isMatrix, v.rows == d else {
+            throw TensorError("cosine: tensor shapes differ: \(shapeText) and \(v.shapeText)")
+        }
         let n = isMatrix ? rows : 1
         return withUnsafeBufferPointer { m in
             v.withUnsafeBufferPointer { vv in
-                Tensor(rows: n, columns: 0) { out in synod_t_row_cosine(m.baseAddress, n, d, vv.baseAddress, out.baseAddress) }
+                Tensor(rows: n, columns: 0) { out in
+                    synod_t_row_cosine(m.baseAddress, n, d, vv.baseAddress, out.baseAddress)
+                }
             }
         }
     }
@@ -238,7 +254,9 @@ public struct Tensor: Sendable, Hashable, CustomStringConvertible {
     public func transposed() -> Tensor {
         guard isMatrix else { return self }
         return withUnsafeBufferPointer { a in
-            Tensor(rows: columns, columns: rows) { out in synod_t_transpose(a.baseAddress, rows, columns, out.baseAddress) }
+            Tensor(rows: columns, columns: rows) { out in
+                synod_t_transpose(a.baseAddress, rows, columns, out.baseAddress)
+            }
         }
     }
 }

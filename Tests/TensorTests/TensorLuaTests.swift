@@ -31,8 +31,12 @@ struct TensorLuaTests {
         #expect(try numbers("return tensor.range(1, 5):totable()") == [1, 2, 3, 4, 5])
         #expect(try numbers("return tensor.range(0, 1, 0.25):totable()") == [0, 0.25, 0.5, 0.75, 1])
         #expect(try run("return tensor.zeros(2, 3):shape()") == [2, 3])
-        #expect(try run("return tensor.from({{1, 2, 3}, {4, 5, 6}}):totable()") == [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])
-        #expect(try run("return #tensor.zeros(7), tensor.zeros(2, 5):numel(), tensor.istensor(tensor.ones(1)), tensor.istensor({})") == [7, 10, true, false])
+        #expect(
+            try run("return tensor.from({{1, 2, 3}, {4, 5, 6}}):totable()") == [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]])
+        #expect(
+            try run(
+                "return #tensor.zeros(7), tensor.zeros(2, 5):numel(), tensor.istensor(tensor.ones(1)), tensor.istensor({})"
+            ) == [7, 10, true, false])
     }
 
     @Test func randomIsSeededAndReproducible() throws {
@@ -48,8 +52,12 @@ struct TensorLuaTests {
     }
 
     @Test func indexingIsOneBased() throws {
-        #expect(try run("local t = tensor.from({10, 20, 30}) t[2] = 25 return t[1], t[2], t:get(3)") == [10.0, 25.0, 30.0])
-        #expect(try run("local m = tensor.zeros(2, 2) m:set(2, 1, 7) return m:get(2, 1), m[2]:totable()") == [7.0, [7.0, 0.0]])
+        #expect(
+            try run("local t = tensor.from({10, 20, 30}) t[2] = 25 return t[1], t[2], t:get(3)") == [10.0, 25.0, 30.0])
+        #expect(
+            try run("local m = tensor.zeros(2, 2) m:set(2, 1, 7) return m:get(2, 1), m[2]:totable()") == [
+                7.0, [7.0, 0.0],
+            ])
         #expect(error("return tensor.zeros(3)[4]")?.message == "index 4 out of range (1..3)")
         #expect(error("return tensor.zeros(3)[0]")?.message == "index 0 out of range (1..3)")
         #expect(error("return tensor.zeros(2, 2):get(1, 3)")?.message == "column 3 out of range (1..2)")
@@ -69,9 +77,11 @@ struct TensorLuaTests {
 
     @Test func shapeMismatchesNameBothShapes() {
         #expect(error("return tensor.ones(2) + tensor.ones(3)")?.message == "tensor shapes differ: (2) and (3)")
-        #expect(error("return tensor.ones(2, 3) * tensor.ones(3, 2)")?.message == "tensor shapes differ: (2×3) and (3×2)")
-        #expect(error("return tensor.ones(2, 3):matmul(tensor.ones(2, 3))")?.message
-            == "matmul: shapes (2×3) and (2×3) do not chain (need n×m and m×p)")
+        #expect(
+            error("return tensor.ones(2, 3) * tensor.ones(3, 2)")?.message == "tensor shapes differ: (2×3) and (3×2)")
+        #expect(
+            error("return tensor.ones(2, 3):matmul(tensor.ones(2, 3))")?.message
+                == "matmul: shapes (2×3) and (2×3) do not chain (need n×m and m×p)")
         let e = error("local a = tensor.ones(2)\nreturn a:dot(tensor.ones(4))")
         #expect(e?.location == .init(chunk: "t.lua", line: 2))
     }
@@ -87,25 +97,37 @@ struct TensorLuaTests {
     }
 
     @Test func introducedNaNAndInfAreRefused() throws {
-        #expect(error("return tensor.from({1, 2}) / tensor.from({1, 0})")?.message
-            == "division produced inf at index 2 (from 2); the result must stay finite")
-        #expect(error("return tensor.from({1, -1}):log()")?.message
-            == "log produced NaN at index 2 (from -1); the result must stay finite")
-        #expect(error("return tensor.from({0, 100}):exp()")?.message
-            == "exp produced inf at index 2 (from 100); the result must stay finite")
-        #expect(error("return tensor.from({-4}):sqrt()")?.message
-            == "sqrt produced NaN at index 1 (from -4); the result must stay finite")
+        #expect(
+            error("return tensor.from({1, 2}) / tensor.from({1, 0})")?.message
+                == "division produced inf at index 2 (from 2); the result must stay finite")
+        #expect(
+            error("return tensor.from({1, -1}):log()")?.message
+                == "log produced NaN at index 2 (from -1); the result must stay finite")
+        #expect(
+            error("return tensor.from({0, 100}):exp()")?.message
+                == "exp produced inf at index 2 (from 100); the result must stay finite")
+        #expect(
+            error("return tensor.from({-4}):sqrt()")?.message
+                == "sqrt produced NaN at index 1 (from -4); the result must stay finite")
         // A NaN that was already there is carried, not refused.
         #expect(try run("return tensor.from({0/0, 1}):abs():max() ~= tensor.from({0/0, 1}):abs():max()") == [true])
     }
 
     @Test func reductions() throws {
-        #expect(try run("local t = tensor.from({3, -1, 4, 1, 5}) return t:sum(), t:mean(), t:min(), t:max(), t:argmin(), t:argmax()")
-            == [12.0, 2.4000000953674316, -1.0, 5.0, 2, 5])
-        #expect(try run("return tensor.from({3, 4}):norm(), tensor.from({3, -4}):norm(1), tensor.from({3, -4}):norm(math.huge)")
-            == [5.0, 7.0, 4.0])
-        #expect(try run("local m = tensor.from({{1, 2}, {3, 4}, {5, 6}}) return m:sum(1):totable(), m:sum(2):totable(), m:mean(1):totable()")
-            == [[9.0, 12.0], [3.0, 7.0, 11.0], [3.0, 4.0]])
+        #expect(
+            try run(
+                "local t = tensor.from({3, -1, 4, 1, 5}) return t:sum(), t:mean(), t:min(), t:max(), t:argmin(), t:argmax()"
+            )
+                == [12.0, 2.4000000953674316, -1.0, 5.0, 2, 5])
+        #expect(
+            try run(
+                "return tensor.from({3, 4}):norm(), tensor.from({3, -4}):norm(1), tensor.from({3, -4}):norm(math.huge)")
+                == [5.0, 7.0, 4.0])
+        #expect(
+            try run(
+                "local m = tensor.from({{1, 2}, {3, 4}, {5, 6}}) return m:sum(1):totable(), m:sum(2):totable(), m:mean(1):totable()"
+            )
+                == [[9.0, 12.0], [3.0, 7.0, 11.0], [3.0, 4.0]])
         #expect(try run("return tensor.from({{1, 9}, {7, 3}}):argmax()") == [1, 2])
         #expect(try run("return tensor.from({2, 7, 7}):argmax()") == [2])  // first of equal maxima
     }
@@ -118,13 +140,19 @@ struct TensorLuaTests {
     }
 
     @Test func edgeCases() throws {
-        #expect(try run("local e = tensor.from({}) return #e, e:sum(), #e:normalize(), #e:softmax(), #e:exp()") == [0, 0.0, 0, 0, 0])
+        #expect(
+            try run("local e = tensor.from({}) return #e, e:sum(), #e:normalize(), #e:softmax(), #e:exp()") == [
+                0, 0.0, 0, 0, 0,
+            ])
         #expect(error("return tensor.from({}):max()")?.message == "max of an empty tensor")
         #expect(error("return tensor.from({}):mean()")?.message == "mean of an empty tensor")
-        #expect(try run("local one = tensor.from({5}) return one:sum(), one:softmax()[1], one:normalize()[1], one:argmax()") == [5.0, 1.0, 1.0, 1])
+        #expect(
+            try run("local one = tensor.from({5}) return one:sum(), one:softmax()[1], one:normalize()[1], one:argmax()")
+                == [5.0, 1.0, 1.0, 1])
         #expect(try run("return tensor.from({1, 0/0, 3}):max() ~= tensor.from({1, 0/0, 3}):max()") == [true])
         #expect(try run("return tensor.full(3e38, 2):sum()") == [.number(.infinity)])
-        #expect(error("return tensor.from({1, 'x'})")?.message == "tensor.from: element 2 is a string, expected a number")
+        #expect(
+            error("return tensor.from({1, 'x'})")?.message == "tensor.from: element 2 is a string, expected a number")
         #expect(error("return tensor.from({{1, 2}, {3}})")?.message == "tensor.from: row 2 has 1 values, expected 2")
     }
 
@@ -133,8 +161,9 @@ struct TensorLuaTests {
         // All zeros stay zeros: no error, nothing shared.
         #expect(try numbers("return tensor.zeros(3):normalize():totable()") == [0, 0, 0])
         #expect(try run("return tensor.from({{1, 1}, {0, 2}}):normalize():totable()") == [[[0.5, 0.5], [0.0, 1.0]]])
-        #expect(error("return tensor.from({1, -0.5}):normalize()")?.message
-            == "normalize: negative entry -0.5 at index 2; weights must be ≥ 0 (clamp or shift them first)")
+        #expect(
+            error("return tensor.from({1, -0.5}):normalize()")?.message
+                == "normalize: negative entry -0.5 at index 2; weights must be ≥ 0 (clamp or shift them first)")
         #expect(error("return tensor.from({1, 0/0}):normalize()")?.message == "normalize: NaN at index 2")
     }
 
@@ -152,15 +181,19 @@ struct TensorLuaTests {
 
     @Test func dotCosineAndRowCosine() throws {
         #expect(try run("return tensor.from({1, 2, 3}):dot(tensor.from({4, 5, 6}))") == [32.0])
-        #expect(try run("return tensor.from({1, 0}):cosine(tensor.from({0, 1})), tensor.from({0, 0}):cosine(tensor.from({1, 1}))") == [0.0, 0.0])
+        #expect(
+            try run(
+                "return tensor.from({1, 0}):cosine(tensor.from({0, 1})), tensor.from({0, 0}):cosine(tensor.from({1, 1}))"
+            ) == [0.0, 0.0])
         let got = try numbers("return tensor.from({{1, 0}, {1, 1}, {-2, 0}}):cosine(tensor.from({1, 0})):totable()")
         let want = [1.0, 1 / 2.0.squareRoot(), -1.0]
         for (g, w) in zip(got, want) { #expect(abs(g - w) < 1e-6) }
     }
 
     @Test func topkArgsortAndRank() throws {
-        #expect(try run("local v, i = tensor.from({5, 1, 9, 3, 9}):topk(3) return v:totable(), i:totable()")
-            == [[9.0, 9.0, 5.0], [3.0, 5.0, 1.0]])
+        #expect(
+            try run("local v, i = tensor.from({5, 1, 9, 3, 9}):topk(3) return v:totable(), i:totable()")
+                == [[9.0, 9.0, 5.0], [3.0, 5.0, 1.0]])
         #expect(try run("local v, i = tensor.from({2, 1}):topk(5) return #v, i:totable()") == [2, [1.0, 2.0]])
         #expect(try numbers("return tensor.from({3, 1, 2, 1}):argsort():totable()") == [2, 4, 3, 1])
         #expect(try numbers("return tensor.from({3, 1, 2, 1}):argsort(true):totable()") == [1, 3, 2, 4])
@@ -171,8 +204,10 @@ struct TensorLuaTests {
 
     @Test func topkAgreesWithAFullSortOnRandomData() throws {
         let values = Tensor.random(10_000, seed: 5).values
-        let want = values.enumerated().sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-            .prefix(50).map { Double($0.offset + 1) }
+        let want = values.enumerated().sorted {
+            $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset
+        }
+        .prefix(50).map { Double($0.offset + 1) }
         #expect(try numbers("local v, i = tensor.random(10000, 5):topk(50) return i:totable()") == want)
     }
 
@@ -180,13 +215,19 @@ struct TensorLuaTests {
         #expect(try numbers("return tensor.from({1, 2, 3}):gt(2):totable()") == [0, 0, 1])
         #expect(try numbers("return tensor.from({1, 2, 3}):le(tensor.from({3, 2, 1})):totable()") == [1, 1, 0])
         #expect(try numbers("return tensor.from({1, 2, 3}):eq(2):totable()") == [0, 1, 0])
-        #expect(try numbers("local t = tensor.from({1, 2, 3}) return tensor.where(t:ge(2), t * 10, -1):totable()") == [-1, 20, 30])
+        #expect(
+            try numbers("local t = tensor.from({1, 2, 3}) return tensor.where(t:ge(2), t * 10, -1):totable()") == [
+                -1, 20, 30,
+            ])
         #expect(try numbers("return tensor.from({1, 1}):ema(tensor.from({0, 2}), 0.25):totable()") == [0.25, 1.75])
         #expect(try numbers("return tensor.from({4, 5}):ema(nil, 0.1):totable()") == [4, 5])
     }
 
     @Test func matrices() throws {
-        #expect(try run("local a = tensor.from({{1, 2, 3}, {4, 5, 6}}) return a:matmul(a:t()):totable()") == [[[14.0, 32.0], [32.0, 77.0]]])
+        #expect(
+            try run("local a = tensor.from({{1, 2, 3}, {4, 5, 6}}) return a:matmul(a:t()):totable()") == [
+                [[14.0, 32.0], [32.0, 77.0]]
+            ])
         #expect(try numbers("return tensor.from({{1, 2}, {3, 4}}):mv(tensor.from({1, -1})):totable()") == [-1, -1])
         #expect(try run("return tensor.from({{1, 2, 3}, {4, 5, 6}}):transpose():shape()") == [3, 2])
         #expect(try numbers("return tensor.from({{1, 2}, {3, 4}}):col(2):totable()") == [2, 4])
@@ -194,7 +235,8 @@ struct TensorLuaTests {
     }
 
     @Test func matmulAgreesWithANaiveProduct() throws {
-        let a = Tensor.random(37, 53, seed: 1), b = Tensor.random(53, 29, seed: 2)
+        let a = Tensor.random(37, 53, seed: 1)
+        let b = Tensor.random(53, 29, seed: 2)
         let c = try a.matmul(b)
         for i in 0..<37 {
             for j in 0..<29 {
@@ -215,7 +257,10 @@ struct TensorLuaTests {
         var limits = SandboxLimits.default
         limits.memoryBytes = 8 << 20
         let small = try Sandbox(name: "small", limits: limits, libraries: [.tensor])
-        let e = sandboxError { try small.execute("local keep = {}\nfor i = 1, 100 do keep[i] = tensor.zeros(100000) end", chunkName: "m.lua") }
+        let e = sandboxError {
+            try small.execute(
+                "local keep = {}\nfor i = 1, 100 do keep[i] = tensor.zeros(100000) end", chunkName: "m.lua")
+        }
         #expect(e?.kind == .memory)
         #expect(e?.location == .init(chunk: "m.lua", line: 2))
         #expect(e?.message.hasPrefix("tensor of 100000 elements needs 0.4 MiB, but only") == true)
@@ -238,11 +283,13 @@ struct TensorLuaTests {
 
     @Test func theMetatableIsHidden() throws {
         #expect(try run("return getmetatable(tensor.ones(1))") == [false])
-        #expect(error("local t = tensor.ones(1) t.x = 1")?.message == "tensors have no fields to set (use t[i] = number)")
+        #expect(
+            error("local t = tensor.ones(1) t.x = 1")?.message == "tensors have no fields to set (use t[i] = number)")
     }
 
     @Test func resultsAreBitIdenticalAcrossRuns() throws {
-        let source = "local t = tensor.random(100000, 3) return (t:exp() * t):softmax():sum(), t:norm(), t:cosine(t:sqrt())"
+        let source =
+            "local t = tensor.random(100000, 3) return (t:exp() * t):softmax():sum(), t:norm(), t:cosine(t:sqrt())"
         let first = try run(source)
         for _ in 0..<3 { #expect(try run(source) == first) }
     }

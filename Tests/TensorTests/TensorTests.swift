@@ -8,7 +8,9 @@ struct TensorTests {
         let m = try Tensor(rows: 2, columns: 3, values: [1, 2, 3, 4, 5, 6])
         #expect(m.shape == [2, 3])
         #expect(m.transposed().values == [1, 4, 2, 5, 3, 6])
-        #expect(throws: TensorError("a 2×2 matrix needs 4 values, got 3")) { try Tensor(rows: 2, columns: 2, values: [1, 2, 3]) }
+        #expect(throws: TensorError("a 2×2 matrix needs 4 values, got 3")) {
+            try Tensor(rows: 2, columns: 2, values: [1, 2, 3])
+        }
         #expect(Tensor.zeros(3).values == [0, 0, 0])
         #expect(Tensor.full(2, 2, 2).values == [2, 2, 2, 2])
     }
@@ -37,7 +39,9 @@ struct TensorTests {
     @Test func scoringHelpers() throws {
         #expect(try Tensor([1, 3]).normalize().values == [0.25, 0.75])
         #expect(try Tensor([0, 0]).normalize().values == [0, 0])
-        #expect(throws: TensorError("normalize: entry -1.0 at index 1 is not a share (must be ≥ 0)")) { try Tensor([-1, 1]).normalize() }
+        #expect(throws: TensorError("normalize: entry -1.0 at index 1 is not a share (must be ≥ 0)")) {
+            try Tensor([-1, 1]).normalize()
+        }
         let s = try Tensor([1, 2, 3]).softmax()
         #expect(abs(s.sum() - 1) < 1e-6)
         #expect(try Tensor(rows: 2, columns: 2, values: [1, 0, 0, 1]).cosine(Tensor([1, 0])).values == [1, 0])

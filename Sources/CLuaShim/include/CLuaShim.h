@@ -111,6 +111,10 @@ int synod_charge(synod_sandbox *S, uint64_t instructions);
 /// Charges `instructions` of work done in C to the running operation; raises the
 /// operation's limit error (from C, so never across Swift) when a budget runs out.
 void synod_lua_charge(lua_State *L, uint64_t instructions);
+/// Call before allocating a large object (a tensor): when no freed block of that size is
+/// at hand, collects garbage first, so loops of large results reuse warm memory instead
+/// of growing the heap until the collector's next cycle.
+void synod_lua_prepare_large(lua_State *L, size_t bytes);
 /// Bytes the sandbox may still allocate before its memory cap.
 size_t synod_lua_memory_available(lua_State *L);
 /// Raises a memory error with a specific message (printf formats; reported with kind `memory`).

@@ -37,6 +37,8 @@ void synod_t_binary(synod_binary_op op, const float *a, const float *b, float *o
 /// out[i] = a[i] op s, or s op a[i] when `scalar_first` is nonzero.
 void synod_t_scalar(synod_binary_op op, const float *a, float s, int scalar_first, float *out, size_t n);
 void synod_t_unary(synod_unary_op op, const float *a, float *out, size_t n);
+/// exp, also reporting (nonzero) whether a finite input overflowed to +inf.
+int synod_t_exp_checked(const float *a, float *out, size_t n);
 void synod_t_clamp(const float *a, float lo, float hi, float *out, size_t n);
 /// out[i] = a[i] cmp b[i] (b may be NULL: compare with s) as 1 or 0.
 void synod_t_compare(synod_compare_op op, const float *a, const float *b, float s, float *out, size_t n);
