@@ -67,6 +67,12 @@ let package = Package(
             dependencies: ["CTensor", "CTensorLua", "LuaSandbox"],
             swiftSettings: swiftSettings
         ),
+        // Helpers for tests of anything built on LuaSandbox.
+        .target(
+            name: "LuaSandboxTesting",
+            dependencies: ["LuaSandbox"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "synod",
             dependencies: [
@@ -99,12 +105,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LuaSandboxTests",
-            dependencies: ["LuaSandbox", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaSandbox", "LuaSandboxTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TensorTests",
-            dependencies: ["Tensor", "LuaSandbox"],
+            dependencies: ["Tensor", "LuaSandbox", "LuaSandboxTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

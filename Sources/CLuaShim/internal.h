@@ -37,6 +37,8 @@ struct synod_sandbox {
     size_t mem_used, mem_limit, mem_peak;
     synod_cached_block cache[SYNOD_BLOCK_CACHE];
     size_t cached_bytes;
+    uint64_t large_allocated;    /* bytes of large blocks ever allocated */
+    uint64_t large_at_collect;   /* large_allocated at the last synod_lua_prepare_large GC */
     int mem_refused;           /* the allocator refused during this operation */
 
     /* budgets */

@@ -141,6 +141,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     void *p = NULL;
     if (ptr == NULL && nsize >= LARGE_BLOCK) {
+        S->large_allocated += nsize;
         p = cache_take(S, nsize);
         if (!p) p = large_alloc(nsize);
     } else {
@@ -257,10 +258,14 @@ void synod_lua_prepare_large(lua_State *L, size_t bytes) {
         synod_cached_block *b = &S->cache[i];
         if (b->ptr && b->size >= bytes && b->size - bytes <= bytes / 8) return;
     }
+    // Only large blocks made since the last such collection can have died since: with
+    // fewer bytes than this one, collecting could not provide a block of this size.
+    if (S->large_allocated - S->large_at_collect < bytes) return;
     // No warm block: dead large objects are likely waiting for the collector (which would
     // let the heap double first). Collect now, so this allocation can reuse one of them.
     synod_charge_or_raise(L, 4096);
     lua_gc(L, LUA_GCCOLLECT);
+    S->large_at_collect = S->large_allocated;
 }
 
 size_t synod_lua_memory_available(lua_State *L) {

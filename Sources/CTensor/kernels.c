@@ -353,10 +353,31 @@ static inline int above(float x, int64_t ix, float y, int64_t iy) {
     return ix < iy;
 }
 
+static inline void swap_at(float *values, int64_t *indices, size_t i, size_t j) {
+    float tv = values[i];
+    values[i] = values[j];
+    values[j] = tv;
+    int64_t ti = indices[i];
+    indices[i] = indices[j];
+    indices[j] = ti;
+}
+
+// Restores the heap below p: the root holds the element every other one ranks above.
+static void sift_down(float *values, int64_t *indices, size_t p, size_t size) {
+    for (;;) {
+        size_t l = 2 * p + 1, r = l + 1, w = p;
+        if (l < size && above(values[w], indices[w], values[l], indices[l])) w = l;
+        if (r < size && above(values[w], indices[w], values[r], indices[r])) w = r;
+        if (w == p) return;
+        swap_at(values, indices, p, w);
+        p = w;
+    }
+}
+
 void synod_t_topk(const float *a, size_t n, size_t k, float *values, int64_t *indices) {
     if (k > n) k = n;
     if (k == 0) return;
-    // A min-heap (by `above`) of the k best seen so far: O(n log k).
+    // A heap of the k best seen so far, the worst of them at the root: O(n log k).
     size_t size = 0;
     for (size_t i = 0; i < n; i++) {
         float x = a[i];
@@ -364,43 +385,23 @@ void synod_t_topk(const float *a, size_t n, size_t k, float *values, int64_t *in
             if (!above(x, (int64_t)i, values[0], indices[0])) continue;
             values[0] = x;
             indices[0] = (int64_t)i;
-            size_t p = 0;
-            for (;;) {
-                size_t l = 2 * p + 1, r = l + 1, w = p;
-                if (l < size && above(values[w], indices[w], values[l], indices[l])) w = l;
-                if (r < size && above(values[w], indices[w], values[r], indices[r])) w = r;
-                if (w == p) break;
-                float tv = values[p]; values[p] = values[w]; values[w] = tv;
-                int64_t ti = indices[p]; indices[p] = indices[w]; indices[w] = ti;
-                p = w;
-            }
-        } else {
-            size_t c = size++;
-            values[c] = x;
-            indices[c] = (int64_t)i;
-            while (c > 0) {
-                size_t p = (c - 1) / 2;
-                if (!above(values[p], indices[p], values[c], indices[c])) break;
-                float tv = values[p]; values[p] = values[c]; values[c] = tv;
-                int64_t ti = indices[p]; indices[p] = indices[c]; indices[c] = ti;
-                c = p;
-            }
+            sift_down(values, indices, 0, size);
+            continue;
+        }
+        size_t c = size++;
+        values[c] = x;
+        indices[c] = (int64_t)i;
+        while (c > 0) {
+            size_t p = (c - 1) / 2;
+            if (!above(values[p], indices[p], values[c], indices[c])) break;
+            swap_at(values, indices, p, c);
+            c = p;
         }
     }
-    // Pop the heap from the back: the worst goes last, so the result is best first.
+    // Move the root (the worst) to the back until the heap is empty: best ends up first.
     for (size_t end = size; end > 1; end--) {
-        float tv = values[0]; values[0] = values[end - 1]; values[end - 1] = tv;
-        int64_t ti = indices[0]; indices[0] = indices[end - 1]; indices[end - 1] = ti;
-        size_t p = 0, m = end - 1;
-        for (;;) {
-            size_t l = 2 * p + 1, r = l + 1, w = p;
-            if (l < m && above(values[w], indices[w], values[l], indices[l])) w = l;
-            if (r < m && above(values[w], indices[w], values[r], indices[r])) w = r;
-            if (w == p) break;
-            float sv = values[p]; values[p] = values[w]; values[w] = sv;
-            int64_t si = indices[p]; indices[p] = indices[w]; indices[w] = si;
-            p = w;
-        }
+        swap_at(values, indices, 0, end - 1);
+        sift_down(values, indices, 0, end - 1);
     }
 }
 

@@ -111,33 +111,19 @@ static void read_shape(lua_State *L, int first, int64_t *rows, int64_t *cols) {
     *cols = lua_isnoneornil(L, first + 1) ? 0 : check_size(L, first + 1, "size");
 }
 
-static int t_zeros(lua_State *L) {
+// Pushes a tensor of the shape given at stack index `first` (n [, m]), filled with v.
+static int push_filled(lua_State *L, int first, float v) {
     int64_t r, c;
-    read_shape(L, 1, &r, &c);
-    tensor *t = push_tensor(L, r, c);
-    charge(L, numel(t));
-    synod_t_fill(t->data, 0.0f, (size_t)numel(t));
-    return 1;
-}
-
-static int t_ones(lua_State *L) {
-    int64_t r, c;
-    read_shape(L, 1, &r, &c);
-    tensor *t = push_tensor(L, r, c);
-    charge(L, numel(t));
-    synod_t_fill(t->data, 1.0f, (size_t)numel(t));
-    return 1;
-}
-
-static int t_full(lua_State *L) {
-    float v = (float)luaL_checknumber(L, 1);
-    int64_t r, c;
-    read_shape(L, 2, &r, &c);
+    read_shape(L, first, &r, &c);
     tensor *t = push_tensor(L, r, c);
     charge(L, numel(t));
     synod_t_fill(t->data, v, (size_t)numel(t));
     return 1;
 }
+
+static int t_zeros(lua_State *L) { return push_filled(L, 1, 0.0f); }
+static int t_ones(lua_State *L) { return push_filled(L, 1, 1.0f); }
+static int t_full(lua_State *L) { return push_filled(L, 2, (float)luaL_checknumber(L, 1)); }
 
 static float element_of(lua_State *L, int idx, const char *where, lua_Integer i) {
     int isnum;

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LuaSandbox
+@_exported import LuaSandboxTesting
 import Synchronization
 
 /// The repository root, found from this file's path.
@@ -51,17 +52,5 @@ final class LogCapture: Sendable {
             for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { flat[k] = "\(v)" }
             capture.append(Line(level: event.level, message: "\(event.message)", metadata: flat))
         }
-    }
-}
-
-/// Runs `body` and returns the SandboxError it throws (nil if it succeeds).
-func sandboxError(_ body: () throws -> Void) -> SandboxError? {
-    do {
-        try body()
-        return nil
-    } catch let error as SandboxError {
-        return error
-    } catch {
-        return SandboxError(kind: .internal, message: "unexpected error type: \(error)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LuaSandbox
+import LuaSandboxTesting
 import Tensor
 import Testing
 
@@ -292,17 +293,5 @@ struct TensorLuaTests {
             "local t = tensor.random(100000, 3) return (t:exp() * t):softmax():sum(), t:norm(), t:cosine(t:sqrt())"
         let first = try run(source)
         for _ in 0..<3 { #expect(try run(source) == first) }
-    }
-}
-
-/// Runs `body` and returns the SandboxError it throws (nil if it succeeds).
-func sandboxError(_ body: () throws -> Void) -> SandboxError? {
-    do {
-        try body()
-        return nil
-    } catch let error as SandboxError {
-        return error
-    } catch {
-        return SandboxError(kind: .internal, message: "unexpected error type: \(error)")
     }
 }
