@@ -121,22 +121,21 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
         return;
     }
     e->tables[depth] = self;
-    // An array is a table whose keys are exactly 1..n with n > 0.
+    // An array is a table whose keys are exactly 1..n with n > 0: only then is a counting
+    // pass needed. Other tables are encoded in one pass, the count patched afterwards.
     lua_Unsigned n = lua_rawlen(L, idx);
     lua_Unsigned count = 0;
     int array = n > 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        count++;
-        if (array && !(lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) &&
-                       lua_tointeger(L, -2) >= 1 && (lua_Unsigned)lua_tointeger(L, -2) <= n))
-            array = 0;
-        lua_pop(L, 1);
-    }
-    if (array && count != n) array = 0;
-    if (count > UINT32_MAX) {
-        fail(e, "table too large to cross into the host%s", "");
-        return;
+    if (array) {
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            count++;
+            if (array && !(lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) &&
+                           lua_tointeger(L, -2) >= 1 && (lua_Unsigned)lua_tointeger(L, -2) <= n))
+                array = 0;
+            lua_pop(L, 1);
+        }
+        if (count != n) array = 0;
     }
     if (array) {
         put_u8(e, SYNOD_TAG_ARRAY);
@@ -150,9 +149,15 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
         return;
     }
     put_u8(e, SYNOD_TAG_MAP);
-    put_u32(e, (uint32_t)count);
+    size_t count_at = e->out->length;
+    put_u32(e, 0);
+    count = 0;
     lua_pushnil(L);
     while (!e->failed && lua_next(L, idx)) {
+        if (++count > UINT32_MAX) {
+            fail(e, "table too large to cross into the host%s", "");
+            break;
+        }
         int key = lua_gettop(L) - 1;
         e->step[depth] = (path_step){0, 0, key};
         e->depth = depth + 1;
@@ -171,6 +176,10 @@ static void encode_table(encoder *e, int idx, uint32_t depth) {
         }
         encode_value(e, key + 1, depth + 1);
         lua_pop(L, 1);
+    }
+    if (!e->failed) {
+        uint8_t *c = e->out->bytes + count_at;
+        c[0] = count & 0xff, c[1] = (count >> 8) & 0xff, c[2] = (count >> 16) & 0xff, c[3] = (count >> 24) & 0xff;
     }
 }
 

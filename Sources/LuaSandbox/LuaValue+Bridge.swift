@@ -45,12 +45,19 @@ extension LuaValue {
         }
     }
 
+    // Byte by byte: the generic append(contentsOf:) costs more than the copy itself here.
+    @inline(__always)
     private static func appendUInt32(_ v: UInt32, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 24))
     }
 
+    @inline(__always)
     private static func appendUInt64(_ v: UInt64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        appendUInt32(UInt32(truncatingIfNeeded: v), to: &bytes)
+        appendUInt32(UInt32(truncatingIfNeeded: v >> 32), to: &bytes)
     }
 
     private static func appendBytes(_ s: some Collection<UInt8>, to bytes: inout [UInt8]) throws(SandboxError) {
@@ -91,7 +98,10 @@ extension LuaValue {
         let buffer: UnsafeRawBufferPointer
         var offset = 0
 
-        init(buffer: UnsafeRawBufferPointer) { self.buffer = buffer }
+        init(buffer: UnsafeRawBufferPointer, offset: Int = 0) {
+            self.buffer = buffer
+            self.offset = offset
+        }
 
         mutating func need(_ n: Int) throws(SandboxError) {
             guard buffer.count - offset >= n else {

@@ -166,6 +166,22 @@ public final class Sandbox {
         try invoke(ref: function.id, global: nil, arguments: arguments)
     }
 
+    /// Calls a referenced function and reads its results in place, without building
+    /// ``LuaValue``s: the fast path for reading a few fields of a result.
+    ///
+    /// ```swift
+    /// let sum = try sandbox.call(pair, arguments: [2, 3]) { $0[0]?["sum"]?.integer }
+    /// ```
+    /// The views are valid only inside `body`.
+    public func call<R>(
+        _ function: LuaReference, arguments: [LuaValue], reading body: (LuaResultsView) throws -> R
+    ) throws -> R {
+        try send(ref: function.id, global: nil, arguments: arguments)
+        var length = 0
+        let bytes = synod_output(handle.pointer, &length)
+        return try body(try LuaResultsView(buffer: UnsafeRawBufferPointer(start: bytes, count: length)))
+    }
+
     /// Calls the global function `name` with arguments and returns its results.
     public func call(global name: String, arguments: [LuaValue] = []) throws(SandboxError) -> [LuaValue] {
         try invoke(ref: 0, global: name, arguments: arguments)
@@ -260,6 +276,12 @@ public final class Sandbox {
     }
 
     private func invoke(ref: Int32, global: String?, arguments: [LuaValue]) throws(SandboxError) -> [LuaValue] {
+        try send(ref: ref, global: global, arguments: arguments)
+        return try output()
+    }
+
+    /// Runs the call; its encoded results are then in the sandbox's output buffer.
+    private func send(ref: Int32, global: String?, arguments: [LuaValue]) throws(SandboxError) {
         try ensureOpen()
         // Reuse one buffer across calls; take it out first, so a re-entrant call (refused
         // by C anyway) could never touch it while it is lent to C.
@@ -279,7 +301,6 @@ public final class Sandbox {
             return synod_call(handle.pointer, ref, nil, buffer.baseAddress, buffer.count, 0, nil)
         }
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
-        return try output()
     }
 
     private func output() throws(SandboxError) -> [LuaValue] {
