@@ -67,6 +67,11 @@ let package = Package(
             dependencies: ["CTensor", "CTensorLua", "LuaSandbox"],
             swiftSettings: swiftSettings
         ),
+        // Yuma consensus: pure functions in Q32.32 fixed point, no dependencies.
+        .target(
+            name: "Consensus",
+            swiftSettings: swiftSettings
+        ),
         // Helpers for tests of anything built on LuaSandbox.
         .target(
             name: "LuaSandboxTesting",
@@ -78,6 +83,7 @@ let package = Package(
             dependencies: [
                 "LuaSandbox",
                 "Tensor",
+                "Consensus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,6 +117,11 @@ let package = Package(
         .testTarget(
             name: "TensorTests",
             dependencies: ["Tensor", "LuaSandbox", "LuaSandboxTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConsensusTests",
+            dependencies: ["Consensus"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

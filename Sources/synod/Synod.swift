@@ -12,7 +12,7 @@ struct Synod: ParsableCommand {
             sandbox with a memory cap and per-call instruction and time budgets.
             """,
         version: "0.1.0",
-        subcommands: [Exec.self]
+        subcommands: [Exec.self, ConsensusCommand.self]
     )
 
     /// Exit status for bad usage. swift-argument-parser uses 64 (EX_USAGE); Synod's
@@ -20,9 +20,26 @@ struct Synod: ParsableCommand {
     static let usageExitCode: Int32 = 2
 
     static func main() {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(after: error)
+        }
+        do {
             try command.run()
+        } catch let error as ValidationError {
+            // Thrown while running (bad input found late): the message alone, no usage line.
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            Foundation.exit(usageExitCode)
+        } catch {
+            exit(after: error)
+        }
+    }
+
+    private static func exit(after error: any Error) -> Never {
+        do {
+            throw error
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -24,7 +24,7 @@ func synodBinary() -> URL {
     return packageRoot.appendingPathComponent(".build/debug/synod")
 }
 
-func synod(_ arguments: [String], file: (name: String, text: String)? = nil) throws -> SynodRun {
+func synod(_ arguments: [String], file: (name: String, text: String)? = nil, stdin: String? = nil) throws -> SynodRun {
     // A script runs from its own folder under its plain name, as a user would type it.
     var args = arguments
     var folder = packageRoot
@@ -45,7 +45,11 @@ func synod(_ arguments: [String], file: (name: String, text: String)? = nil) thr
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
     try process.run()
+    input.fileHandleForWriting.write(Data((stdin ?? "").utf8))
+    try input.fileHandleForWriting.close()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -150,6 +154,8 @@ struct ExecTests {
                 SUBCOMMANDS:
                   exec                    Run a Lua file in the plugin sandbox and print the
                                           value it returns as JSON.
+                  consensus               Compute one Yuma epoch from JSON input and print the
+                                          result as JSON.
 
                   See 'synod help <subcommand>' for detailed help.
 

@@ -1,0 +1,158 @@
+import Consensus
+import Foundation
+
+/// Reads and writes the JSON form of one epoch used by `synod consensus`.
+enum EpochJSON {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func input(from data: Data) throws -> EpochInput {
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw Failure(description: "the input is not valid JSON (\(error.localizedDescription))")
+        }
+        guard let object = root as? [String: Any] else { throw Failure(description: "the input must be a JSON object") }
+        let known: Set<String> = [
+            "current_block", "emission", "stake", "weights", "bonds", "validator_permit", "last_update",
+            "block_at_registration", "last_tempo_block", "params",
+        ]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw Failure(
+                description: "\(unknown): unknown field (expected one of \(known.sorted().joined(separator: ", ")))")
+        }
+        let currentBlock = try integer(object["current_block"], "current_block", required: true) ?? 0
+        let emission = try integer(object["emission"], "emission", required: true) ?? 0
+        guard let stakeList = object["stake"] as? [Any] else {
+            throw Failure(description: "stake: required, a list of integers")
+        }
+        let stake = try stakeList.enumerated().map { i, v in try integer(v, "stake[\(i)]", required: true) ?? 0 }
+        let weights = try rows(object["weights"], "weights", required: true) ?? []
+        let bonds = try rows(object["bonds"], "bonds", required: false)
+        let permits = try list(object["validator_permit"], "validator_permit") { v, path in try bool(v, path) }
+        let lastUpdate = try list(object["last_update"], "last_update") { v, p in try integer(v, p, required: true) ?? 0
+        }
+        let registration = try list(object["block_at_registration"], "block_at_registration") { v, p in
+            try integer(v, p, required: true) ?? 0
+        }
+        let lastTempo = try integer(object["last_tempo_block"], "last_tempo_block", required: false)
+        var params = EpochParameters()
+        if let raw = object["params"] {
+            guard let p = raw as? [String: Any] else { throw Failure(description: "params: must be an object") }
+            for key in p.keys.sorted() {
+                let path = "params.\(key)"
+                let value = p[key]
+                switch key {
+                case "kappa": params.kappa = try u16(value, path)
+                case "bonds_moving_average": params.bondsMovingAverage = try integer(value, path, required: true) ?? 0
+                case "bonds_penalty": params.bondsPenalty = try u16(value, path)
+                case "yuma3": params.yuma3 = try bool(value, path)
+                case "liquid_alpha": params.liquidAlpha = try bool(value, path)
+                case "alpha_low": params.alphaLow = try u16(value, path)
+                case "alpha_high": params.alphaHigh = try u16(value, path)
+                case "alpha_sigmoid_steepness":
+                    params.alphaSigmoidSteepness = Int64(try integer(value, path, required: true) ?? 0)
+                case "max_allowed_validators":
+                    params.maxAllowedValidators = Int(try integer(value, path, required: true) ?? 0)
+                case "activity_cutoff": params.activityCutoff = try integer(value, path, required: true) ?? 0
+                default: throw Failure(description: "\(path): unknown parameter")
+                }
+            }
+            if params.bondsMovingAverage > 1_000_000 {
+                throw Failure(
+                    description: "params.bonds_moving_average: at most 1000000 (got \(params.bondsMovingAverage))")
+            }
+        }
+        return EpochInput(
+            currentBlock: currentBlock, emission: emission, stake: stake, weights: weights, bonds: bonds,
+            validatorPermit: permits, lastUpdate: lastUpdate, blockAtRegistration: registration,
+            lastTempoBlock: lastTempo, parameters: params)
+    }
+
+    static func integer(_ value: Any?, _ path: String, required: Bool) throws -> UInt64? {
+        guard let value, !(value is NSNull) else {
+            if required { throw Failure(description: "\(path): required, a non-negative integer") }
+            return nil
+        }
+        if isBoolean(value) { throw Failure(description: "\(path): must be a non-negative integer, got a boolean") }
+        if let n = value as? NSNumber {
+            let d = n.doubleValue
+            if d < 0 { throw Failure(description: "\(path): must not be negative (got \(n))") }
+            if let u = UInt64(exactly: n.uint64Value), Double(u) == d || n.stringValue == String(u) { return u }
+            throw Failure(description: "\(path): must be an integer (got \(n))")
+        }
+        throw Failure(description: "\(path): must be a non-negative integer")
+    }
+
+    static func u16(_ value: Any?, _ path: String) throws -> UInt16 {
+        let v = try integer(value, path, required: true) ?? 0
+        guard let u = UInt16(exactly: v) else {
+            throw Failure(description: "\(path): must be at most 65535 (got \(v))")
+        }
+        return u
+    }
+
+    static func bool(_ value: Any?, _ path: String) throws -> Bool {
+        guard let value, isBoolean(value), let b = value as? Bool else {
+            throw Failure(description: "\(path): must be true or false")
+        }
+        return b
+    }
+
+    /// JSON true/false. (Foundation hands numbers and booleans over as NSNumber, and a
+    /// number 1 also casts to Bool; the boolean ones are typed "c".)
+    static func isBoolean(_ value: Any) -> Bool {
+        if let n = value as? NSNumber { return String(cString: n.objCType) == "c" }
+        return value is Bool
+    }
+
+    static func list<T>(_ value: Any?, _ path: String, _ element: (Any, String) throws -> T) throws -> [T]? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let items = value as? [Any] else { throw Failure(description: "\(path): must be a list") }
+        return try items.enumerated().map { i, v in try element(v, "\(path)[\(i)]") }
+    }
+
+    static func rows(_ value: Any?, _ path: String, required: Bool) throws -> [[SparseEntry]]? {
+        guard let value, !(value is NSNull) else {
+            if required { throw Failure(description: "\(path): required, a list of rows of [uid, u16] pairs") }
+            return nil
+        }
+        return try list(value, path) { row, rowPath in
+            guard let pairs = row as? [Any] else {
+                throw Failure(description: "\(rowPath): must be a list of [uid, u16] pairs")
+            }
+            return try pairs.enumerated().map { k, pair in
+                let pairPath = "\(rowPath)[\(k)]"
+                guard let two = pair as? [Any], two.count == 2 else {
+                    throw Failure(description: "\(pairPath): must be a pair [uid, u16]")
+                }
+                let uid = try integer(two[0], "\(pairPath)[0]", required: true) ?? 0
+                let weight = try u16(two[1], "\(pairPath)[1]")
+                return SparseEntry(uid: Int(clamping: uid), value: weight)
+            }
+        }
+    }
+
+    static func output(_ out: EpochOutput) -> String {
+        func floats(_ v: [Fixed]) -> String { "[" + v.map { "\($0.double)" }.joined(separator: ",") + "]" }
+        func ints(_ v: [UInt64]) -> String { "[" + v.map(String.init).joined(separator: ",") + "]" }
+        func u16s(_ v: [Fixed]) -> String { "[" + v.map { String($0.u16Proportion) }.joined(separator: ",") + "]" }
+        let bonds =
+            "["
+            + out.bonds.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
+            .joined(separator: ",") + "]"
+        return """
+            {"stake":\(floats(out.stake)),"active_stake":\(floats(out.activeStake)),\
+            "consensus":\(floats(out.consensus)),"validator_trust":\(floats(out.validatorTrust)),\
+            "incentive":\(floats(out.incentive)),"dividends":\(floats(out.dividends)),\
+            "server_emission":\(ints(out.serverEmission)),"validator_emission":\(ints(out.validatorEmission)),\
+            "emission":\(ints(out.emission)),\
+            "validator_permit":[\(out.validatorPermit.map { $0 ? "true" : "false" }.joined(separator: ","))],\
+            "bonds":\(bonds),\
+            "u16":{"consensus":\(u16s(out.consensus)),"validator_trust":\(u16s(out.validatorTrust)),\
+            "incentive":\(u16s(out.incentive)),"dividends":\(u16s(out.dividends))}}
+            """
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+
+@testable import Consensus
+
+/// The worked examples of YUMA.md (from the chain's own tests).
+@Suite("Yuma consensus")
+struct YumaTests {
+    func close(_ a: [Fixed], _ b: [Double], tolerance: Double = 1e-6) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0.double - $1) <= tolerance }
+    }
+
+    func threeValidatorsTwoMiners(v2: [UInt16]) -> EpochInput {
+        let row = { (w: [UInt16]) in [SparseEntry(uid: 3, value: w[0]), SparseEntry(uid: 4, value: w[1])] }
+        return EpochInput(
+            currentBlock: 1, emission: 1_000_000_000, stake: [1_000_000_000, 1_000_000_000, 1_000_000_000, 0, 0],
+            weights: [row([65535, 0]), row([0, 65535]), row(v2), [], []],
+            lastUpdate: [1, 1, 1, 1, 1])
+    }
+
+    @Test func exampleOneMajorityAgreement() throws {
+        let out = try Yuma.epoch(threeValidatorsTwoMiners(v2: [65535, 0]))
+        #expect(close(out.consensus, [0, 0, 0, 1, 0]))
+        #expect(close(out.validatorTrust, [1, 0, 1, 0, 0]))
+        #expect(close(out.dividends, [0.5, 0, 0.5, 0, 0]))
+        let total = Double(out.emission.reduce(0, +))
+        #expect(zip(out.emission, [0.25, 0, 0.25, 0.5, 0]).allSatisfy { abs(Double($0) / total - $1) < 1e-6 })
+    }
+
+    @Test func exampleTwoSplitVote() throws {
+        let out = try Yuma.epoch(threeValidatorsTwoMiners(v2: [65535, 65535]))
+        #expect(close(out.dividends, [0.25, 0.25, 0.5, 0, 0]))
+        let total = Double(out.emission.reduce(0, +))
+        #expect(zip(out.emission, [0.125, 0.125, 0.25, 0.25, 0.25]).allSatisfy { abs(Double($0) / total - $1) < 1e-6 })
+    }
+
+    @Test func exampleThreeNoWeightsFollowsStake() throws {
+        let out = try Yuma.epoch(
+            EpochInput(
+                currentBlock: 1, emission: 1_000_000_000, stake: [1_000_000_000, 1_000_000_000], weights: [[], []]))
+        #expect(close(out.consensus, [0, 0]))
+        #expect(out.emission == [500_000_000, 500_000_000])
+    }
+
+    @Test func exampleFourWeightedMedianKernel() {
+        func median(_ stake: [Double], _ score: [Double]) -> Double {
+            let s = stake.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
+            let c = score.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
+            let minority = s.total - Fixed(bits: Int64((0.51 * 4_294_967_296).rounded()))
+            return Yuma.weightedMedian(s, c, Array(0..<s.count), minority: minority, lo: .zero, hi: s.total).double
+        }
+        #expect(abs(median([0.2, 0.2, 0.2, 0.2, 0.2], [0.8, 0.2, 1.0, 0.6, 0.4]) - 0.6) < 1e-9)
+        #expect(abs(median([0.51, 0.49], [0.5, 1.0]) - 0.5) < 1e-9)
+        #expect(abs(median([0.49, 0.51], [0.5, 1.0]) - 1.0) < 1e-9)
+        #expect(abs(median([0.49, 0.01, 0.5], [0.5, 0.7, 1.0]) - 0.7) < 1e-9)
+    }
+
+    @Test func exampleFiveColumnClip() throws {
+        // Clip rows [0,2,3],[4,5,6],[7,8,9],[10,11,12] at thresholds [0,5,12].
+        let rows: [[Int64]] = [[0, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]
+        let thresholds: [Fixed] = [Fixed(0), Fixed(5), Fixed(12)]
+        let clipped = rows.map { row in
+            row.enumerated().compactMap { j, v -> Int64? in
+                let value = Fixed(v)
+                if thresholds[j] < value { return thresholds[j] > .zero ? thresholds[j].bits >> 32 : 0 }
+                return v
+            }
+        }
+        #expect(clipped == [[0, 2, 3], [0, 5, 6], [0, 5, 9], [0, 5, 12]])
+    }
+
+    @Test func fixedPointFollowsTheChainRules() {
+        #expect((Fixed(1) / Fixed(3)).bits == 1_431_655_765)  // floor(2^32 / 3)
+        #expect(Fixed(1) / Fixed.zero == .zero)
+        #expect((Fixed(1) / Fixed(3)).u16Proportion == 21844)
+        #expect(Fixed.one.u16Proportion == 65535)
+        #expect(Fixed(u16Proportion: 65535) == .one)
+        #expect((Fixed(bits: 3) * Fixed(bits: 1 << 31)).bits == 1)  // truncates
+        #expect(Fixed(bits: 1 << 31).scaled(3) == 1)  // floor(0.5 * 3)
+    }
+
+    @Test func stakeIsNormalisedInQ64ThenTruncated() {
+        let s = Yuma.normalizedStake([1, 2])
+        #expect(s[0].bits == 1_431_655_765)
+        #expect(s[1].bits == 2_863_311_530)
+    }
+
+    @Test func permitsGoToTheTopStakesAndTheLowerUidLosesTies() {
+        let s = [Fixed(0), Fixed(5), Fixed(5), Fixed(3)]
+        #expect(Yuma.topKNonzero(s, k: 2) == [false, true, true, false])
+        #expect(Yuma.topKNonzero([Fixed(5), Fixed(5), Fixed(5)], k: 2) == [false, true, true])
+        #expect(Yuma.topKNonzero([Fixed(0), Fixed(1)], k: 4) == [false, true])
+    }
+
+    @Test func bondsAndPermitsRoundTripIntoTheNextEpoch() throws {
+        var input = threeValidatorsTwoMiners(v2: [65535, 0])
+        let first = try Yuma.epoch(input)
+        #expect(first.bonds[0] == [SparseEntry(uid: 3, value: 65535)])
+        input.bonds = first.bonds
+        input.validatorPermit = first.validatorPermit
+        input.currentBlock = 2
+        input.lastTempoBlock = 1
+        let second = try Yuma.epoch(input)
+        #expect(close(second.dividends, [0.5, 0, 0.5, 0, 0]))
+    }
+
+    @Test(arguments: [
+        ("weights", "weights: has 2 entries, expected 5 (one per uid, like stake)"),
+        ("uid", "weights[0][0]: uid 9 is out of range (0..<5)"),
+        ("duplicate", "weights[1][1]: uid 3 appears twice in row 1"),
+    ])
+    func badInputsNameTheFieldAndIndex(kind: String, message: String) {
+        var input = threeValidatorsTwoMiners(v2: [65535, 0])
+        switch kind {
+        case "weights": input.weights = [[], []]
+        case "uid": input.weights[0] = [SparseEntry(uid: 9, value: 1)]
+        default: input.weights[1] = [SparseEntry(uid: 3, value: 1), SparseEntry(uid: 3, value: 2)]
+        }
+        #expect(throws: ConsensusError(message)) { try Yuma.epoch(input) }
+    }
+}
