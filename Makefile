@@ -3,13 +3,14 @@
 #   make test    install what is missing, build, run the test suite
 #   make bench   release build, print the sandbox benchmark table
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
+#   make bench-consensus  release build, Yuma epoch timings beside numpy float64
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
 DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libopenblas-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test bench bench-tensor embed clean
+.PHONY: deps build run test bench bench-tensor bench-consensus embed clean
 BENCH_VENV := .venv-bench
 
 deps:
@@ -41,6 +42,10 @@ $(BENCH_VENV)/bin/python:
 bench-tensor: deps $(BENCH_VENV)/bin/python
 	$(SWIFT) build -c release --product TensorBenchmark
 	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/TensorBenchmark
+
+bench-consensus: deps $(BENCH_VENV)/bin/python
+	$(SWIFT) build -c release --product ConsensusBenchmark
+	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/ConsensusBenchmark
 
 embed:
 	scripts/embed-sandbox.sh

@@ -109,6 +109,13 @@ let package = Package(
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "ConsensusBenchmark",
+            dependencies: ["Consensus"],
+            path: "Benchmarks/ConsensusBenchmark",
+            exclude: ["numpy_peer.py"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LuaSandboxTests",
             dependencies: ["LuaSandbox", "LuaSandboxTesting", .product(name: "Logging", package: "swift-log")],

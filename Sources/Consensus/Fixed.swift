@@ -48,6 +48,18 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
     public static func / (a: Fixed, b: Fixed) -> Fixed {
         if b.bits == 0 { return .zero }
+        if a.bits >= 0 && b.bits > 0 {
+            // The common case in an epoch: one hardware 128÷64 division (the quotient fits when
+            // the high word is below the divisor) instead of a general 128-bit division call.
+            let divisor = UInt64(b.bits)
+            let high = UInt64(a.bits) >> 32
+            let low = UInt64(a.bits) << 32
+            if high < divisor {
+                let q = divisor.dividingFullWidth((high: high, low: low)).quotient
+                return Fixed(bits: q > UInt64(Int64.max) ? .max : Int64(q))
+            }
+            return Fixed(bits: .max)
+        }
         return Fixed(bits: saturate((Int128(a.bits) << 32) / Int128(b.bits)))
     }
     public static func += (a: inout Fixed, b: Fixed) { a = a + b }

@@ -158,42 +158,79 @@ public enum Yuma {
         useStake = useStake.normalized()
         let stakeSum = useStake.total
         let minority = stakeSum - majority
-        var columnScores = Array(repeating: Array(repeating: Fixed.zero, count: useStake.count), count: columns)
-        for (k, i) in rowOf.enumerated() { for cell in score[i] { columnScores[cell.j][k] = cell.v } }
-        let all = Array(0..<useStake.count)
-        return columnScores.map { weightedMedian(useStake, $0, all, minority: minority, lo: .zero, hi: stakeSum) }
+        let k = useStake.count
+        var columnScores = [Fixed](repeating: .zero, count: columns * k)
+        var hasEntries = [Bool](repeating: false, count: columns)
+        for (r, i) in rowOf.enumerated() {
+            for cell in score[i] {
+                columnScores[cell.j * k + r] = cell.v
+                hasEntries[cell.j] = true
+            }
+        }
+        var scratch = MedianScratch(count: k)
+        var result = [Fixed](repeating: .zero, count: columns)
+        columnScores.withUnsafeBufferPointer { all in
+            for c in 0..<columns where hasEntries[c] {
+                // A column nobody weighted is all zeros, whose median is 0.
+                let column = UnsafeBufferPointer(rebasing: all[(c * k)..<(c * k + k)])
+                result[c] = weightedMedian(useStake, column, &scratch, minority: minority, lo: .zero, hi: stakeSum)
+            }
+        }
+        return result
     }
 
+    /// Reused buffers for the median search (no allocation per column).
+    struct MedianScratch {
+        var idx: [Int]
+        var lower: [Int]
+        var upper: [Int]
+        init(count: Int) {
+            idx = Array(0..<count)
+            lower = [Int](repeating: 0, count: count)
+            upper = [Int](repeating: 0, count: count)
+        }
+    }
+
+    /// The stake-weighted median by the chain's mid-pivot search (see YUMA.md, step 6).
     static func weightedMedian(
-        _ stake: [Fixed], _ score: [Fixed], _ start: [Int], minority: Fixed, lo: Fixed, hi: Fixed
+        _ stake: [Fixed], _ score: UnsafeBufferPointer<Fixed>, _ scratch: inout MedianScratch, minority: Fixed,
+        lo: Fixed, hi: Fixed
     ) -> Fixed {
-        var idx = start
         var lo = lo
         var hi = hi
+        var count = stake.count
+        for i in 0..<count { scratch.idx[i] = i }
         while true {
-            if idx.isEmpty { return .zero }
-            if idx.count == 1 { return score[idx[0]] }
-            let pivot = score[idx[idx.count / 2]]
+            if count == 0 { return .zero }
+            if count == 1 { return score[scratch.idx[0]] }
+            let pivot = score[scratch.idx[count / 2]]
             var loStake = Fixed.zero
             var hiStake = Fixed.zero
-            var lower: [Int] = []
-            var upper: [Int] = []
-            for i in idx where score[i] != pivot {
-                if score[i] < pivot {
+            var nLower = 0
+            var nUpper = 0
+            for t in 0..<count {
+                let i = scratch.idx[t]
+                let v = score[i]
+                if v == pivot { continue }
+                if v < pivot {
                     loStake += stake[i]
-                    lower.append(i)
+                    scratch.lower[nLower] = i
+                    nLower += 1
                 } else {
                     hiStake += stake[i]
-                    upper.append(i)
+                    scratch.upper[nUpper] = i
+                    nUpper += 1
                 }
             }
             if lo + loStake <= minority && minority < hi - hiStake { return pivot }
-            if minority < lo + loStake && !lower.isEmpty {
+            if minority < lo + loStake && nLower > 0 {
                 hi = lo + loStake
-                idx = lower
-            } else if hi - hiStake <= minority && !upper.isEmpty {
+                for t in 0..<nLower { scratch.idx[t] = scratch.lower[t] }
+                count = nLower
+            } else if hi - hiStake <= minority && nUpper > 0 {
                 lo = hi - hiStake
-                idx = upper
+                for t in 0..<nUpper { scratch.idx[t] = scratch.upper[t] }
+                count = nUpper
             } else {
                 return pivot
             }
@@ -229,16 +266,38 @@ public enum Yuma {
         return m.map { row in row.map { maxes[$0.j] == .zero ? $0 : ($0.j, $0.v / maxes[$0.j]) } }
     }
 
-    /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0.
+    /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
+    /// ascending column order (as the chain builds it).
     static func ema(_ new: [Row], _ old: [Row], alpha: Fixed) -> [Row] {
         let n = new.count
         let oneMinusAlpha = Fixed.one - alpha
+        var dense = [Fixed](repeating: .zero, count: n)
+        var touched = [Bool](repeating: false, count: n)
+        var list: [Int] = []
         return (0..<n).map { i in
-            var row = Array(repeating: Fixed.zero, count: n)
-            for c in new[i] { row[c.j] += alpha * c.v }
-            for c in old[i] { row[c.j] += oneMinusAlpha * c.v }
+            list.removeAll(keepingCapacity: true)
+            for c in new[i] {
+                if !touched[c.j] {
+                    touched[c.j] = true
+                    list.append(c.j)
+                }
+                dense[c.j] += alpha * c.v
+            }
+            for c in old[i] {
+                if !touched[c.j] {
+                    touched[c.j] = true
+                    list.append(c.j)
+                }
+                dense[c.j] += oneMinusAlpha * c.v
+            }
+            list.sort()
             var out: Row = []
-            for (j, v) in row.enumerated() where v > .zero { out.append((j, v)) }
+            out.reserveCapacity(list.count)
+            for j in list {
+                if dense[j] > .zero { out.append((j, dense[j])) }
+                dense[j] = .zero
+                touched[j] = false
+            }
             return out
         }
     }
@@ -258,16 +317,19 @@ public enum Yuma {
         try length("last_update", input.lastUpdate.count)
         try length("block_at_registration", input.blockAtRegistration.count)
         if n > 65536 { throw ConsensusError("stake: \(n) uids; at most 65536 (uids are u16)") }
+        // seenInRow[uid] == row + 1 marks a uid already met in this row (no hashing).
+        var seenInRow = [Int](repeating: 0, count: n)
         for (name, rows) in [("weights", input.weights), ("bonds", input.bonds)] {
+            for i in seenInRow.indices { seenInRow[i] = 0 }
             for (i, row) in rows.enumerated() {
-                var seen = Set<Int>()
                 for (k, e) in row.enumerated() {
                     if e.uid < 0 || e.uid >= n {
                         throw ConsensusError("\(name)[\(i)][\(k)]: uid \(e.uid) is out of range (0..<\(n))")
                     }
-                    if !seen.insert(e.uid).inserted {
+                    if seenInRow[e.uid] == i + 1 {
                         throw ConsensusError("\(name)[\(i)][\(k)]: uid \(e.uid) appears twice in row \(i)")
                     }
+                    seenInRow[e.uid] = i + 1
                 }
             }
         }

@@ -46,7 +46,10 @@ struct YumaTests {
             let s = stake.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let c = score.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let minority = s.total - Fixed(bits: Int64((0.51 * 4_294_967_296).rounded()))
-            return Yuma.weightedMedian(s, c, Array(0..<s.count), minority: minority, lo: .zero, hi: s.total).double
+            var scratch = Yuma.MedianScratch(count: s.count)
+            return c.withUnsafeBufferPointer {
+                Yuma.weightedMedian(s, $0, &scratch, minority: minority, lo: .zero, hi: s.total).double
+            }
         }
         #expect(abs(median([0.2, 0.2, 0.2, 0.2, 0.2], [0.8, 0.2, 1.0, 0.6, 0.4]) - 0.6) < 1e-9)
         #expect(abs(median([0.51, 0.49], [0.5, 1.0]) - 0.5) < 1e-9)
@@ -116,5 +119,24 @@ struct YumaTests {
         default: input.weights[1] = [SparseEntry(uid: 3, value: 1), SparseEntry(uid: 3, value: 2)]
         }
         #expect(throws: ConsensusError(message)) { try Yuma.epoch(input) }
+    }
+}
+
+@Suite("Fixed division")
+struct FixedDivisionTests {
+    @Test func fastPathAgreesWithWideDivision() {
+        var state: UInt64 = 12345
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
+        for _ in 0..<20_000 {
+            let a = Fixed(bits: Int64(next() >> UInt64(1 + next() % 40)))
+            let b = Fixed(bits: Int64(max(1, next() >> UInt64(1 + next() % 50))))
+            let wide = (Int128(a.bits) << 32) / Int128(b.bits)
+            let expected = wide > Int128(Int64.max) ? Int64.max : Int64(wide)
+            #expect((a / b).bits == expected, "\(a.bits) / \(b.bits)")
+        }
+        #expect((Fixed(-3) / Fixed(2)).bits == -(3 << 31))  // negative: the wide path, truncating
     }
 }

@@ -1,0 +1,85 @@
+// The consensus benchmark: one Yuma epoch in Synod's exact fixed point beside numpy
+// float64 doing the same steps, in one run. `make bench-consensus`.
+import Consensus
+import Foundation
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// A subnet of `n` UIDs whose first `validators` hold stake and weight every miner (dense).
+func makeInput(n: Int, validators: Int, seed: UInt64) -> EpochInput {
+    var state = seed
+    func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state >> 33
+    }
+    let stake = (0..<n).map { $0 < validators ? 1_000_000_000 + next() % 1_000_000_000 : 0 }
+    let weights = (0..<n).map { i -> [SparseEntry] in
+        guard i < validators else { return [] }
+        return (validators..<n).map { SparseEntry(uid: $0, value: UInt16(next() % 65536)) }
+    }
+    var params = EpochParameters()
+    params.maxAllowedValidators = validators
+    return EpochInput(currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights, parameters: params)
+}
+
+func json(_ input: EpochInput) -> String {
+    let weights = input.weights.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
+    return
+        #"{"current_block":\#(input.currentBlock),"emission":\#(input.emission),"stake":[\#(input.stake.map(String.init).joined(separator: ","))],"weights":[\#(weights.joined(separator: ","))]}"#
+}
+
+let sizes = [(256, 64, 200), (1024, 128, 20), (4096, 256, 3)]
+var files: [String] = []
+var rows: [(String, Double, Double?)] = []
+var timings: [Double] = []
+for (n, v, reps) in sizes {
+    var input = makeInput(n: n, validators: v, seed: UInt64(n))
+    // A second epoch: bonds from the first make the bond path do real work.
+    let first = try Yuma.epoch(input)
+    input.bonds = first.bonds
+    input.validatorPermit = first.validatorPermit
+    var best = Double.infinity
+    for _ in 0..<5 {
+        best = min(best, try seconds { for _ in 0..<reps { _ = try Yuma.epoch(input) } } / Double(reps))
+    }
+    timings.append(best)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("synod-epoch-\(n)x\(v).json").path
+    try Data(json(input).utf8).write(to: URL(fileURLWithPath: path))
+    files.append(path)
+}
+
+var numpy: [String: Double] = [:]
+let python = ProcessInfo.processInfo.environment["SYNOD_BENCH_PYTHON"] ?? "python3"
+let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("numpy_peer.py")
+let process = Process()
+process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+process.arguments = [python, script.path] + files
+let pipe = Pipe()
+process.standardOutput = pipe
+try process.run()
+let data = pipe.fileHandleForReading.readDataToEndOfFile()
+process.waitUntilExit()
+numpy = (try? JSONSerialization.jsonObject(with: data) as? [String: Double]) ?? [:]
+
+let env = ProcessInfo.processInfo.environment
+print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, second epoch with bonds), best of 5")
+print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
+print("")
+print("uids × validators   Synod (exact Q32.32)   numpy float64   Synod speed-up   goal")
+for ((n, v, _), (time, file)) in zip(sizes, zip(timings, files)) {
+    let peer = numpy[file]
+    let goal = n == 256 ? "≥ 20× numpy; ≤ 0.13 ms" : (n == 1024 ? "≤ 2.5 ms" : "—")
+    let ratio = peer.map { String(format: "%.1f×", $0 / time) } ?? "—"
+    let cells = [
+        "\(n) × \(v)", String(format: "%.3f ms", time * 1e3), peer.map { String(format: "%.3f ms", $0 * 1e3) } ?? "—",
+        ratio, goal,
+    ]
+    let widths = [18, 21, 14, 15, 0]
+    print(
+        zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(
+            separator: "  "))
+}
