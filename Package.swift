@@ -67,9 +67,11 @@ let package = Package(
             dependencies: ["CTensor", "CTensorLua", "LuaSandbox"],
             swiftSettings: swiftSettings
         ),
-        // Yuma consensus: pure functions in Q32.32 fixed point, no dependencies.
+        // Yuma consensus: pure functions in Q32.32 fixed point.
+        .target(name: "CFixedPoint"),
         .target(
             name: "Consensus",
+            dependencies: ["CFixedPoint"],
             swiftSettings: swiftSettings
         ),
         // Helpers for tests of anything built on LuaSandbox.

@@ -32,7 +32,10 @@ func json(_ input: EpochInput) -> String {
         #"{"current_block":\#(input.currentBlock),"emission":\#(input.emission),"stake":[\#(input.stake.map(String.init).joined(separator: ","))],"weights":[\#(weights.joined(separator: ","))]}"#
 }
 
-let sizes = [(256, 64, 200), (1024, 128, 20), (4096, 256, 3)]
+// SYNOD_BENCH_SMALL=1 runs only the smallest size (for profiling).
+let sizes =
+    ProcessInfo.processInfo.environment["SYNOD_BENCH_SMALL"] != nil
+    ? [(256, 64, 2000)] : [(256, 64, 200), (1024, 128, 20), (4096, 256, 3)]
 var files: [String] = []
 var rows: [(String, Double, Double?)] = []
 var timings: [Double] = []

@@ -1,3 +1,5 @@
+import CFixedPoint
+
 /// A Q32.32 fixed-point number (`I32F32` in the chain's code): an `Int64` holding the value
 /// times 2^32. Every epoch computation uses it, so results match the chain to the last bit.
 ///
@@ -53,9 +55,8 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
             // the high word is below the divisor) instead of a general 128-bit division call.
             let divisor = UInt64(b.bits)
             let high = UInt64(a.bits) >> 32
-            let low = UInt64(a.bits) << 32
             if high < divisor {
-                let q = divisor.dividingFullWidth((high: high, low: low)).quotient
+                let q = synod_q32_divide(UInt64(a.bits), divisor)
                 return Fixed(bits: q > UInt64(Int64.max) ? .max : Int64(q))
             }
             return Fixed(bits: .max)

@@ -6,8 +6,6 @@
 /// ```
 /// Pure: no I/O, no clock, no randomness. See `../shared/YUMA.md` for the steps.
 public enum Yuma {
-    /// A sparse matrix row: (column, value), in the order the chain's code keeps them.
-    typealias Row = [(j: Int, v: Fixed)]
 
     public static func epoch(_ input: EpochInput) throws(ConsensusError) -> EpochOutput {
         try validate(input)
@@ -29,15 +27,24 @@ public enum Yuma {
         activeStake = activeStake.normalized()
 
         // 5. Weights: permitted rows, no self-weight, not older than the miner, normalised.
-        var weights: [Row] = Array(repeating: [], count: n)
-        for i in 0..<n where input.validatorPermit[i] {
-            var row: Row = []
-            for e in input.weights[i] where e.uid != i && !(input.lastUpdate[i] <= input.blockAtRegistration[e.uid]) {
-                row.append((e.uid, Fixed(Int64(e.value))))
+        // Rows are kept sorted by column: fixed-point addition is exact, so entry order
+        // changes no value, and sorted rows let the EMA merge rows in linear time.
+        var weights = SparseMatrix(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
+        for i in 0..<n {
+            if input.validatorPermit[i] {
+                let start = weights.values.count
+                var sum = Fixed.zero
+                for e in input.weights[i] where e.uid != i && input.lastUpdate[i] > input.blockAtRegistration[e.uid] {
+                    let v = Fixed(Int64(e.value))
+                    weights.append(e.uid, v)
+                    sum += v
+                }
+                weights.sortRow(from: start)
+                if sum > .zero {
+                    for k in start..<weights.values.count { weights.values[k] = weights.values[k] / sum }
+                }
             }
-            let sum = row.reduce(Fixed.zero) { $0 + $1.v }
-            if sum > .zero { row = row.map { ($0.j, $0.v / sum) } }
-            weights[i] = row
+            weights.endRow()
         }
 
         // 6. Consensus: stake-weighted median per column.
@@ -45,18 +52,30 @@ public enum Yuma {
         let consensus = weightedMedianColumns(activeStake, weights, columns: n, majority: kappa)
 
         // 7. Clip.
-        let clipped: [Row] = weights.map { row in
-            row.compactMap { cell in
-                let t = consensus[cell.j]
-                if t < cell.v { return t > .zero ? (cell.j, t) : nil }
-                return cell
+        var clipped = SparseMatrix(rows: n, capacity: weights.values.count)
+        for i in 0..<n {
+            for k in weights.range(i) {
+                let j = weights.columns[k]
+                let v = weights.values[k]
+                let t = consensus[j]
+                if t < v {
+                    if t > .zero { clipped.append(j, t) }
+                } else {
+                    clipped.append(j, v)
+                }
             }
+            clipped.endRow()
         }
 
         // 8. Validator trust, ranks, incentive.
-        let validatorTrust = clipped.map { $0.reduce(Fixed.zero) { $0 + $1.v } }
-        var ranks = Array(repeating: Fixed.zero, count: n)
-        for (i, row) in clipped.enumerated() { for cell in row { ranks[cell.j] += activeStake[i] * cell.v } }
+        var validatorTrust = [Fixed](repeating: .zero, count: n)
+        var ranks = [Fixed](repeating: .zero, count: n)
+        for i in 0..<n {
+            for k in clipped.range(i) {
+                validatorTrust[i] += clipped.values[k]
+                ranks[clipped.columns[k]] += activeStake[i] * clipped.values[k]
+            }
+        }
         let incentive = ranks.normalized()
 
         // 9. Weights for bonds.
@@ -65,7 +84,7 @@ public enum Yuma {
 
         // 10/11. Bonds and dividends.
         var dividends: [Fixed]
-        var emaBonds: [Row]
+        var emaBonds: SparseMatrix
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
@@ -75,23 +94,29 @@ public enum Yuma {
                     "params.liquid_alpha: liquid alpha is not supported yet (its sigmoid needs the chain's fixed-point exp); set it to false"
                 )
             }
-            let bonds: [Row] = input.bonds.map { row in
-                row.filter { !maskedColumn[$0.uid] }.map { ($0.uid, Fixed(u16Proportion: $0.value)) }
-            }
+            let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(u16Proportion: $0) }
             emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
-            let emaNormalized = columnNormalized(emaBonds, columns: n)
-            let totalBonds = emaNormalized.map { row in row.reduce(Fixed.zero) { $0 + $1.v * incentive[$1.j] } }
-            dividends = zip(totalBonds, activeStake).map { $0 * $1 }.normalized()
+            var normalized = emaBonds
+            normalized.normalizeColumns(n)
+            dividends = (0..<n).map { i in
+                var total = Fixed.zero
+                for k in normalized.range(i) { total += normalized.values[k] * incentive[normalized.columns[k]] }
+                return total * activeStake[i]
+            }.normalized()
         } else {
-            var bonds: [Row] = input.bonds.map { row in
-                row.filter { !maskedColumn[$0.uid] }.map { ($0.uid, Fixed(Int64($0.value))) }
-            }
-            bonds = columnNormalized(bonds, columns: n)
-            var delta: [Row] = weightsForBonds.enumerated().map { i, row in row.map { ($0.j, $0.v * activeStake[i]) } }
-            delta = columnNormalized(delta, columns: n)
-            emaBonds = columnNormalized(ema(delta, bonds, alpha: alpha), columns: n)
-            dividends = emaBonds.map { row in row.reduce(Fixed.zero) { $0 + incentive[$1.j] * $1.v } }.normalized()
-            emaBonds = columnMaxUpscaled(emaBonds, columns: n)
+            var bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
+            bonds.normalizeColumns(n)
+            var delta = weightsForBonds
+            for i in 0..<n { for k in delta.range(i) { delta.values[k] = delta.values[k] * activeStake[i] } }
+            delta.normalizeColumns(n)
+            emaBonds = ema(delta, bonds, alpha: alpha)
+            emaBonds.normalizeColumns(n)
+            dividends = (0..<n).map { i in
+                var total = Fixed.zero
+                for k in emaBonds.range(i) { total += incentive[emaBonds.columns[k]] * emaBonds.values[k] }
+                return total
+            }.normalized()
+            emaBonds.maxUpscaleColumns(n)
         }
 
         // 12. Emission.
@@ -114,7 +139,9 @@ public enum Yuma {
         var storedBonds: [[SparseEntry]] = input.bonds
         for i in 0..<n {
             if newPermit[i] {
-                storedBonds[i] = emaBonds[i].map { SparseEntry(uid: $0.j, value: $0.v.u16Proportion) }
+                storedBonds[i] = emaBonds.range(i).map {
+                    SparseEntry(uid: emaBonds.columns[$0], value: emaBonds.values[$0].u16Proportion)
+                }
             } else if input.validatorPermit[i] {
                 storedBonds[i] = []
             }
@@ -148,7 +175,8 @@ public enum Yuma {
         return result
     }
 
-    static func weightedMedianColumns(_ stake: [Fixed], _ score: [Row], columns: Int, majority: Fixed) -> [Fixed] {
+    static func weightedMedianColumns(_ stake: [Fixed], _ score: SparseMatrix, columns: Int, majority: Fixed) -> [Fixed]
+    {
         var useStake: [Fixed] = []
         var rowOf: [Int] = []
         for (i, s) in stake.enumerated() where s > .zero {
@@ -162,9 +190,10 @@ public enum Yuma {
         var columnScores = [Fixed](repeating: .zero, count: columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
         for (r, i) in rowOf.enumerated() {
-            for cell in score[i] {
-                columnScores[cell.j * k + r] = cell.v
-                hasEntries[cell.j] = true
+            for t in score.range(i) {
+                let j = score.columns[t]
+                columnScores[j * k + r] = score.values[t]
+                hasEntries[j] = true
             }
         }
         var scratch = MedianScratch(count: k)
@@ -237,69 +266,55 @@ public enum Yuma {
         }
     }
 
-    static func interpolate(_ a: [Row], _ b: [Row], columns: Int, ratio: Fixed) -> [Row] {
+    static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, columns: Int, ratio: Fixed) -> SparseMatrix {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        return zip(a, b).map { rowA, rowB in
-            var x = Array(repeating: Fixed.zero, count: columns)
-            var y = Array(repeating: Fixed.zero, count: columns)
-            for c in rowA { x[c.j] = c.v }
-            for c in rowB { y[c.j] = c.v }
-            var out: Row = []
+        var out = SparseMatrix(rows: a.rowCount)
+        var x = [Fixed](repeating: .zero, count: columns)
+        var y = [Fixed](repeating: .zero, count: columns)
+        for i in 0..<a.rowCount {
+            for k in a.range(i) { x[a.columns[k]] = a.values[k] }
+            for k in b.range(i) { y[b.columns[k]] = b.values[k] }
             for j in 0..<columns {
                 let v = x[j] + ratio * (y[j] - x[j])
-                if v > .zero { out.append((j, v)) }
+                if v > .zero { out.append(j, v) }
             }
-            return out
+            for k in a.range(i) { x[a.columns[k]] = .zero }
+            for k in b.range(i) { y[b.columns[k]] = .zero }
+            out.endRow()
         }
-    }
-
-    static func columnNormalized(_ m: [Row], columns: Int) -> [Row] {
-        var sums = Array(repeating: Fixed.zero, count: columns)
-        for row in m { for c in row { sums[c.j] += c.v } }
-        return m.map { row in row.map { sums[$0.j] == .zero ? $0 : ($0.j, $0.v / sums[$0.j]) } }
-    }
-
-    static func columnMaxUpscaled(_ m: [Row], columns: Int) -> [Row] {
-        var maxes = Array(repeating: Fixed.zero, count: columns)
-        for row in m { for c in row where maxes[c.j] < c.v { maxes[c.j] = c.v } }
-        return m.map { row in row.map { maxes[$0.j] == .zero ? $0 : ($0.j, $0.v / maxes[$0.j]) } }
+        return out
     }
 
     /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
-    /// ascending column order (as the chain builds it).
-    static func ema(_ new: [Row], _ old: [Row], alpha: Fixed) -> [Row] {
-        let n = new.count
+    /// ascending column order (as the chain builds it). Rows are merged in one pass, so
+    /// both inputs must have sorted rows.
+    static func ema(_ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
-        var dense = [Fixed](repeating: .zero, count: n)
-        var touched = [Bool](repeating: false, count: n)
-        var list: [Int] = []
-        return (0..<n).map { i in
-            list.removeAll(keepingCapacity: true)
-            for c in new[i] {
-                if !touched[c.j] {
-                    touched[c.j] = true
-                    list.append(c.j)
+        var out = SparseMatrix(rows: new.rowCount, capacity: new.values.count + old.values.count)
+        for i in 0..<new.rowCount {
+            var a = new.range(i).lowerBound
+            var b = old.range(i).lowerBound
+            let aEnd = new.range(i).upperBound
+            let bEnd = old.range(i).upperBound
+            while a < aEnd || b < bEnd {
+                let ja = a < aEnd ? new.columns[a] : Int.max
+                let jb = b < bEnd ? old.columns[b] : Int.max
+                let j = min(ja, jb)
+                var v = Fixed.zero
+                if ja == j {
+                    v += alpha * new.values[a]
+                    a += 1
                 }
-                dense[c.j] += alpha * c.v
-            }
-            for c in old[i] {
-                if !touched[c.j] {
-                    touched[c.j] = true
-                    list.append(c.j)
+                if jb == j {
+                    v += oneMinusAlpha * old.values[b]
+                    b += 1
                 }
-                dense[c.j] += oneMinusAlpha * c.v
+                if v > .zero { out.append(j, v) }
             }
-            list.sort()
-            var out: Row = []
-            out.reserveCapacity(list.count)
-            for j in list {
-                if dense[j] > .zero { out.append((j, dense[j])) }
-                dense[j] = .zero
-                touched[j] = false
-            }
-            return out
+            out.endRow()
         }
+        return out
     }
 
     // MARK: - Validation
