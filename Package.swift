@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Debian's liblua5.4-dev, linked as a system library.
@@ -74,6 +75,12 @@ let package = Package(
             dependencies: ["CFixedPoint"],
             swiftSettings: swiftSettings
         ),
+        // Persistence: GRDB over the system SQLite (WAL, one writer).
+        .target(
+            name: "Ledger",
+            dependencies: ["Consensus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         // Helpers for tests of anything built on LuaSandbox.
         .target(
             name: "LuaSandboxTesting",
@@ -86,6 +93,7 @@ let package = Package(
                 "LuaSandbox",
                 "Tensor",
                 "Consensus",
+                "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -131,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "ConsensusTests",
             dependencies: ["Consensus"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "Consensus"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

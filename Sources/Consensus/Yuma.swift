@@ -356,3 +356,20 @@ public enum Yuma {
         }
     }
 }
+
+extension Yuma {
+    /// Weights as the chain stores them: scaled so the largest is 65535, rounded
+    /// (`vec_u16_max_upscale_to_u16`, in Q32.32; all zeros stay zeros).
+    public static func maxUpscaleToU16(_ values: [UInt16]) -> [UInt16] {
+        guard let top = values.max(), top > 0 else { return values.map { _ in 0 } }
+        let u16Max = Fixed(65535)
+        let max = Fixed(Int64(top))
+        // Rounding to nearest, ties away from zero: add one half, then floor.
+        func rounded(_ x: Fixed) -> UInt16 { UInt16(clamping: (x.bits + (1 << 31)) >> 32) }
+        if max > Fixed(32768) {
+            let scale = u16Max / max
+            return values.map { rounded(Fixed(Int64($0)) * scale) }
+        }
+        return values.map { rounded((Fixed(Int64($0)) * u16Max) / max) }
+    }
+}

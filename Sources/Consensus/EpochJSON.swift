@@ -1,13 +1,15 @@
-import Consensus
-import Foundation
+public import Foundation
 
-/// Reads and writes the JSON form of one epoch used by `synod consensus`.
-enum EpochJSON {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// Reads and writes the JSON form of one epoch (the format of `synod consensus`, and of
+/// the epochs the ledger records).
+public enum EpochJSON {
+    /// Bad input: `description` names the field and index.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    static func input(from data: Data) throws -> EpochInput {
+    /// Parses an epoch input, checking every field's type and range.
+    public static func input(from data: Data) throws -> EpochInput {
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)
@@ -135,7 +137,30 @@ enum EpochJSON {
         }
     }
 
-    static func output(_ out: EpochOutput) -> String {
+    /// The input as JSON (sparse rows as `[uid, u16]` pairs).
+    public static func json(_ input: EpochInput) -> String {
+        func ints(_ v: [UInt64]) -> String { "[" + v.map(String.init).joined(separator: ",") + "]" }
+        func rows(_ r: [[SparseEntry]]) -> String {
+            "["
+                + r.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
+                .joined(separator: ",") + "]"
+        }
+        let p = input.parameters
+        return """
+            {"current_block":\(input.currentBlock),"emission":\(input.emission),"stake":\(ints(input.stake)),\
+            "weights":\(rows(input.weights)),"bonds":\(rows(input.bonds)),\
+            "validator_permit":[\(input.validatorPermit.map { $0 ? "true" : "false" }.joined(separator: ","))],\
+            "last_update":\(ints(input.lastUpdate)),"block_at_registration":\(ints(input.blockAtRegistration)),\
+            "last_tempo_block":\(input.lastTempoBlock),"params":{"kappa":\(p.kappa),\
+            "bonds_moving_average":\(p.bondsMovingAverage),"bonds_penalty":\(p.bondsPenalty),\
+            "yuma3":\(p.yuma3),"liquid_alpha":\(p.liquidAlpha),"alpha_low":\(p.alphaLow),"alpha_high":\(p.alphaHigh),\
+            "alpha_sigmoid_steepness":\(p.alphaSigmoidSteepness),"max_allowed_validators":\(p.maxAllowedValidators),\
+            "activity_cutoff":\(p.activityCutoff)}}
+            """
+    }
+
+    /// The output as JSON, as `synod consensus` prints it.
+    public static func output(_ out: EpochOutput) -> String {
         func floats(_ v: [Fixed]) -> String { "[" + v.map { "\($0.double)" }.joined(separator: ",") + "]" }
         func ints(_ v: [UInt64]) -> String { "[" + v.map(String.init).joined(separator: ",") + "]" }
         func u16s(_ v: [Fixed]) -> String { "[" + v.map { String($0.u16Proportion) }.joined(separator: ",") + "]" }

@@ -1,0 +1,139 @@
+import Consensus
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// The schema, one migration per shipped change: never edit a migration after it ships.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE subnets (
+                      netuid INTEGER PRIMARY KEY, name TEXT NOT NULL, plugin TEXT, owner TEXT NOT NULL,
+                      tempo INTEGER NOT NULL, max_allowed_uids INTEGER NOT NULL, immunity_period INTEGER NOT NULL,
+                      min_allowed_weights INTEGER NOT NULL, weights_rate_limit INTEGER NOT NULL,
+                      owner_cut_ppm INTEGER NOT NULL, hyperparameters TEXT NOT NULL, last_epoch_block INTEGER NOT NULL);
+                    CREATE TABLE neurons (
+                      netuid INTEGER NOT NULL REFERENCES subnets(netuid), uid INTEGER NOT NULL,
+                      hotkey TEXT NOT NULL, coldkey TEXT NOT NULL, registered_at INTEGER NOT NULL,
+                      last_update INTEGER NOT NULL, stake INTEGER NOT NULL CHECK (stake >= 0),
+                      endpoint TEXT, validator_permit INTEGER NOT NULL, emission INTEGER NOT NULL,
+                      PRIMARY KEY (netuid, uid), UNIQUE (netuid, hotkey));
+                    CREATE TABLE weights (
+                      netuid INTEGER NOT NULL, uid INTEGER NOT NULL, target INTEGER NOT NULL,
+                      value INTEGER NOT NULL CHECK (value BETWEEN 0 AND 65535), PRIMARY KEY (netuid, uid, target));
+                    CREATE TABLE bonds (
+                      netuid INTEGER NOT NULL, uid INTEGER NOT NULL, target INTEGER NOT NULL,
+                      value INTEGER NOT NULL CHECK (value BETWEEN 0 AND 65535), PRIMARY KEY (netuid, uid, target));
+                    CREATE TABLE epochs (
+                      netuid INTEGER NOT NULL, block INTEGER NOT NULL, input TEXT NOT NULL, output TEXT NOT NULL,
+                      emission INTEGER NOT NULL, owner_cut INTEGER NOT NULL, credited INTEGER NOT NULL,
+                      dust INTEGER NOT NULL CHECK (dust >= 0), PRIMARY KEY (netuid, block));
+                    CREATE TABLE balances (hotkey TEXT PRIMARY KEY, rao INTEGER NOT NULL CHECK (rao >= 0));
+                    CREATE TABLE plugin_versions (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT, netuid INTEGER NOT NULL, sha256 TEXT NOT NULL,
+                      recorded_at REAL NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL);
+                    CREATE TABLE kv (
+                      netuid INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (netuid, key));
+                    CREATE TABLE events (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, netuid INTEGER NOT NULL,
+                      kind TEXT NOT NULL, detail TEXT NOT NULL);
+                    """)
+        }
+        return migrator
+    }()
+
+    struct Subnet {
+        var netuid: Int
+        var owner: String
+        var tempo: Int
+        var maxAllowedUIDs: Int
+        var immunityPeriod: Int
+        var minAllowedWeights: Int
+        var weightsRateLimit: Int
+        var ownerCutPerMillion: Int
+        var parameters: EpochParameters
+        var lastEpochBlock: UInt64
+    }
+
+    static func subnet(_ db: Database, _ netuid: Int) throws -> Subnet {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM subnets WHERE netuid = ?", arguments: [netuid]) else {
+            throw LedgerError(.notFound, "subnet \(netuid) does not exist; create it first")
+        }
+        return Subnet(
+            netuid: netuid, owner: row["owner"], tempo: row["tempo"], maxAllowedUIDs: row["max_allowed_uids"],
+            immunityPeriod: row["immunity_period"], minAllowedWeights: row["min_allowed_weights"],
+            weightsRateLimit: row["weights_rate_limit"], ownerCutPerMillion: row["owner_cut_ppm"],
+            parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64))
+    }
+
+    static func uid(_ db: Database, _ netuid: Int, _ hotkey: String) throws -> Int {
+        guard
+            let uid = try Int.fetchOne(
+                db, sql: "SELECT uid FROM neurons WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey])
+        else { throw LedgerError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)") }
+        return uid
+    }
+
+    static func credit(_ db: Database, _ hotkey: String, _ amount: UInt64) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO balances (hotkey, rao) VALUES (?, ?) ON CONFLICT(hotkey) DO UPDATE SET rao = rao + excluded.rao",
+            arguments: [hotkey, Int64(amount)])
+    }
+
+    static func log(_ db: Database, netuid: Int, kind: String, detail: String) throws {
+        try db.execute(
+            sql: "INSERT INTO events (at, netuid, kind, detail) VALUES (?, ?, ?, ?)",
+            arguments: [Date().timeIntervalSince1970, netuid, kind, detail])
+    }
+
+    static func epochInput(_ db: Database, subnet: Subnet, block: UInt64, emission: UInt64) throws -> EpochInput {
+        let rows = try Row.fetchAll(
+            db,
+            sql:
+                "SELECT uid, stake, validator_permit, last_update, registered_at FROM neurons WHERE netuid = ? ORDER BY uid",
+            arguments: [subnet.netuid])
+        let n = rows.count
+        var weights = [[SparseEntry]](repeating: [], count: n)
+        for row in try Row.fetchAll(
+            db, sql: "SELECT uid, target, value FROM weights WHERE netuid = ? ORDER BY uid, target",
+            arguments: [subnet.netuid])
+        {
+            let uid: Int = row["uid"]
+            let target: Int = row["target"]
+            if uid < n, target < n { weights[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
+        }
+        var bonds = [[SparseEntry]](repeating: [], count: n)
+        for row in try Row.fetchAll(
+            db, sql: "SELECT uid, target, value FROM bonds WHERE netuid = ? ORDER BY uid, target",
+            arguments: [subnet.netuid])
+        {
+            let uid: Int = row["uid"]
+            let target: Int = row["target"]
+            if uid < n, target < n { bonds[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
+        }
+        return EpochInput(
+            currentBlock: block, emission: emission, stake: rows.map { UInt64($0["stake"] as Int64) }, weights: weights,
+            bonds: bonds, validatorPermit: rows.map { $0["validator_permit"] },
+            lastUpdate: rows.map { UInt64($0["last_update"] as Int64) },
+            blockAtRegistration: rows.map { UInt64($0["registered_at"] as Int64) },
+            lastTempoBlock: subnet.lastEpochBlock, parameters: subnet.parameters)
+    }
+
+    static func encode(_ p: EpochParameters) -> String {
+        """
+        {"kappa":\(p.kappa),"bonds_moving_average":\(p.bondsMovingAverage),"bonds_penalty":\(p.bondsPenalty),\
+        "yuma3":\(p.yuma3),"liquid_alpha":\(p.liquidAlpha),"alpha_low":\(p.alphaLow),"alpha_high":\(p.alphaHigh),\
+        "alpha_sigmoid_steepness":\(p.alphaSigmoidSteepness),"max_allowed_validators":\(p.maxAllowedValidators),\
+        "activity_cutoff":\(p.activityCutoff)}
+        """
+    }
+
+    static func decode(_ text: String) throws -> EpochParameters {
+        // The same parser as epoch inputs, wrapped in a minimal input.
+        let wrapped = #"{"current_block":0,"emission":0,"stake":[],"weights":[],"params":"# + text + "}"
+        return try EpochJSON.input(from: Data(wrapped.utf8)).parameters
+    }
+}

@@ -1,0 +1,150 @@
+import Consensus
+import Foundation
+import Ledger
+import Testing
+
+/// Each test gets a fresh SQLite file in a temporary folder.
+func temporaryLedgerPath() -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-ledger-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("ledger.sqlite").path
+}
+
+func ledgerError(_ body: () throws -> Void) -> LedgerError? {
+    do {
+        try body()
+        return nil
+    } catch let error as LedgerError {
+        return error
+    } catch {
+        return LedgerError(.invalid, "unexpected error \(error)")
+    }
+}
+
+@Suite("Ledger")
+struct LedgerTests {
+    let ledger: Ledger
+
+    init() throws {
+        ledger = try Ledger(path: temporaryLedgerPath())
+        var config = SubnetConfig()
+        config.maxAllowedUIDs = 5
+        config.immunityPeriod = 100
+        config.weightsRateLimit = 10
+        try ledger.createSubnet(netuid: 1, name: "echo-sum", owner: "owner", config: config)
+    }
+
+    /// Three validators and two miners, as YUMA.md's first example.
+    func exampleSubnet() throws {
+        for (i, key) in ["v0", "v1", "v2", "m3", "m4"].enumerated() {
+            #expect(try ledger.register(netuid: 1, hotkey: key, coldkey: "c\(i)", block: 0) == i)
+        }
+        for v in ["v0", "v1", "v2"] { try ledger.addStake(netuid: 1, hotkey: v, amount: 1_000_000_000) }
+        for uid in 0..<3 { try ledger.setValidatorPermit(netuid: 1, uid: uid, true) }
+        try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 4], values: [65535, 0], block: 1)
+        try ledger.setWeights(netuid: 1, hotkey: "v1", uids: [3, 4], values: [0, 65535], block: 1)
+        try ledger.setWeights(netuid: 1, hotkey: "v2", uids: [3, 4], values: [65535, 0], block: 1)
+    }
+
+    @Test func anEpochCreditsOwnerMinersAndValidatorsAndAccountsForEveryRao() throws {
+        try exampleSubnet()
+        let record = try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
+        #expect(record.ownerCut == 180_000_000)
+        #expect(try ledger.balance(of: "owner") == 180_000_000)
+        // The rest (820,000,000) splits as the worked example: 0.25, 0, 0.25, 0.5, 0.
+        #expect(try ledger.balance(of: "m3") == 410_000_000)
+        #expect(try ledger.balance(of: "v0") == 205_000_000)
+        #expect(try ledger.balance(of: "v2") == 205_000_000)
+        #expect(try ledger.balance(of: "v1") == 0)
+        #expect(record.ownerCut + record.credited + record.dust == record.emission)
+        let totals = try ledger.totals()
+        #expect(totals.emitted == totals.credited + totals.dust)
+        #expect(totals.balances == totals.credited)
+        #expect(try ledger.integrityCheck() == "ok")
+    }
+
+    @Test func bondsAndPermitsCarryToTheNextEpoch() throws {
+        try exampleSubnet()
+        try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
+        let second = try ledger.runEpoch(netuid: 1, block: 3, emission: 1_000_000_000)
+        #expect(second.output.bonds[0] == [SparseEntry(uid: 3, value: 65535)])
+        #expect(second.output.validatorPermit == [true, true, true, false, false])
+        let totals = try ledger.totals()
+        #expect(totals.epochs == 2)
+        #expect(totals.emitted == 2_000_000_000)
+        #expect(totals.emitted == totals.credited + totals.dust)
+    }
+
+    @Test func registrationReplacesTheLowestEmissionNonImmuneUid() throws {
+        try exampleSubnet()
+        try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
+        // Full (5 UIDs) and all immune until block 100.
+        let immune = ledgerError { try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 50) }
+        #expect(immune?.code == .refused)
+        #expect(immune?.message.hasPrefix("subnet 1 is full (5 UIDs) and every UID is still immune") == true)
+        // After immunity: v1 and m4 have emission 0; v1 registered first? Same block: lowest uid (1).
+        #expect(try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 200) == 1)
+        #expect(ledgerError { try ledger.addStake(netuid: 1, hotkey: "v1", amount: 1) }?.code == .notFound)
+    }
+
+    @Test func setWeightsChecksLikeTheChain() throws {
+        try exampleSubnet()
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3], values: [1, 2], block: 50) }?
+                .message
+                == "uids has 1 entries but values has 2; pass one value per uid")
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 9], values: [1, 2], block: 50) }?
+                .message
+                == "uids[1]: uid 9 is not registered on subnet 1 (0..<5)")
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 3], values: [1, 2], block: 50) }?
+                .message
+                == "uids[1]: uid 3 appears twice")
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "m3", uids: [4], values: [1], block: 50) }?.message
+                == "m3 (uid 3) has no validator permit on subnet 1")
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [4], values: [1], block: 5) }?.message
+                == "weights of uid 0 were set at block 1; wait until block 11 (rate limit 10 blocks)")
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "nobody", uids: [4], values: [1], block: 50) }?.code
+                == .notFound)
+        #expect(
+            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [], values: [], block: 50) }?.message
+                == "at least 1 weights are required, got 0")
+    }
+
+    @Test func weightsAreStoredMaxUpscaledAndRounded() {
+        #expect(Yuma.maxUpscaleToU16([1, 2]) == [32768, 65535])
+        #expect(Yuma.maxUpscaleToU16([0, 0]) == [0, 0])
+        #expect(Yuma.maxUpscaleToU16([65535, 32767]) == [65535, 32767])
+        #expect(Yuma.maxUpscaleToU16([3, 1]) == [65535, 21845])
+    }
+
+    @Test func stakeCannotGoNegative() throws {
+        try exampleSubnet()
+        #expect(
+            ledgerError { try ledger.removeStake(netuid: 1, hotkey: "v0", amount: 2_000_000_000) }?.message
+                == "v0 has 1000000000 staked; cannot remove 2000000000")
+        try ledger.removeStake(netuid: 1, hotkey: "v0", amount: 1)
+    }
+
+    @Test func keyValueStateAndPluginVersionsPersist() throws {
+        try ledger.setValue(Data("moving".utf8), forKey: "avg", netuid: 1)
+        #expect(try ledger.value(forKey: "avg", netuid: 1) == Data("moving".utf8))
+        try ledger.setValue(nil, forKey: "avg", netuid: 1)
+        #expect(try ledger.value(forKey: "avg", netuid: 1) == nil)
+        try ledger.recordPluginVersion(netuid: 1, sha256: "abc", outcome: "loaded")
+        #expect(try ledger.events(netuid: 1).first?.kind == "subnet.created")
+    }
+
+    @Test func unknownSubnetsAreRefusedClearly() {
+        #expect(
+            ledgerError { try ledger.runEpoch(netuid: 9, block: 1, emission: 1) }?.message
+                == "subnet 9 does not exist; create it first")
+        #expect(
+            ledgerError { try ledger.createSubnet(netuid: 1, name: "x", owner: "o") }?.message
+                == "subnet 1 already exists")
+    }
+}
