@@ -156,6 +156,7 @@ struct ExecTests {
                                           value it returns as JSON.
                   consensus               Compute one Yuma epoch from JSON input and print the
                                           result as JSON.
+                  ledger                  Inspect or exercise a Synod ledger (an SQLite file).
 
                   See 'synod help <subcommand>' for detailed help.
 
