@@ -121,7 +121,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ConsensusBenchmark",
-            dependencies: ["Consensus"],
+            dependencies: ["Consensus", "Ledger"],
             path: "Benchmarks/ConsensusBenchmark",
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings

@@ -2,6 +2,7 @@
 // float64 doing the same steps, in one run. `make bench-consensus`.
 import Consensus
 import Foundation
+import Ledger
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -86,3 +87,37 @@ for ((n, v, _), (time, file)) in zip(sizes, zip(timings, files)) {
         zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(
             separator: "  "))
 }
+
+// The ledger's epoch at 256 UIDs × 64 validators: read state, compute, write results and
+// credits, all in one SQLite transaction (WAL) on a real file.
+let ledgerFolder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: ledgerFolder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: ledgerFolder) }
+let ledger = try Ledger(path: ledgerFolder.appendingPathComponent("ledger.sqlite").path)
+var subnetConfig = SubnetConfig()
+subnetConfig.weightsRateLimit = 0
+try ledger.createSubnet(netuid: 1, name: "bench", owner: "owner", config: subnetConfig)
+for uid in 0..<256 {
+    try ledger.register(netuid: 1, hotkey: "hk\(uid)", coldkey: "ck\(uid)", block: 0)
+    if uid < 64 {
+        try ledger.addStake(netuid: 1, hotkey: "hk\(uid)", amount: 1_000_000_000 + UInt64(uid))
+        try ledger.setValidatorPermit(netuid: 1, uid: uid, true)
+    }
+}
+let benchInput = makeInput(n: 256, validators: 64, seed: 256)
+for v in 0..<64 {
+    try ledger.setWeights(
+        netuid: 1, hotkey: "hk\(v)", uids: benchInput.weights[v].map(\.uid), values: benchInput.weights[v].map(\.value),
+        block: 1)
+}
+var ledgerBest = Double.infinity
+var block: UInt64 = 10
+for _ in 0..<10 {
+    ledgerBest = min(ledgerBest, try seconds { try ledger.runEpoch(netuid: 1, block: block, emission: 1_000_000_000) })
+    block += 10
+}
+print("")
+print(
+    String(
+        format: "ledger epoch at 256 × 64 (read + Yuma + write 256 neurons, bonds, credits; one transaction): %.2f ms",
+        ledgerBest * 1e3))

@@ -183,10 +183,10 @@ public final class Ledger: Sendable {
             }
             let stored = Yuma.maxUpscaleToU16(values)
             try db.execute(sql: "DELETE FROM weights WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO weights (netuid, uid, target, value) VALUES (?, ?, ?, ?)")
             for (target, value) in zip(uids, stored) {
-                try db.execute(
-                    sql: "INSERT INTO weights (netuid, uid, target, value) VALUES (?, ?, ?, ?)",
-                    arguments: [netuid, uid, target, Int(value)])
+                try insert.execute(arguments: [netuid, uid, target, Int(value)])
             }
             try db.execute(
                 sql: "UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?",
@@ -220,19 +220,22 @@ public final class Ledger: Sendable {
             let hotkeys = try String.fetchAll(
                 db, sql: "SELECT hotkey FROM neurons WHERE netuid = ? ORDER BY uid", arguments: [netuid])
 
+            // Prepared once per epoch: thousands of rows are written.
+            let updateNeuron = try db.cachedStatement(
+                sql: "UPDATE neurons SET emission = ?, validator_permit = ? WHERE netuid = ? AND uid = ?")
+            let insertBond = try db.cachedStatement(
+                sql: "INSERT INTO bonds (netuid, uid, target, value) VALUES (?, ?, ?, ?)")
+            try db.execute(sql: "DELETE FROM bonds WHERE netuid = ?", arguments: [netuid])
             var credited: UInt64 = 0
             for (uid, hotkey) in hotkeys.enumerated() {
                 let amount = output.serverEmission[uid] + output.validatorEmission[uid]
                 credited += amount
                 if amount > 0 { try Self.credit(db, hotkey, amount) }
-                try db.execute(
-                    sql: "UPDATE neurons SET emission = ?, validator_permit = ? WHERE netuid = ? AND uid = ?",
-                    arguments: [Int64(output.emission[uid]), output.validatorPermit[uid], netuid, uid])
-                try db.execute(sql: "DELETE FROM bonds WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+                try updateNeuron.execute(arguments: [
+                    Int64(output.emission[uid]), output.validatorPermit[uid], netuid, uid,
+                ])
                 for entry in output.bonds[uid] {
-                    try db.execute(
-                        sql: "INSERT INTO bonds (netuid, uid, target, value) VALUES (?, ?, ?, ?)",
-                        arguments: [netuid, uid, entry.uid, Int(entry.value)])
+                    try insertBond.execute(arguments: [netuid, uid, entry.uid, Int(entry.value)])
                 }
             }
             if ownerCut > 0 { try Self.credit(db, subnet.owner, ownerCut) }
