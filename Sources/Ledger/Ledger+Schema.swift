@@ -96,30 +96,27 @@ extension Ledger {
                 "SELECT uid, stake, validator_permit, last_update, registered_at FROM neurons WHERE netuid = ? ORDER BY uid",
             arguments: [subnet.netuid])
         let n = rows.count
-        var weights = [[SparseEntry]](repeating: [], count: n)
-        for row in try Row.fetchAll(
-            db, sql: "SELECT uid, target, value FROM weights WHERE netuid = ? ORDER BY uid, target",
-            arguments: [subnet.netuid])
-        {
-            let uid: Int = row["uid"]
-            let target: Int = row["target"]
-            if uid < n, target < n { weights[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
-        }
-        var bonds = [[SparseEntry]](repeating: [], count: n)
-        for row in try Row.fetchAll(
-            db, sql: "SELECT uid, target, value FROM bonds WHERE netuid = ? ORDER BY uid, target",
-            arguments: [subnet.netuid])
-        {
-            let uid: Int = row["uid"]
-            let target: Int = row["target"]
-            if uid < n, target < n { bonds[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
-        }
+        let weights = try sparseRows(db, table: "weights", netuid: subnet.netuid, count: n)
+        let bonds = try sparseRows(db, table: "bonds", netuid: subnet.netuid, count: n)
         return EpochInput(
             currentBlock: block, emission: emission, stake: rows.map { UInt64($0["stake"] as Int64) }, weights: weights,
             bonds: bonds, validatorPermit: rows.map { $0["validator_permit"] },
             lastUpdate: rows.map { UInt64($0["last_update"] as Int64) },
             blockAtRegistration: rows.map { UInt64($0["registered_at"] as Int64) },
             lastTempoBlock: subnet.lastEpochBlock, parameters: subnet.parameters)
+    }
+
+    /// The rows of `weights` or `bonds` for one subnet, sorted by uid and target.
+    static func sparseRows(_ db: Database, table: String, netuid: Int, count n: Int) throws -> [[SparseEntry]] {
+        var rows = [[SparseEntry]](repeating: [], count: n)
+        for row in try Row.fetchAll(
+            db, sql: "SELECT uid, target, value FROM \(table) WHERE netuid = ? ORDER BY uid, target", arguments: [netuid])
+        {
+            let uid: Int = row["uid"]
+            let target: Int = row["target"]
+            if uid < n, target < n { rows[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
+        }
+        return rows
     }
 
     static func encode(_ p: EpochParameters) -> String {
