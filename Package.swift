@@ -101,6 +101,11 @@ let package = Package(
         ),
         // Benchmarks: plain executables that print a table (`make bench`).
         .target(
+            name: "BenchmarkSupport",
+            path: "Benchmarks/BenchmarkSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CSandboxBaseline",
             dependencies: ["CLua"],
             path: "Benchmarks/CSandboxBaseline",
@@ -108,20 +113,20 @@ let package = Package(
         ),
         .executableTarget(
             name: "SandboxBenchmark",
-            dependencies: ["LuaSandbox", "CSandboxBaseline"],
+            dependencies: ["LuaSandbox", "CSandboxBaseline", "BenchmarkSupport"],
             path: "Benchmarks/SandboxBenchmark",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "TensorBenchmark",
-            dependencies: ["Tensor", "LuaSandbox"],
+            dependencies: ["Tensor", "LuaSandbox", "BenchmarkSupport"],
             path: "Benchmarks/TensorBenchmark",
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "ConsensusBenchmark",
-            dependencies: ["Consensus", "Ledger"],
+            dependencies: ["Consensus", "Ledger", "BenchmarkSupport"],
             path: "Benchmarks/ConsensusBenchmark",
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings

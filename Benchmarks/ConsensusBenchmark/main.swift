@@ -1,5 +1,6 @@
 // The consensus benchmark: one Yuma epoch in Synod's exact fixed point beside numpy
 // float64 doing the same steps, in one run. `make bench-consensus`.
+import BenchmarkSupport
 import Consensus
 import Foundation
 import Ledger
@@ -27,12 +28,6 @@ func makeInput(n: Int, validators: Int, seed: UInt64) -> EpochInput {
     return EpochInput(currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights, parameters: params)
 }
 
-func json(_ input: EpochInput) -> String {
-    let weights = input.weights.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
-    return
-        #"{"current_block":\#(input.currentBlock),"emission":\#(input.emission),"stake":[\#(input.stake.map(String.init).joined(separator: ","))],"weights":[\#(weights.joined(separator: ","))]}"#
-}
-
 // SYNOD_BENCH_SMALL=1 runs only the smallest size (for profiling).
 let sizes =
     ProcessInfo.processInfo.environment["SYNOD_BENCH_SMALL"] != nil
@@ -52,7 +47,7 @@ for (n, v, reps) in sizes {
     }
     timings.append(best)
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("synod-epoch-\(n)x\(v).json").path
-    try Data(json(input).utf8).write(to: URL(fileURLWithPath: path))
+    try Data(EpochJSON.json(input).utf8).write(to: URL(fileURLWithPath: path))
     files.append(path)
 }
 
@@ -73,20 +68,18 @@ let env = ProcessInfo.processInfo.environment
 print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, second epoch with bonds), best of 5")
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
 print("")
-print("uids × validators   Synod (exact Q32.32)   numpy float64   Synod speed-up   goal")
-for ((n, v, _), (time, file)) in zip(sizes, zip(timings, files)) {
+let table = zip(sizes, zip(timings, files)).map { size, result -> [String] in
+    let (n, v, _) = size
+    let (time, file) = result
     let peer = numpy[file]
-    let goal = n == 256 ? "≥ 20× numpy; ≤ 0.13 ms" : (n == 1024 ? "≤ 2.5 ms" : "—")
-    let ratio = peer.map { String(format: "%.1f×", $0 / time) } ?? "—"
-    let cells = [
+    return [
         "\(n) × \(v)", String(format: "%.3f ms", time * 1e3), peer.map { String(format: "%.3f ms", $0 * 1e3) } ?? "—",
-        ratio, goal,
+        peer.map { String(format: "%.1f×", $0 / time) } ?? "—",
+        n == 256 ? "≥ 20× numpy; ≤ 0.13 ms" : (n == 1024 ? "≤ 2.5 ms" : "—"),
     ]
-    let widths = [18, 21, 14, 15, 0]
-    print(
-        zip(cells, widths).map { $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) }.joined(
-            separator: "  "))
 }
+printTable(
+    header: ["uids × validators", "Synod (exact Q32.32)", "numpy float64", "Synod speed-up", "goal"], rows: table)
 
 // The ledger's epoch at 256 UIDs × 64 validators: read state, compute, write results and
 // credits, all in one SQLite transaction (WAL) on a real file.

@@ -1,5 +1,6 @@
 // The sandbox benchmark: each Synod operation beside the same operation through the raw
 // Lua C API, measured in the same run. Run with `make bench` (release build).
+import BenchmarkSupport
 import CSandboxBaseline
 import Foundation
 import LuaSandbox
@@ -112,12 +113,6 @@ let header = ["operation", "raw Lua C API", "Synod", "ratio", "goal"]
 let table = rows.map {
     [$0.name, format($0.raw, $0.unit), format($0.synod, $0.unit), String(format: "%.2f×", $0.synod / $0.raw), $0.goal]
 }
-let widths = (0..<header.count).map { c in ([header] + table).map { $0[c].count }.max()! }
-func line(_ cells: [String]) -> String {
-    cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-}
-print(line(header))
-print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-for row in table { print(line(row)) }
+printTable(header: header, rows: table)
 print("")
 print("(checksum \(sink & 0xffff))")

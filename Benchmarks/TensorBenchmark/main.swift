@@ -1,5 +1,6 @@
 // The tensor benchmark: each operation through the Swift kernels, through the Lua
 // `tensor` module in a sandbox, and through numpy, in one run. `make bench-tensor`.
+import BenchmarkSupport
 import Foundation
 import LuaSandbox
 import Tensor
@@ -142,13 +143,7 @@ for r in rows {
     }
     table.append(cells)
 }
-let widths = (0..<header.count).map { c in ([header] + table).map { $0[c].count }.max()! }
-func line(_ cells: [String]) -> String {
-    cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-}
-print(line(header))
-print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-for row in table { print(line(row)) }
+printTable(header: header, rows: table)
 print("")
 print("Swift/numpy speed: numpy's time over Swift's (≥ 0.80 means at least 80% of numpy's throughput).")
 print("Lua vs Swift: extra time of the same operation called from a plugin (goal: within 10% at 1M).")

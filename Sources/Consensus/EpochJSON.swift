@@ -140,23 +140,30 @@ public enum EpochJSON {
     /// The input as JSON (sparse rows as `[uid, u16]` pairs).
     public static func json(_ input: EpochInput) -> String {
         func ints(_ v: [UInt64]) -> String { "[" + v.map(String.init).joined(separator: ",") + "]" }
-        func rows(_ r: [[SparseEntry]]) -> String {
-            "["
-                + r.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
-                .joined(separator: ",") + "]"
-        }
-        let p = input.parameters
         return """
             {"current_block":\(input.currentBlock),"emission":\(input.emission),"stake":\(ints(input.stake)),\
-            "weights":\(rows(input.weights)),"bonds":\(rows(input.bonds)),\
+            "weights":\(sparseJSON(input.weights)),"bonds":\(sparseJSON(input.bonds)),\
             "validator_permit":[\(input.validatorPermit.map { $0 ? "true" : "false" }.joined(separator: ","))],\
             "last_update":\(ints(input.lastUpdate)),"block_at_registration":\(ints(input.blockAtRegistration)),\
-            "last_tempo_block":\(input.lastTempoBlock),"params":{"kappa":\(p.kappa),\
-            "bonds_moving_average":\(p.bondsMovingAverage),"bonds_penalty":\(p.bondsPenalty),\
-            "yuma3":\(p.yuma3),"liquid_alpha":\(p.liquidAlpha),"alpha_low":\(p.alphaLow),"alpha_high":\(p.alphaHigh),\
-            "alpha_sigmoid_steepness":\(p.alphaSigmoidSteepness),"max_allowed_validators":\(p.maxAllowedValidators),\
-            "activity_cutoff":\(p.activityCutoff)}}
+            "last_tempo_block":\(input.lastTempoBlock),"params":\(json(input.parameters))}
             """
+    }
+
+    /// Sparse rows as `[[[uid, u16], …], …]`.
+    static func sparseJSON(_ r: [[SparseEntry]]) -> String {
+        "["
+            + r.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
+            .joined(separator: ",") + "]"
+    }
+
+    /// The parameters as the JSON object that `params` holds.
+    public static func json(_ p: EpochParameters) -> String {
+        """
+        {"kappa":\(p.kappa),"bonds_moving_average":\(p.bondsMovingAverage),"bonds_penalty":\(p.bondsPenalty),\
+        "yuma3":\(p.yuma3),"liquid_alpha":\(p.liquidAlpha),"alpha_low":\(p.alphaLow),"alpha_high":\(p.alphaHigh),\
+        "alpha_sigmoid_steepness":\(p.alphaSigmoidSteepness),"max_allowed_validators":\(p.maxAllowedValidators),\
+        "activity_cutoff":\(p.activityCutoff)}
+        """
     }
 
     /// The output as JSON, as `synod consensus` prints it.
@@ -164,10 +171,7 @@ public enum EpochJSON {
         func floats(_ v: [Fixed]) -> String { "[" + v.map { "\($0.double)" }.joined(separator: ",") + "]" }
         func ints(_ v: [UInt64]) -> String { "[" + v.map(String.init).joined(separator: ",") + "]" }
         func u16s(_ v: [Fixed]) -> String { "[" + v.map { String($0.u16Proportion) }.joined(separator: ",") + "]" }
-        let bonds =
-            "["
-            + out.bonds.map { row in "[" + row.map { "[\($0.uid),\($0.value)]" }.joined(separator: ",") + "]" }
-            .joined(separator: ",") + "]"
+        let bonds = sparseJSON(out.bonds)
         return """
             {"stake":\(floats(out.stake)),"active_stake":\(floats(out.activeStake)),\
             "consensus":\(floats(out.consensus)),"validator_trust":\(floats(out.validatorTrust)),\

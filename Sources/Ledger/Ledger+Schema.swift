@@ -76,6 +76,11 @@ extension Ledger {
         return uid
     }
 
+    static func stake(_ db: Database, _ netuid: Int, _ uid: Int) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT stake FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+            ?? 0
+    }
+
     static func credit(_ db: Database, _ hotkey: String, _ amount: UInt64) throws {
         try db.execute(
             sql:
@@ -110,7 +115,8 @@ extension Ledger {
     static func sparseRows(_ db: Database, table: String, netuid: Int, count n: Int) throws -> [[SparseEntry]] {
         var rows = [[SparseEntry]](repeating: [], count: n)
         for row in try Row.fetchAll(
-            db, sql: "SELECT uid, target, value FROM \(table) WHERE netuid = ? ORDER BY uid, target", arguments: [netuid])
+            db, sql: "SELECT uid, target, value FROM \(table) WHERE netuid = ? ORDER BY uid, target",
+            arguments: [netuid])
         {
             let uid: Int = row["uid"]
             let target: Int = row["target"]
@@ -119,14 +125,7 @@ extension Ledger {
         return rows
     }
 
-    static func encode(_ p: EpochParameters) -> String {
-        """
-        {"kappa":\(p.kappa),"bonds_moving_average":\(p.bondsMovingAverage),"bonds_penalty":\(p.bondsPenalty),\
-        "yuma3":\(p.yuma3),"liquid_alpha":\(p.liquidAlpha),"alpha_low":\(p.alphaLow),"alpha_high":\(p.alphaHigh),\
-        "alpha_sigmoid_steepness":\(p.alphaSigmoidSteepness),"max_allowed_validators":\(p.maxAllowedValidators),\
-        "activity_cutoff":\(p.activityCutoff)}
-        """
-    }
+    static func encode(_ p: EpochParameters) -> String { EpochJSON.json(p) }
 
     static func decode(_ text: String) throws -> EpochParameters {
         // The same parser as epoch inputs, wrapped in a minimal input.

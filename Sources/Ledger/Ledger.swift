@@ -104,9 +104,7 @@ public final class Ledger: Sendable {
     public func addStake(netuid: Int, hotkey: String, amount: UInt64) throws {
         try pool.write { db in
             let uid = try Self.uid(db, netuid, hotkey)
-            let stake =
-                try Int64.fetchOne(
-                    db, sql: "SELECT stake FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid]) ?? 0
+            let stake = try Self.stake(db, netuid, uid)
             let (sum, overflow) = stake.addingReportingOverflow(Int64(clamping: amount))
             if overflow || amount > UInt64(Int64.max) {
                 throw LedgerError(.refused, "stake of \(hotkey) would exceed 2^63 - 1")
@@ -121,9 +119,7 @@ public final class Ledger: Sendable {
     public func removeStake(netuid: Int, hotkey: String, amount: UInt64) throws {
         try pool.write { db in
             let uid = try Self.uid(db, netuid, hotkey)
-            let stake =
-                try Int64.fetchOne(
-                    db, sql: "SELECT stake FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid]) ?? 0
+            let stake = try Self.stake(db, netuid, uid)
             guard amount <= UInt64(stake) else {
                 throw LedgerError(.refused, "\(hotkey) has \(stake) staked; cannot remove \(amount)")
             }

@@ -193,14 +193,7 @@ public final class Sandbox {
     public func callKeepingResult(_ function: LuaReference, arguments: [LuaValue] = []) throws(SandboxError)
         -> LuaReference?
     {
-        try ensureOpen()
-        var encoded: [UInt8] = []
-        try LuaValue.encodeList(arguments, into: &encoded)
-        var out: Int32 = 0
-        let status = encoded.withUnsafeBufferPointer {
-            synod_call(handle.pointer, function.id, nil, $0.baseAddress, $0.count, 1, &out)
-        }
-        guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
+        let out = try send(ref: function.id, global: nil, arguments: arguments, keepResult: true)
         return out == 0 ? nil : LuaReference(id: out)
     }
 
@@ -280,8 +273,12 @@ public final class Sandbox {
         return try output()
     }
 
-    /// Runs the call; its encoded results are then in the sandbox's output buffer.
-    private func send(ref: Int32, global: String?, arguments: [LuaValue]) throws(SandboxError) {
+    /// Runs the call; its encoded results are then in the sandbox's output buffer, or,
+    /// with `keepResult`, its first result is kept as a reference (returned; 0 for nil).
+    @discardableResult
+    private func send(ref: Int32, global: String?, arguments: [LuaValue], keepResult: Bool = false)
+        throws(SandboxError) -> Int32
+    {
         try ensureOpen()
         // Reuse one buffer across calls; take it out first, so a re-entrant call (refused
         // by C anyway) could never touch it while it is lent to C.
@@ -292,15 +289,18 @@ public final class Sandbox {
             swap(&encoded, &argumentBuffer)
         }
         try LuaValue.encodeList(arguments, into: &encoded)
+        var out: Int32 = 0
+        let keep: Int32 = keepResult ? 1 : 0
         let status = encoded.withUnsafeBufferPointer { buffer in
             if let global {
                 return global.withCString {
-                    synod_call(handle.pointer, 0, $0, buffer.baseAddress, buffer.count, 0, nil)
+                    synod_call(handle.pointer, 0, $0, buffer.baseAddress, buffer.count, keep, &out)
                 }
             }
-            return synod_call(handle.pointer, ref, nil, buffer.baseAddress, buffer.count, 0, nil)
+            return synod_call(handle.pointer, ref, nil, buffer.baseAddress, buffer.count, keep, &out)
         }
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
+        return out
     }
 
     private func output() throws(SandboxError) -> [LuaValue] {
