@@ -1,0 +1,155 @@
+import Foundation
+
+/// Hotkey files in the `bittensor` SDK's wallet layout and JSON, so an existing Bittensor
+/// ed25519 hotkey works as is and a key made by Synod works with the SDK.
+///
+/// Layout: `<wallets>/<wallet>/hotkeys/<hotkey>`, where `<wallets>` defaults to
+/// `~/.bittensor/wallets`. Files are written with mode 0600 (directories 0700), through a
+/// temporary file and a rename so a crash never leaves half a key; a file that group or
+/// others can read is refused, as `ssh` refuses such private keys.
+public enum KeyFile {
+    /// The SDK's default wallets directory, `~/.bittensor/wallets`.
+    public static var defaultWalletsDirectory: String {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".bittensor/wallets")
+    }
+
+    /// The path of `hotkey` in `wallet`.
+    public static func path(wallet: String, hotkey: String, walletsDirectory: String? = nil) -> String {
+        let root = walletsDirectory ?? defaultWalletsDirectory
+        return ((root as NSString).appendingPathComponent(wallet) as NSString)
+            .appendingPathComponent("hotkeys/\(hotkey)")
+    }
+
+    /// Reads a plaintext ed25519 hotkey file and checks that its seed, public key and
+    /// address agree.
+    public static func read(at path: String) throws(WireError) -> Hotkey {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .keyFile(
+                path: path,
+                reason: errno == ENOENT
+                    ? "no such file; create one with `synod keys new`"
+                    : "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw .keyFile(
+                path: path,
+                reason: "is readable by other users (mode \(String(mode, radix: 8))); "
+                    + "a private key must be private: run `chmod 600 \(path)`")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .keyFile(path: path, reason: "cannot be read")
+        }
+        return try parse(Array(data), path: path)
+    }
+
+    /// Parses key-file JSON (`path` only names the file in errors).
+    public static func parse(_ bytes: [UInt8], path: String) throws(WireError) -> Hotkey {
+        let data = Data(bytes)
+        if data.starts(with: Array("$NACL".utf8)) || data.starts(with: Array("$BTWALLET".utf8))
+            || data.starts(with: Array("$ANSIBLE".utf8)) || data.starts(with: Array("gAAAAA".utf8))
+        {
+            throw .keyFile(
+                path: path,
+                reason: "is encrypted; Synod reads plaintext hotkey files (the SDK writes hotkeys "
+                    + "unencrypted unless asked): decrypt it or create one with `synod keys new`")
+        }
+        let object: [String: Any]
+        do {
+            guard let parsed = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw WireError.keyFile(path: path, reason: "is not a JSON object")
+            }
+            object = parsed
+        } catch let error as WireError {
+            throw error
+        } catch {
+            throw .keyFile(path: path, reason: "is not valid JSON (\(error.localizedDescription))")
+        }
+        if let type = object["cryptoType"] as? Int, type != 0 {
+            throw .keyFile(
+                path: path,
+                reason: type == 1
+                    ? "holds an sr25519 key (cryptoType 1); Synod signs with ed25519 hotkeys only: "
+                        + "create one with `synod keys new` or the SDK's ed25519 crypto type"
+                    : "has unknown cryptoType \(type); expected 0 (ed25519)")
+        }
+        guard let seedText = (object["secretSeed"] as? String) ?? (object["privateKey"] as? String)
+        else {
+            throw .keyFile(path: path, reason: "has no \"secretSeed\" or \"privateKey\" field")
+        }
+        guard let seed = Hex.decode(seedText), seed.count == 32 else {
+            throw .keyFile(path: path, reason: "\"secretSeed\" is not 32 bytes of 0x-prefixed hex")
+        }
+        let hotkey: Hotkey
+        do { hotkey = try Hotkey(seed: seed) } catch {
+            throw .keyFile(path: path, reason: error.description)
+        }
+        if let publicText = object["publicKey"] as? String, Hex.decode(publicText) != hotkey.publicKey.bytes {
+            throw .keyFile(path: path, reason: "\"publicKey\" does not belong to the seed (a damaged file?)")
+        }
+        if let addressText = object["ss58Address"] as? String, addressText != hotkey.address.string {
+            throw .keyFile(
+                path: path, reason: "\"ss58Address\" does not belong to the seed (a damaged file?)")
+        }
+        return hotkey
+    }
+
+    /// The JSON the SDK writes for an ed25519 keypair, byte for byte.
+    public static func json(for hotkey: Hotkey) -> String {
+        let publicHex = "0x" + Hex.encode(hotkey.publicKey.bytes)
+        let seedHex = "0x" + Hex.encode(hotkey.privateKey.seed)
+        return #"{"accountId":"\#(publicHex)","publicKey":"\#(publicHex)","secretSeed":"\#(seedHex)","#
+            + #""ss58Address":"\#(hotkey.address.string)","privateKey":"\#(seedHex)","cryptoType":0}"#
+    }
+
+    /// Writes `hotkey` to `path` with mode 0600, creating directories with mode 0700.
+    ///
+    /// - Parameter overwrite: replace an existing file; otherwise an existing file is refused.
+    public static func write(_ hotkey: Hotkey, to path: String, overwrite: Bool = false) throws(WireError) {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path), !overwrite {
+            throw .keyFile(path: path, reason: "already exists; refusing to overwrite a key (pass --force to replace it)")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try manager.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .keyFile(path: path, reason: "cannot create \(directory): \(error.localizedDescription)")
+        }
+        let temporary = path + ".tmp"
+        let bytes = Array(json(for: hotkey).utf8)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else {
+            throw .keyFile(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
+        }
+        // The creation mode only applies to new files; fchmod also clamps a stale temp file.
+        let written = fchmod(fd, 0o600) == 0 && bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } == bytes.count
+            && fsync(fd) == 0
+        close(fd)
+        guard written, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw .keyFile(path: path, reason: "could not be written (\(reason))")
+        }
+    }
+
+    /// The hotkey names in `wallet`, sorted.
+    public static func list(walletsDirectory: String? = nil) -> [(wallet: String, hotkey: String, path: String)] {
+        let root = walletsDirectory ?? defaultWalletsDirectory
+        let manager = FileManager.default
+        var found: [(String, String, String)] = []
+        for wallet in ((try? manager.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            let hotkeys = ((root as NSString).appendingPathComponent(wallet) as NSString)
+                .appendingPathComponent("hotkeys")
+            for hotkey in ((try? manager.contentsOfDirectory(atPath: hotkeys)) ?? []).sorted()
+            where !hotkey.hasSuffix(".tmp") && !hotkey.hasPrefix(".") {
+                found.append((wallet, hotkey, (hotkeys as NSString).appendingPathComponent(hotkey)))
+            }
+        }
+        return found
+    }
+}
