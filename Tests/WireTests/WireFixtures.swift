@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Wire
 
 /// Keys and values from BTAUTH.md's golden vector (produced with bittensor 11.3.0).

@@ -5,6 +5,8 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
+import UnixSignals
 
 /// The miner-side HTTP server: verifies btauth/1 on every request, then hands the task
 /// to an ``AxonService``.
@@ -43,7 +45,8 @@ public final class Axon: Sendable {
         self.logger = logger
     }
 
-    /// Serves until the task is cancelled (or SIGTERM/SIGINT), then shuts down gracefully.
+    /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT, then shuts down
+    /// gracefully: stops accepting, lets requests in flight finish, closes connections.
     ///
     /// - Parameter onListening: called once with the bound port (useful with port 0).
     /// - Throws: ``WireError/transport(_:)`` when the TLS files cannot be loaded; NIO's
@@ -56,7 +59,16 @@ public final class Axon: Sendable {
                 address: .hostname(configuration.host, port: configuration.port), serverName: "synod-axon"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.runService()
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Cancelling a service group tears connections down mid-request; a cancelled axon
+        // should instead drain, so cancellation is turned into a graceful shutdown.
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     private func makeServerBuilder() throws -> HTTPServerBuilder {
@@ -111,7 +123,8 @@ public final class Axon: Sendable {
 
         let limit = configuration.maxBodySize
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            return Self.error(.contentTooLarge, "too_large", "request body of \(declared) bytes exceeds the \(limit)-byte limit")
+            return Self.error(
+                .contentTooLarge, "too_large", "request body of \(declared) bytes exceeds the \(limit)-byte limit")
         }
         let body: ByteBuffer
         do {
@@ -151,7 +164,8 @@ public final class Axon: Sendable {
         guard limiter.acquire(caller.hotkey.string) else {
             var response = Self.error(
                 .tooManyRequests, "too_many_requests",
-                "this hotkey already has \(limiter.limit) requests in flight here; wait for answers before sending more")
+                "this hotkey already has \(limiter.limit) requests in flight here; wait for answers before sending more"
+            )
             response.headers[.retryAfter] = "1"
             return response
         }
@@ -183,7 +197,8 @@ public final class Axon: Sendable {
         do {
             try JSONSyntax.validate(answer)
         } catch {
-            logger.warning("forward handler returned invalid JSON", metadata: ["netuid": "\(netuid)", "error": "\(error)"])
+            logger.warning(
+                "forward handler returned invalid JSON", metadata: ["netuid": "\(netuid)", "error": "\(error)"])
             return Self.error(.internalServerError, "handler_failed", "the miner's answer was not valid JSON")
         }
         return Response(

@@ -88,6 +88,9 @@ public final class Dendrite: Sendable {
         self.signer = BTAuthSigner(hotkey: hotkey)
         var pool = HTTPClient.Configuration.ConnectionPool()
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.connectionsPerMiner
+        // A miner that refuses connections has answered: report it now instead of retrying
+        // until the request's deadline.
+        pool.retryConnectionEstablishment = false
         var clientConfiguration = HTTPClient.Configuration(
             tlsConfiguration: configuration.tls, redirectConfiguration: .disallow,
             connectionPool: pool)

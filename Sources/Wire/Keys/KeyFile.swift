@@ -110,7 +110,8 @@ public enum KeyFile {
     public static func write(_ hotkey: Hotkey, to path: String, overwrite: Bool = false) throws(WireError) {
         let manager = FileManager.default
         if manager.fileExists(atPath: path), !overwrite {
-            throw .keyFile(path: path, reason: "already exists; refusing to overwrite a key (pass --force to replace it)")
+            throw .keyFile(
+                path: path, reason: "already exists; refusing to overwrite a key (pass --force to replace it)")
         }
         let directory = (path as NSString).deletingLastPathComponent
         do {
@@ -127,7 +128,9 @@ public enum KeyFile {
             throw .keyFile(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
         }
         // The creation mode only applies to new files; fchmod also clamps a stale temp file.
-        let written = fchmod(fd, 0o600) == 0 && bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } == bytes.count
+        let written =
+            fchmod(fd, 0o600) == 0
+            && bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } == bytes.count
             && fsync(fd) == 0
         close(fd)
         guard written, rename(temporary, path) == 0 else {
