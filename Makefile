@@ -1,6 +1,7 @@
 # Synod: one command to set up and run, one to set up and test.
 #   make run     install what is missing, build, run the bundled plugin in the sandbox
-#   make test    install what is missing, build, run the test suite
+#   make test    install what is missing (Debian packages; bittensor==11.3.0 in .venv-wire for
+#                the interoperability tests), build, run the test suite
 #   make bench   release build, print the sandbox benchmark table
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make bench-consensus  release build, Yuma epoch timings beside numpy float64
@@ -12,6 +13,9 @@ SWIFT ?= swift
 
 .PHONY: deps build run test bench bench-tensor bench-consensus embed clean
 BENCH_VENV := .venv-bench
+WIRE_VENV := .venv-wire
+# The bittensor SDK the wire interoperability tests check Synod against.
+BITTENSOR_VERSION := 11.3.0
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -28,7 +32,12 @@ build: deps
 run: build
 	$$($(SWIFT) build --show-bin-path)/synod exec plugins/echo-sum.lua
 
-test: deps
+$(WIRE_VENV)/.installed:
+	python3 -m venv $(WIRE_VENV)
+	$(WIRE_VENV)/bin/pip install --quiet bittensor==$(BITTENSOR_VERSION)
+	touch $@
+
+test: deps $(WIRE_VENV)/.installed
 	$(SWIFT) test
 
 bench: deps

@@ -194,6 +194,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            exclude: ["interop.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -121,8 +121,23 @@ public enum KeyFile {
         } catch {
             throw .keyFile(path: path, reason: "cannot create \(directory): \(error.localizedDescription)")
         }
+        try writeAtomically(Array(json(for: hotkey).utf8), to: path)
+        // The SDK keeps the public half beside the key (`<hotkey>pub.txt`) and reads it for
+        // the address when the key itself is locked.
+        try writeAtomically(Array(publicJSON(for: hotkey).utf8), to: path + "pub.txt")
+    }
+
+    /// The SDK's `<hotkey>pub.txt` JSON.
+    static func publicJSON(for hotkey: Hotkey) -> String {
+        let publicHex = "0x" + Hex.encode(hotkey.publicKey.bytes)
+        return #"{"accountId":"\#(publicHex)","ss58Address":"\#(hotkey.address.string)","cryptoType":0,"#
+            + #""publicKey":"\#(publicHex)"}"#
+    }
+
+    /// Writes through a 0600 temporary file, fsync and rename, so a crash leaves either the
+    /// old file or the new one.
+    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws(WireError) {
         let temporary = path + ".tmp"
-        let bytes = Array(json(for: hotkey).utf8)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else {
             throw .keyFile(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
@@ -149,7 +164,7 @@ public enum KeyFile {
             let hotkeys = ((root as NSString).appendingPathComponent(wallet) as NSString)
                 .appendingPathComponent("hotkeys")
             for hotkey in ((try? manager.contentsOfDirectory(atPath: hotkeys)) ?? []).sorted()
-            where !hotkey.hasSuffix(".tmp") && !hotkey.hasPrefix(".") {
+            where !hotkey.hasSuffix(".tmp") && !hotkey.hasSuffix("pub.txt") && !hotkey.hasPrefix(".") {
                 found.append((wallet, hotkey, (hotkeys as NSString).appendingPathComponent(hotkey)))
             }
         }
