@@ -157,6 +157,8 @@ struct ExecTests {
                   consensus               Compute one Yuma epoch from JSON input and print the
                                           result as JSON.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
+                  keys                    Create, show and list ed25519 hotkeys (bittensor
+                                          wallet layout).
 
                   See 'synod help <subcommand>' for detailed help.
 

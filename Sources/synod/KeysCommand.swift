@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Wire
+
+/// `synod keys`: hotkeys in the bittensor wallet layout.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Create, show and list ed25519 hotkeys (bittensor wallet layout).",
+        discussion: """
+            Keys live at <wallets-dir>/<wallet>/hotkeys/<hotkey> in the bittensor SDK's JSON, so \
+            the SDK and btcli read Synod's keys and Synod reads theirs (ed25519, unencrypted). \
+            Key files are written with mode 0600; one that other users can read is refused.
+            """,
+        subcommands: [New.self, Show.self, List.self]
+    )
+
+    struct Location: ParsableArguments {
+        @Option(help: "The wallet (the coldkey's folder).")
+        var wallet = "default"
+
+        @Option(help: "The hotkey's name in the wallet.")
+        var hotkey = "default"
+
+        @Option(
+            name: .customLong("wallets-dir"),
+            help: "The wallets folder (default: $SYNOD_WALLETS_DIR, else ~/.bittensor/wallets).")
+        var walletsDirectory: String?
+
+        var path: String {
+            KeyFile.path(wallet: wallet, hotkey: hotkey, walletsDirectory: walletsDirectory ?? defaultWallets)
+        }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a new random ed25519 hotkey and print its address.")
+
+        @OptionGroup var location: Location
+
+        @Flag(help: "Replace an existing key file (the old key is lost).")
+        var force = false
+
+        func run() throws {
+            let path = location.path
+            let hotkey = try Hotkey.generate()
+            try KeysCommand.fail { () throws(WireError) in try KeyFile.write(hotkey, to: path, overwrite: force) }
+            print(hotkey.address.string)
+            FileHandle.standardError.write(Data("wrote \(path) (mode 0600)\n".utf8))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a hotkey's address and public key (the secret seed only with --seed).")
+
+        @OptionGroup var location: Location
+
+        @Flag(help: "Also print the secret seed. Anyone with it can sign as this hotkey.")
+        var seed = false
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let path = location.path
+            let hotkey = try KeysCommand.fail { () throws(WireError) in try KeyFile.read(at: path) }
+            let publicKey = "0x" + Hex.encode(hotkey.publicKey.bytes)
+            let secret = seed ? "0x" + Hex.encode(hotkey.privateKey.seed) : nil
+            if json {
+                var fields = [
+                    "\"address\":\"\(hotkey.address.string)\"", "\"publicKey\":\"\(publicKey)\"",
+                    "\"cryptoType\":\"ed25519\"", "\"path\":\(jsonString(path))",
+                ]
+                if let secret { fields.append("\"secretSeed\":\"\(secret)\"") }
+                print("{" + fields.joined(separator: ",") + "}")
+            } else {
+                print("address     \(hotkey.address.string)")
+                print("public key  \(publicKey)")
+                print("crypto      ed25519")
+                print("file        \(path)")
+                if let secret { print("secret seed \(secret)") }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every hotkey under the wallets folder with its address.")
+
+        @Option(name: .customLong("wallets-dir"), help: "The wallets folder (default as for `new`).")
+        var walletsDirectory: String?
+
+        func run() throws {
+            let root = walletsDirectory ?? defaultWallets
+            let keys = KeyFile.list(walletsDirectory: root)
+            if keys.isEmpty {
+                FileHandle.standardError.write(
+                    Data("no hotkeys under \(root); create one with `synod keys new`\n".utf8))
+                return
+            }
+            for key in keys {
+                let name = "\(key.wallet)/\(key.hotkey)"
+                do {
+                    print("\(name)  \(try KeyFile.read(at: key.path).address.string)")
+                } catch {
+                    // One unreadable key must not hide the others.
+                    print("\(name)  (unusable: \(error))")
+                }
+            }
+        }
+    }
+
+    /// Turns a ``WireError`` into Synod's one-line error and exit status 1.
+    static func fail<T>(_ body: () throws(WireError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+private var defaultWallets: String {
+    ProcessInfo.processInfo.environment["SYNOD_WALLETS_DIR"] ?? KeyFile.defaultWalletsDirectory
+}
+
+private func jsonString(_ text: String) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+    let array = String(decoding: data, as: UTF8.self)
+    return String(array.dropFirst().dropLast())
+}
