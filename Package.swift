@@ -165,6 +165,13 @@ let package = Package(
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "WireBenchmark",
+            dependencies: ["Wire", "BenchmarkSupport"],
+            path: "Benchmarks/WireBenchmark",
+            exclude: ["python_server.py", "replay.lua"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LuaSandboxTests",
             dependencies: ["LuaSandbox", "LuaSandboxTesting", .product(name: "Logging", package: "swift-log")],

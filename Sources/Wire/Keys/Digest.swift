@@ -73,3 +73,8 @@ enum OpenSSLError {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+/// The version of the libcrypto in use, e.g. "3.0.19", for benchmark reports.
+public enum OpenSSLVersion {
+    public static var text: String { String(cString: OpenSSL_version(OPENSSL_VERSION_STRING)) }
+}

@@ -1,0 +1,251 @@
+// The wire benchmark: signed requests per second and latency for a Synod axon, beside a
+// Python FastAPI/uvicorn server verifying with bittensor.http_auth (the SDK's own code),
+// both driven by the same load generator (wrk replaying pre-signed requests, each once);
+// then the Synod axon driven by a Synod dendrite; and the raw Ed25519 rates of this
+// machine's OpenSSL, which bound what any btauth/1 server can do here.
+//
+// Environment: SYNOD_BENCH_PYTHON (a python with bittensor, fastapi, uvicorn; `make
+// bench-wire` makes one), SYNOD_BENCH_SECONDS (per run, default 4).
+import BenchmarkSupport
+import Foundation
+import Wire
+
+let seconds = Double(ProcessInfo.processInfo.environment["SYNOD_BENCH_SECONDS"] ?? "") ?? 4
+let connections = 64
+let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let sender = try Hotkey(seed: [UInt8](repeating: 1, count: 32))
+let receiver = try Hotkey(seed: [UInt8](repeating: 2, count: 32))
+let path = "/v1/subnets/1/forward"
+let body = #"{"numbers":[1,2,3,4,5,6,7,8]}"#
+
+// MARK: Ed25519 through OpenSSL
+
+/// Operations per second over `threads` threads for `seconds / 2`.
+func rate(threads: Int, _ operation: @escaping @Sendable () -> Void) -> Double {
+    let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
+    defer { counts.deallocate() }
+    let start = Date()
+    let window = seconds / 2
+    nonisolated(unsafe) let slots = counts
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        var n = 0
+        while Date().timeIntervalSince(start) < window {
+            for _ in 0..<64 { operation() }
+            n += 64
+        }
+        slots[t] = n
+    }
+    return Double(counts.reduce(0, +)) / Date().timeIntervalSince(start)
+}
+
+let message = Array(repeating: UInt8(7), count: 256)
+let signature = sender.sign(message)
+let publicKey = sender.publicKey
+let verify1 = rate(threads: 1) { precondition(publicKey.verify(signature: signature, of: message)) }
+let verify2 = rate(threads: 2) { precondition(publicKey.verify(signature: signature, of: message)) }
+let sign1 = rate(threads: 1) { _ = sender.sign(message) }
+
+// MARK: Load
+
+/// Writes `count` requests signed for `receiver`, nonces starting now, for replay.lua.
+func presign(count: Int) throws -> String {
+    let file = NSTemporaryDirectory() + "synod-wire-bench-\(UUID().uuidString.prefix(8)).txt"
+    let start = BTAuth.now()
+    let signer = BTAuthSigner(hotkey: sender)
+    let bodyBytes = Array(body.utf8)
+    let lines = UnsafeMutableBufferPointer<String>.allocate(capacity: count)
+    lines.initialize(repeating: "")
+    defer { lines.deallocate() }
+    nonisolated(unsafe) let out = lines
+    DispatchQueue.concurrentPerform(iterations: 2) { half in
+        for i in stride(from: half, to: count, by: 2) {
+            let nonce = start + Int64(i)
+            let headers = signer.headers(
+                method: "POST", target: path, body: bodyBytes, receiver: receiver.address, nonce: nonce)
+            out[i] = "\(nonce) \(headers.first { $0.name == BTAuth.Header.signature }!.value)"
+        }
+    }
+    let text = "\(sender.address) \(receiver.address) \(path) \(body)\n" + lines.joined(separator: "\n") + "\n"
+    try text.write(toFile: file, atomically: false, encoding: .utf8)
+    return file
+}
+
+struct LoadResult: Decodable {
+    var requests: Int
+    var duration_us: Int
+    var non2xx: Int
+    var socket_errors: Int
+    var p50_us: Int
+    var p99_us: Int
+    var perSecond: Double { Double(requests - non2xx - socket_errors) / (Double(duration_us) / 1e6) }
+}
+
+/// Runs a process to completion without blocking a Swift concurrency thread.
+func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    return try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { _ in
+            continuation.resume(returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+}
+
+/// wrk against `port` with freshly signed requests.
+func wrk(port: Int) async throws -> LoadResult {
+    let file = try presign(count: Int(30_000 * seconds))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let text = try await run(
+        "/usr/bin/wrk",
+        ["-t2", "-c\(connections)", "-d\(Int(seconds))s", "-s", directory + "/replay.lua", "http://127.0.0.1:\(port)"],
+        environment: ["REQUESTS": file, "WRK_THREADS": "2"])
+    guard let json = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+        throw WireError.transport("wrk printed no result:\n\(text)")
+    }
+    return try JSONDecoder().decode(LoadResult.self, from: Data(json.utf8))
+}
+
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The Python peer: uvicorn with 2 workers, verifying with the SDK.
+func pythonServer() async throws -> LoadResult? {
+    guard let python = ProcessInfo.processInfo.environment["SYNOD_BENCH_PYTHON"] else {
+        print("(SYNOD_BENCH_PYTHON not set: skipping the Python peer; `make bench-wire` sets it)")
+        return nil
+    }
+    let port = freePort()
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: python)
+    server.arguments = [
+        "-m", "uvicorn", "python_server:app", "--workers", "2", "--host", "127.0.0.1", "--port", "\(port)",
+        "--log-level", "warning", "--no-access-log",
+    ]
+    server.currentDirectoryURL = URL(fileURLWithPath: directory)
+    server.environment = ProcessInfo.processInfo.environment.merging(["SYNOD_BENCH_RECEIVER": receiver.address.string]) { $1 }
+    try server.run()
+    defer {
+        server.terminate()
+        server.waitUntilExit()
+    }
+    // Wait for both workers to import bittensor and listen.
+    var healthy = false
+    for _ in 0..<200 where !healthy {
+        try await Task.sleep(for: .milliseconds(100))
+        healthy = (try? await run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/health"]))?.contains("ok") == true
+    }
+    guard healthy else { throw WireError.transport("the Python server did not start") }
+    try await Task.sleep(for: .seconds(2))
+    return try await wrk(port: port)
+}
+
+struct EchoSum: AxonService {
+    func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization { .allowed }
+    func forward(_ request: ForwardRequest) async throws -> [UInt8] {
+        let task = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] ?? [:]
+        let sum = (task["numbers"] as? [Int] ?? []).reduce(0, +)
+        return Array(#"{"sum":\#(sum)}"#.utf8)
+    }
+    func subnets() async -> [UInt16] { [1] }
+}
+
+/// The Synod dendrite as the load: `connections` tasks, each sending signed requests in turn.
+func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Double, failures: Int) {
+    let dendrite = Dendrite(hotkey: sender, configuration: .init(connectionsPerMiner: connections))
+    let endpoint = MinerEndpoint(hotkey: receiver.address, url: "http://127.0.0.1:\(port)")
+    let bytes = Array(body.utf8)
+    let clock = ContinuousClock()
+    let end = clock.now + .seconds(seconds)
+    let start = clock.now
+    let results = await withTaskGroup(of: ([Duration], Int).self) { group in
+        for _ in 0..<connections {
+            group.addTask {
+                var latencies: [Duration] = []
+                var failures = 0
+                while clock.now < end {
+                    let outcome = await dendrite.forward(bytes, to: endpoint, netuid: 1)
+                    if outcome.status == 200 { latencies.append(outcome.latency) } else { failures += 1 }
+                }
+                return (latencies, failures)
+            }
+        }
+        return await group.reduce(into: ([Duration](), 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+    }
+    let elapsed = clock.now - start
+    try? await dendrite.shutdown()
+    let sorted = results.0.sorted()
+    func ms(_ q: Double) -> Double {
+        sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))].nanoseconds) / 1e6
+    }
+    let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return (Double(sorted.count) / total, ms(0.5), ms(0.99), results.1)
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}
+
+// MARK: Run
+
+print("Wire benchmark: \(Int(seconds)) s per run, \(connections) connections, 2 cores shared by server and load")
+print("Ed25519 (OpenSSL \(OpenSSLVersion.text)): verify \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2; sign \(Int(sign1))/s")
+print()
+
+let python = try await pythonServer()
+
+let axon = Axon(hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
+let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+let serving = Task { try await axon.run { continuation.yield($0) } }
+func firstPort(_ ports: AsyncStream<Int>) async -> Int {
+    for await port in ports { return port }
+    fatalError("the axon did not start")
+}
+let axonPort = await firstPort(ports)
+let synodWrk = try await wrk(port: axonPort)
+let synodDendrite = await dendriteLoad(port: axonPort)
+serving.cancel()
+_ = await serving.result
+
+func f(_ x: Double) -> String { String(format: "%.0f", x) }
+func ms(_ us: Int) -> String { String(format: "%.2f", Double(us) / 1000) }
+var rows: [[String]] = [
+    [
+        "Synod axon (wrk)", f(synodWrk.perSecond), ms(synodWrk.p50_us), ms(synodWrk.p99_us),
+        "\(synodWrk.non2xx + synodWrk.socket_errors)",
+        python.map { String(format: "%.2f×", synodWrk.perSecond / $0.perSecond) } ?? "-",
+        String(format: "%.0f%%", 100 * synodWrk.perSecond / verify2),
+    ],
+    [
+        "Synod axon (Synod dendrite)", f(synodDendrite.perSecond), String(format: "%.2f", synodDendrite.p50),
+        String(format: "%.2f", synodDendrite.p99), "\(synodDendrite.failures)",
+        python.map { String(format: "%.2f×", synodDendrite.perSecond / $0.perSecond) } ?? "-",
+        String(format: "%.0f%%", 100 * synodDendrite.perSecond / verify2),
+    ],
+]
+if let python {
+    rows.append([
+        "FastAPI/uvicorn ×2 + bittensor verify (wrk)", f(python.perSecond), ms(python.p50_us), ms(python.p99_us),
+        "\(python.non2xx + python.socket_errors)", "1.00×", String(format: "%.0f%%", 100 * python.perSecond / verify2),
+    ])
+}
+printTable(
+    header: ["server (load)", "signed req/s", "p50 ms", "p99 ms", "refused/errors", "vs Python", "of 2-core verify bound"],
+    rows: rows)
