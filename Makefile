@@ -5,13 +5,14 @@
 #   make bench   release build, print the sandbox benchmark table
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make bench-consensus  release build, Yuma epoch timings beside numpy float64
+#   make bench-wire  release build, signed requests/s of the axon beside FastAPI + bittensor (wrk)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
 DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libopenblas-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test bench bench-tensor bench-consensus embed clean
+.PHONY: deps build run test bench bench-tensor bench-consensus bench-wire embed clean
 BENCH_VENV := .venv-bench
 WIRE_VENV := .venv-wire
 # The bittensor SDK the wire interoperability tests check Synod against.
@@ -55,6 +56,15 @@ bench-tensor: deps $(BENCH_VENV)/bin/python
 bench-consensus: deps $(BENCH_VENV)/bin/python
 	$(SWIFT) build -c release --product ConsensusBenchmark
 	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/ConsensusBenchmark
+
+$(WIRE_VENV)/.bench-installed: $(WIRE_VENV)/.installed
+	$(WIRE_VENV)/bin/pip install --quiet fastapi uvicorn
+	touch $@
+
+bench-wire: deps $(WIRE_VENV)/.bench-installed
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl; }
+	$(SWIFT) build -c release --product WireBenchmark
+	SYNOD_BENCH_PYTHON=$(abspath $(WIRE_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/WireBenchmark
 
 embed:
 	scripts/embed-sandbox.sh
