@@ -8,7 +8,7 @@
 #   make bench-wire  release build, signed requests/s of the axon beside FastAPI + bittensor (wrk)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
-DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libopenblas-dev
+DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libsodium-dev libopenblas-dev python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 

@@ -94,11 +94,18 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Debian's libsodium-dev: Ed25519 verification (faster than libcrypto's here).
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         // Keys, ss58 addresses, btauth/1 signed requests, the axon and the dendrite.
         .target(
             name: "Wire",
             dependencies: [
                 "CLibCrypto",
+                "CSodium",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -50,6 +50,15 @@ import Testing
         flipped[10] ^= 1
         #expect(!key.publicKey.verify(signature: flipped, of: message))
         #expect(!key.publicKey.verify(signature: Array(signature.prefix(63)), of: message))
+        // libsodium and libcrypto agree, on good and bad signatures alike.
+        #expect(key.publicKey.verifyWithOpenSSL(signature: signature, of: message))
+        #expect(!key.publicKey.verifyWithOpenSSL(signature: flipped, of: message))
+        for length in [0, 1, 255, 4096] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let signed = key.sign(bytes)
+            #expect(key.publicKey.verify(signature: signed, of: bytes))
+            #expect(key.publicKey.verifyWithOpenSSL(signature: signed, of: bytes))
+        }
         #expect(throws: WireError.self) { try Ed25519PrivateKey(seed: [1, 2, 3]) }
     }
 }
