@@ -58,7 +58,7 @@ bench-consensus: deps $(BENCH_VENV)/bin/python
 	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/ConsensusBenchmark
 
 $(WIRE_VENV)/.bench-installed: $(WIRE_VENV)/.installed
-	$(WIRE_VENV)/bin/pip install --quiet fastapi uvicorn
+	$(WIRE_VENV)/bin/pip install --quiet fastapi "uvicorn[standard]"
 	touch $@
 
 bench-wire: deps $(WIRE_VENV)/.bench-installed

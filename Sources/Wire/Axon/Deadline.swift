@@ -4,36 +4,63 @@ import Synchronization
 struct DeadlineExceeded: Error {}
 
 /// Runs `work` with a time limit and returns as soon as either finishes, even when `work`
-/// ignores cancellation (it is cancelled on timeout, and its late result is dropped).
+/// ignores cancellation (it is cancelled on timeout, and its late result is dropped). The
+/// timer is cancelled as soon as the work finishes, so a busy axon does not accumulate
+/// sleeping timers.
 func withDeadline<T: Sendable>(
     _ timeout: Duration, _ work: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let once = ResumeOnce<T>()
+    let race = DeadlineRace<T>()
     return try await withCheckedThrowingContinuation { continuation in
-        once.set(continuation)
+        race.set(continuation)
         let worker = Task {
-            do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            if race.resume(result) { race.cancelTimer() }
         }
-        Task {
-            try? await Task.sleep(for: timeout)
-            if once.resume(.failure(DeadlineExceeded())) { worker.cancel() }
-        }
+        race.setTimer(
+            Task {
+                do { try await Task.sleep(for: timeout) } catch { return }
+                if race.resume(.failure(DeadlineExceeded())) { worker.cancel() }
+            })
     }
 }
 
-/// A continuation resumed by whichever side gets there first. `set` runs before either
-/// side starts, so no result can arrive before the continuation.
-private final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+/// A continuation resumed by whichever side finishes first, and the timer to stop when
+/// the work wins. `set` runs before either side starts.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var timer: Task<Void, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
 
     func set(_ continuation: CheckedContinuation<T, any Error>) {
-        self.continuation.withLock { $0 = continuation }
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func setTimer(_ timer: Task<Void, Never>) {
+        let finished = state.withLock { state in
+            state.timer = timer
+            return state.finished
+        }
+        if finished { timer.cancel() }
+    }
+
+    func cancelTimer() {
+        state.withLock { $0.timer.take() }?.cancel()
     }
 
     /// True if this call resumed the continuation.
     @discardableResult
     func resume(_ result: Result<T, any Error>) -> Bool {
-        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            state.finished = true
+            return state.continuation.take()
+        }
+        guard let continuation else { return false }
         continuation.resume(with: result)
         return true
     }
