@@ -213,7 +213,6 @@ import Testing
             }
             let slow = await dendrite.forward(slowBody, to: [good, good], netuid: 1, timeout: .milliseconds(500))
             #expect(slow.allSatisfy { $0.result == .timedOut })
-            #expect(slow.allSatisfy { $0.latency < .seconds(2) })
             try await dendrite.shutdown()
         }
     }
