@@ -92,7 +92,8 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     process.standardOutput = output
     return try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { _ in
-            continuation.resume(returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            continuation.resume(
+                returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
         do { try process.run() } catch { continuation.resume(throwing: error) }
     }
@@ -142,7 +143,8 @@ func pythonServer() async throws -> LoadResult? {
         "--log-level", "warning", "--no-access-log",
     ]
     server.currentDirectoryURL = URL(fileURLWithPath: directory)
-    server.environment = ProcessInfo.processInfo.environment.merging(["SYNOD_BENCH_RECEIVER": receiver.address.string]) { $1 }
+    server.environment = ProcessInfo.processInfo.environment.merging(["SYNOD_BENCH_RECEIVER": receiver.address.string])
+    { $1 }
     try server.run()
     defer {
         server.terminate()
@@ -189,32 +191,35 @@ func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Doub
                 return (latencies, failures)
             }
         }
-        return await group.reduce(into: ([Duration](), 0)) { $0.0 += $1.0; $0.1 += $1.1 }
+        return await group.reduce(into: ([Duration](), 0)) {
+            $0.0 += $1.0
+            $0.1 += $1.1
+        }
     }
     let elapsed = clock.now - start
     try? await dendrite.shutdown()
     let sorted = results.0.sorted()
     func ms(_ q: Double) -> Double {
-        sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))].nanoseconds) / 1e6
+        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] / .milliseconds(1)
     }
-    let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    return (Double(sorted.count) / total, ms(0.5), ms(0.99), results.1)
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+    return (Double(sorted.count) / (elapsed / .seconds(1)), ms(0.5), ms(0.99), results.1)
 }
 
 // MARK: Run
 
 print("Wire benchmark: \(Int(seconds)) s per run, \(connections) connections, 2 cores shared by server and load")
-print("Ed25519 verify, 256-byte message: OpenSSL \(OpenSSLVersion.text) \(Int(openssl1))/s on 1 thread, \(Int(openssl2))/s on 2;")
-print("  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. OpenSSL sign \(Int(sign1))/s")
+print(
+    "Ed25519 verify, 256-byte message: OpenSSL \(OpenSSLVersion.text) \(Int(openssl1))/s on 1 thread, \(Int(openssl2))/s on 2;"
+)
+print(
+    "  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. OpenSSL sign \(Int(sign1))/s"
+)
 print()
 
 let python = try await pythonServer()
 
-let axon = Axon(hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
+let axon = Axon(
+    hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
 let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
 let serving = Task { try await axon.run { continuation.yield($0) } }
 func firstPort(_ ports: AsyncStream<Int>) async -> Int {
@@ -240,15 +245,21 @@ var rows: [[String]] = [
         "Synod axon (Synod dendrite)", f(synodDendrite.perSecond), String(format: "%.2f", synodDendrite.p50),
         String(format: "%.2f", synodDendrite.p99), "\(synodDendrite.failures)",
         python.map { String(format: "%.2f×", synodDendrite.perSecond / $0.perSecond) } ?? "-",
-        String(format: "%.0f%% / %.0f%%", 100 * synodDendrite.perSecond / openssl2, 100 * synodDendrite.perSecond / verify2),
+        String(
+            format: "%.0f%% / %.0f%%", 100 * synodDendrite.perSecond / openssl2, 100 * synodDendrite.perSecond / verify2
+        ),
     ],
 ]
 if let python {
     rows.append([
         "FastAPI/uvicorn ×2 + bittensor verify (wrk)", f(python.perSecond), ms(python.p50_us), ms(python.p99_us),
-        "\(python.non2xx + python.socket_errors)", "1.00×", String(format: "%.0f%% / %.0f%%", 100 * python.perSecond / openssl2, 100 * python.perSecond / verify2),
+        "\(python.non2xx + python.socket_errors)", "1.00×",
+        String(format: "%.0f%% / %.0f%%", 100 * python.perSecond / openssl2, 100 * python.perSecond / verify2),
     ])
 }
 printTable(
-    header: ["server (load)", "signed req/s", "p50 ms", "p99 ms", "refused/errors", "vs Python", "of 2-core verify bound (OpenSSL / libsodium)"],
+    header: [
+        "server (load)", "signed req/s", "p50 ms", "p99 ms", "refused/errors", "vs Python",
+        "of 2-core verify bound (OpenSSL / libsodium)",
+    ],
     rows: rows)

@@ -69,11 +69,12 @@ struct KeysCommand: ParsableCommand {
             let secret = seed ? "0x" + Hex.encode(hotkey.privateKey.seed) : nil
             if json {
                 var fields = [
-                    "\"address\":\"\(hotkey.address.string)\"", "\"publicKey\":\"\(publicKey)\"",
-                    "\"cryptoType\":\"ed25519\"", "\"path\":\(jsonString(path))",
+                    "address": hotkey.address.string, "publicKey": publicKey, "cryptoType": "ed25519", "path": path,
                 ]
-                if let secret { fields.append("\"secretSeed\":\"\(secret)\"") }
-                print("{" + fields.joined(separator: ",") + "}")
+                fields["secretSeed"] = secret
+                let data = try JSONSerialization.data(
+                    withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
             } else {
                 print("address     \(hotkey.address.string)")
                 print("public key  \(publicKey)")
@@ -124,10 +125,4 @@ struct KeysCommand: ParsableCommand {
 
 private var defaultWallets: String {
     ProcessInfo.processInfo.environment["SYNOD_WALLETS_DIR"] ?? KeyFile.defaultWalletsDirectory
-}
-
-private func jsonString(_ text: String) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-    let array = String(decoding: data, as: UTF8.self)
-    return String(array.dropFirst().dropLast())
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The btauth/1 signed-request format of the `bittensor` SDK v11 (`bittensor.http_auth`).
 ///
 /// A request proves "sent by hotkey X, to hotkey Y, with exactly this body, recently" through
@@ -59,12 +65,6 @@ public enum BTAuth {
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 
 extension String {
     func trimmingASCIIWhitespace() -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -91,15 +92,16 @@ public final class Axon: Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health") { _, _ in
-            Self.json(.ok, #"{"status":"ok"}"#)
+            Self.json(.ok, ["status": "ok"])
         }
         router.get("/v1/info") { _, _ in
-            let subnets = await self.service.subnets().sorted().map(String.init).joined(separator: ",")
-            return Self.json(
+            Self.json(
                 .ok,
-                #"{"hotkey":"\#(self.hotkey.string)","protocol":"\#(BTAuth.protocolName)","#
-                    + #""schemes":["ed25519"],"subnets":[\#(subnets)],"max_body_bytes":\#(self.configuration.maxBodySize)}"#
-            )
+                [
+                    "hotkey": self.hotkey.string, "protocol": BTAuth.protocolName, "schemes": ["ed25519"],
+                    "subnets": await self.service.subnets().sorted(),
+                    "max_body_bytes": self.configuration.maxBodySize,
+                ])
         }
         router.post("/v1/subnets/:netuid/forward") { request, context in
             await self.forward(request, context: context)
@@ -219,12 +221,15 @@ public final class Axon: Sendable {
     }
 
     static func error(_ status: HTTPResponse.Status, _ reason: String, _ message: String) -> Response {
-        json(status, #"{"error":\#(JSONText.quote(reason)),"message":\#(JSONText.quote(message))}"#)
+        json(status, ["error": reason, "message": message])
     }
 
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(
+    /// A JSON response for the axon's own small bodies (errors, health, info); keys sorted so
+    /// the bytes are stable.
+    static func json(_ status: HTTPResponse.Status, _ object: [String: any Sendable]) -> Response {
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(
             status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -42,12 +42,15 @@ public enum KeyFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .keyFile(path: path, reason: "cannot be read")
         }
-        return try parse(Array(data), path: path)
+        return try parse(data: data, path: path)
     }
 
     /// Parses key-file JSON (`path` only names the file in errors).
     public static func parse(_ bytes: [UInt8], path: String) throws(WireError) -> Hotkey {
-        let data = Data(bytes)
+        try parse(data: Data(bytes), path: path)
+    }
+
+    private static func parse(data: Data, path: String) throws(WireError) -> Hotkey {
         if data.starts(with: Array("$NACL".utf8)) || data.starts(with: Array("$BTWALLET".utf8))
             || data.starts(with: Array("$ANSIBLE".utf8)) || data.starts(with: Array("gAAAAA".utf8))
         {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A strict RFC 8259 syntax check that allocates nothing: the axon refuses malformed bodies
 /// (400) before any handler sees them, without paying for a parse it would throw away.
 public enum JSONSyntax {
@@ -226,9 +232,3 @@ extension Hex {
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
