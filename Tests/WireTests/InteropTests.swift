@@ -42,7 +42,10 @@ struct InteropTests {
                 ),
                 ("receiver", try sdkSigned(receiver: validator.address), Golden.path, "wrong_receiver"),
                 (
-                    "signature", replacing(try sdkSigned(), BTAuth.Header.signature) { String($0.dropLast(2)) + "00" },
+                    "signature",
+                    replacing(try sdkSigned(), BTAuth.Header.signature) {
+                        String($0.dropLast()) + ($0.last == "0" ? "1" : "0")
+                    },
                     Golden.path, "bad_signature"
                 ),
                 ("sr25519", try sdkSigned(scheme: "sr25519"), Golden.path, "unsupported_scheme"),
