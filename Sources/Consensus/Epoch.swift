@@ -17,7 +17,8 @@ public struct EpochParameters: Sendable, Hashable {
     public var liquidAlpha = false
     public var alphaLow: UInt16 = 45875
     public var alphaHigh: UInt16 = 58982
-    public var alphaSigmoidSteepness: Int64 = 1000
+    /// Signed, as the chain stores it (`i16`); negative values invert the sigmoid.
+    public var alphaSigmoidSteepness: Int16 = 1000
     public var maxAllowedValidators = 64
     public var activityCutoff: UInt64 = 5000
     public init() {}

@@ -54,8 +54,7 @@ public enum EpochJSON {
                 case "liquid_alpha": params.liquidAlpha = try bool(value, path)
                 case "alpha_low": params.alphaLow = try u16(value, path)
                 case "alpha_high": params.alphaHigh = try u16(value, path)
-                case "alpha_sigmoid_steepness":
-                    params.alphaSigmoidSteepness = Int64(try integer(value, path, required: true) ?? 0)
+                case "alpha_sigmoid_steepness": params.alphaSigmoidSteepness = try i16(value, path)
                 case "max_allowed_validators":
                     params.maxAllowedValidators = Int(try integer(value, path, required: true) ?? 0)
                 case "activity_cutoff": params.activityCutoff = try integer(value, path, required: true) ?? 0
@@ -94,6 +93,20 @@ public enum EpochJSON {
             throw Failure(description: "\(path): must be at most 65535 (got \(v))")
         }
         return u
+    }
+
+    /// A signed 16-bit integer (the chain stores the sigmoid steepness as `i16`).
+    static func i16(_ value: Any?, _ path: String) throws -> Int16 {
+        guard let value, !(value is NSNull), !isBoolean(value), let n = value as? NSNumber else {
+            throw Failure(description: "\(path): required, an integer from -32768 to 32767")
+        }
+        guard let i = Int64(exactly: n.doubleValue), n.stringValue == String(i) else {
+            throw Failure(description: "\(path): must be an integer (got \(n))")
+        }
+        guard let small = Int16(exactly: i) else {
+            throw Failure(description: "\(path): must be from -32768 to 32767 (got \(i))")
+        }
+        return small
     }
 
     static func bool(_ value: Any?, _ path: String) throws -> Bool {

@@ -89,13 +89,12 @@ public enum Yuma {
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
         if p.yuma3 {
-            if p.liquidAlpha {
-                throw ConsensusError(
-                    "params.liquid_alpha: liquid alpha is not supported yet (its sigmoid needs the chain's fixed-point exp); set it to false"
-                )
-            }
             let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(u16Proportion: $0) }
-            emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
+            if p.liquidAlpha && consensus.contains(where: { $0 != .zero }) {
+                emaBonds = liquidAlphaEma(weightsForBonds, bonds, consensus: consensus, parameters: p)
+            } else {
+                emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
+            }
             var normalized = emaBonds
             normalized.normalizeColumns(n)
             dividends = (0..<n).map { i in

@@ -39,6 +39,28 @@ struct ConsensusCommandTests {
         #expect((out["u16"] as? [String: Any])?["dividends"] as? [Int] == [32767, 0, 32767, 0, 0])
     }
 
+    @Test func liquidAlphaMovesBondsBySigmoid() throws {
+        // Yuma3 with liquid alpha: three validators agree on miner 3; each bond starts at
+        // alpha(diff 0) = low + (high − low) · sigmoid(−5) ≈ 0.10133 → stored 6640 (the chain's tests:
+        // 0.1013). A negative steepness is accepted (the chain stores it as i16).
+        let input = #"""
+            {"current_block": 3, "emission": 1000000000, "stake": [8, 1, 1, 0, 0],
+             "weights": [[[3, 65535], [4, 0]], [[3, 65535], [4, 0]], [[3, 65535], [4, 0]], [], []],
+             "params": {"yuma3": true, "liquid_alpha": true, "alpha_low": 6553, "alpha_high": 19660,
+                        "bonds_penalty": 0, "max_allowed_validators": 3}}
+            """#
+        let run = try synod(["consensus"], stdin: input)
+        #expect(run.status == 0, "\(run.stderr)")
+        let bonds = try #require(try json(run.stdout)["bonds"] as? [[[Int]]])
+        #expect(bonds[0] == [[3, 6640]])
+        let inverted = input.replacingOccurrences(
+            of: #""bonds_penalty""#, with: #""alpha_sigmoid_steepness": -1000, "bonds_penalty""#)
+        let other = try synod(["consensus"], stdin: inverted)
+        #expect(other.status == 0, "\(other.stderr)")
+        let invertedBonds = try #require(try json(other.stdout)["bonds"] as? [[[Int]]])
+        #expect(invertedBonds[0] != [[3, 6640]])
+    }
+
     @Test func readsStandardInput() throws {
         let run = try synod(
             ["consensus"], stdin: #"{"current_block": 1, "emission": 10, "stake": [1, 1], "weights": [[], []]}"#)
@@ -77,6 +99,10 @@ struct ConsensusCommandTests {
             "Error: params.kappa: must be a non-negative integer, got a boolean"
         ),
         (#"{"current_block": 1, "stake": [1], "weights": [[]]}"#, "Error: emission: required, a non-negative integer"),
+        (
+            #"{"current_block": 1, "emission": 1, "stake": [1], "weights": [[]], "params": {"alpha_sigmoid_steepness": 40000}}"#,
+            "Error: params.alpha_sigmoid_steepness: must be from -32768 to 32767 (got 40000)"
+        ),
     ])
     func badInputExitsTwoNamingTheField(input: String, message: String) throws {
         let run = try synod(["consensus", "FILE"], file: ("bad.json", input))
