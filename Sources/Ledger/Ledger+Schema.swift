@@ -41,6 +41,9 @@ extension Ledger {
                       kind TEXT NOT NULL, detail TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2-min-non-immune-uids") { db in
+            try db.execute(sql: "ALTER TABLE subnets ADD COLUMN min_non_immune_uids INTEGER NOT NULL DEFAULT 10")
+        }
         return migrator
     }()
 
@@ -50,6 +53,7 @@ extension Ledger {
         var tempo: Int
         var maxAllowedUIDs: Int
         var immunityPeriod: Int
+        var minNonImmuneUIDs: Int
         var minAllowedWeights: Int
         var weightsRateLimit: Int
         var ownerCutPerMillion: Int
@@ -63,7 +67,8 @@ extension Ledger {
         }
         return Subnet(
             netuid: netuid, owner: row["owner"], tempo: row["tempo"], maxAllowedUIDs: row["max_allowed_uids"],
-            immunityPeriod: row["immunity_period"], minAllowedWeights: row["min_allowed_weights"],
+            immunityPeriod: row["immunity_period"], minNonImmuneUIDs: row["min_non_immune_uids"],
+            minAllowedWeights: row["min_allowed_weights"],
             weightsRateLimit: row["weights_rate_limit"], ownerCutPerMillion: row["owner_cut_ppm"],
             parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64))
     }

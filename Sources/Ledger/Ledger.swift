@@ -38,13 +38,14 @@ public final class Ledger: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
-                      min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                      min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
+                      min_non_immune_uids)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
                     """,
                 arguments: [
                     netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
                     config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters),
+                    Self.encode(config.parameters), config.minNonImmuneUIDs,
                 ])
             try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
         }
@@ -54,7 +55,8 @@ public final class Ledger: Sendable {
 
     /// Registers `hotkey` on the subnet and returns its UID: appended while the subnet has
     /// room, otherwise replacing the non-immune UID with the lowest emission (ties: earliest
-    /// registration, then lowest UID).
+    /// registration, then lowest UID) while more than `minNonImmuneUIDs` are non-immune, and
+    /// the lowest-emission immune UID otherwise (see ``SubnetConfig/minNonImmuneUIDs``).
     @discardableResult
     public func register(netuid: Int, hotkey: String, coldkey: String, block: UInt64) throws -> Int {
         try pool.write { db in
@@ -68,20 +70,12 @@ public final class Ledger: Sendable {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
             var uid = count
             if count >= subnet.maxAllowedUIDs {
-                let immuneAfter = Int64(block) - Int64(subnet.immunityPeriod)
-                guard
-                    let victim = try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT uid FROM neurons WHERE netuid = ? AND registered_at < ?
-                            ORDER BY emission ASC, registered_at ASC, uid ASC LIMIT 1
-                            """,
-                        arguments: [netuid, immuneAfter])
-                else {
+                guard let victim = try Self.uidToReplace(db, subnet: subnet, block: block) else {
                     throw LedgerError(
                         .refused,
-                        "subnet \(netuid) is full (\(count) UIDs) and every UID is still immune "
-                            + "(immunity period \(subnet.immunityPeriod) blocks); try again later")
+                        "subnet \(netuid) is full (\(count) UIDs) and no UID can be replaced: only "
+                            + "\(subnet.minNonImmuneUIDs) or fewer are past their immunity period "
+                            + "(\(subnet.immunityPeriod) blocks) and none is immune; raise max_allowed_uids")
                 }
                 uid = victim
                 try db.execute(sql: "DELETE FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
@@ -98,6 +92,26 @@ public final class Ledger: Sendable {
             try Self.log(db, netuid: netuid, kind: "neuron.registered", detail: "uid \(uid) hotkey \(hotkey)")
             return uid
         }
+    }
+
+    /// The UID a registration into a full subnet replaces, by the chain's rule: the
+    /// non-immune UID with the lowest emission (ties: earliest registration, then lowest
+    /// UID), unless only `minNonImmuneUIDs` or fewer are non-immune; then the immune UID
+    /// chosen the same way. A UID is immune while `block − registered_at < immunity_period`.
+    static func uidToReplace(_ db: Database, subnet: Subnet, block: UInt64) throws -> Int? {
+        let lastNonImmune = Int64(block) - Int64(subnet.immunityPeriod)
+        let nonImmune =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ? AND registered_at <= ?",
+                arguments: [subnet.netuid, lastNonImmune]) ?? 0
+        let condition = nonImmune > subnet.minNonImmuneUIDs ? "registered_at <= ?" : "registered_at > ?"
+        return try Int.fetchOne(
+            db,
+            sql: """
+                SELECT uid FROM neurons WHERE netuid = ? AND \(condition)
+                ORDER BY emission ASC, registered_at ASC, uid ASC LIMIT 1
+                """,
+            arguments: [subnet.netuid, lastNonImmune])
     }
 
     /// Adds `amount` raw units of stake to a registered hotkey.

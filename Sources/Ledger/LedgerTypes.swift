@@ -5,6 +5,9 @@ public struct SubnetConfig: Sendable, Hashable {
     public var tempo = 360
     public var maxAllowedUIDs = 256
     public var immunityPeriod = 5000
+    /// Registration never replaces a non-immune UID when that would leave this many or
+    /// fewer; it replaces an immune one instead (the chain's `MinNonImmuneUids`).
+    public var minNonImmuneUIDs = 10
     public var minAllowedWeights = 1
     public var weightsRateLimit = 100
     /// The owner's cut, in millionths of each epoch's emission (18%).

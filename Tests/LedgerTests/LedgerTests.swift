@@ -78,13 +78,43 @@ struct LedgerTests {
     @Test func registrationReplacesTheLowestEmissionNonImmuneUid() throws {
         try exampleSubnet()
         try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
-        // Full (5 UIDs) and all immune until block 100.
-        let immune = ledgerError { try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 50) }
-        #expect(immune?.code == .refused)
-        #expect(immune?.message.hasPrefix("subnet 1 is full (5 UIDs) and every UID is still immune") == true)
-        // After immunity: v1 and m4 have emission 0; v1 registered first? Same block: lowest uid (1).
-        #expect(try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 200) == 1)
+        // Full (5 UIDs), all immune until block 100, and fewer than 10 non-immune: the
+        // lowest-emission immune UID goes. v1 and m4 earned 0, both registered at block 0:
+        // the lower UID (1).
+        #expect(try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 50) == 1)
         #expect(ledgerError { try ledger.addStake(netuid: 1, hotkey: "v1", amount: 1) }?.code == .notFound)
+    }
+
+    @Test func registrationKeepsTheMinimumOfNonImmuneUids() throws {
+        var config = SubnetConfig()
+        config.maxAllowedUIDs = 4
+        config.immunityPeriod = 100
+        config.minNonImmuneUIDs = 2
+        try ledger.createSubnet(netuid: 2, name: "small", owner: "owner", config: config)
+        for key in ["a", "b", "c"] { try ledger.register(netuid: 2, hotkey: key, coldkey: "c", block: 0) }
+        #expect(try ledger.register(netuid: 2, hotkey: "d", coldkey: "c", block: 150) == 3)
+        // Three non-immune (a, b, c) > 2: the earliest-registered, lowest UID of them goes.
+        #expect(try ledger.register(netuid: 2, hotkey: "e", coldkey: "c", block: 160) == 0)
+        // Now only b and c are non-immune (2, not more than 2): an immune UID goes instead,
+        // d (registered at 150) before e (160).
+        #expect(try ledger.register(netuid: 2, hotkey: "f", coldkey: "c", block: 170) == 3)
+        #expect(try ledger.register(netuid: 2, hotkey: "g", coldkey: "c", block: 171) == 0)
+    }
+
+    @Test func registrationRefusesWhenOnlyTheMinimumIsLeft() throws {
+        var config = SubnetConfig()
+        config.maxAllowedUIDs = 2
+        config.immunityPeriod = 100
+        config.minNonImmuneUIDs = 2
+        try ledger.createSubnet(netuid: 3, name: "tiny", owner: "owner", config: config)
+        try ledger.register(netuid: 3, hotkey: "a", coldkey: "c", block: 0)
+        try ledger.register(netuid: 3, hotkey: "b", coldkey: "c", block: 100)
+        // At block 199 b is still immune (199 − 100 < 100): it is replaced.
+        #expect(try ledger.register(netuid: 3, hotkey: "c", coldkey: "c", block: 199) == 1)
+        // At block 299 both are past immunity, and two is the minimum to keep.
+        let refused = ledgerError { try ledger.register(netuid: 3, hotkey: "d", coldkey: "c", block: 299) }
+        #expect(refused?.code == .refused)
+        #expect(refused?.message.hasPrefix("subnet 3 is full (2 UIDs) and no UID can be replaced") == true)
     }
 
     @Test func setWeightsChecksLikeTheChain() throws {
