@@ -1,32 +1,89 @@
-/// A sparse matrix in compressed rows (CSR): row `i` holds `columns[range(i)]` and
-/// `values[range(i)]`, in the order the chain's code keeps its `Vec<(u16, I32F32)>` rows.
-/// Flat arrays: an epoch allocates a few buffers, not one per row.
-struct SparseMatrix {
-    var rowStart: [Int] = [0]
-    var columns: [Int] = []
-    var values: [Fixed] = []
+/// A sparse matrix in compressed rows (CSR): row `i` holds `columns[rowStart[i]..<rowStart[i+1]]`
+/// and the matching `values`, in ascending column order.
+///
+/// The epoch's inner loops run over these buffers tens of thousands of times per epoch, so
+/// the storage is raw memory owned by this object: the loops index pointers directly,
+/// without the bounds and uniqueness checks that made array-backed rows several times
+/// slower. A matrix is filled once (``append(_:_:)`` then ``endRow()`` per row, within the
+/// capacity given at creation) and may then be rescaled in place; ``copy()`` makes an
+/// independent one.
+final class SparseMatrix {
+    let rowCount: Int
+    let capacity: Int
+    /// `rowCount + 1` offsets; `rowStart[i]` is where row `i` begins.
+    let rowStart: UnsafeMutablePointer<Int>
+    let columns: UnsafeMutablePointer<Int>
+    let values: UnsafeMutablePointer<Fixed>
+    /// Entries written so far.
+    private(set) var count = 0
+    private var rowsEnded = 0
 
-    init(rows: Int, capacity: Int = 0) {
-        rowStart.reserveCapacity(rows + 1)
-        columns.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+    /// An empty matrix with room for `capacity` entries over `rows` rows.
+    init(rows: Int, capacity: Int) {
+        rowCount = rows
+        self.capacity = max(capacity, 1)
+        rowStart = .allocate(capacity: rows + 1)
+        columns = .allocate(capacity: self.capacity)
+        values = .allocate(capacity: self.capacity)
+        rowStart[0] = 0
     }
 
-    /// Stored u16 rows, skipping masked columns, each value converted by `convert`.
-    init(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) {
+    deinit {
+        rowStart.deallocate()
+        columns.deallocate()
+        values.deallocate()
+    }
+
+    /// Stored u16 rows, skipping masked columns, each value converted by `convert`; rows are
+    /// sorted by column.
+    convenience init(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) {
         self.init(rows: rows.count, capacity: rows.reduce(0) { $0 + $1.count })
         for row in rows {
-            let start = values.count
+            let start = count
             for e in row where !masked[e.uid] { append(e.uid, convert(e.value)) }
             sortRow(from: start)
             endRow()
         }
     }
 
-    /// Sorts the entries appended since `start` by column (a no-op when already sorted,
-    /// as stored rows usually are).
-    mutating func sortRow(from start: Int) {
-        let end = values.count
+    /// An independent matrix with the same entries.
+    func copy() -> SparseMatrix {
+        let other = SparseMatrix(rows: rowCount, capacity: count)
+        other.rowStart.update(from: rowStart, count: rowCount + 1)
+        other.columns.update(from: columns, count: count)
+        other.values.update(from: values, count: count)
+        other.count = count
+        other.rowsEnded = rowsEnded
+        return other
+    }
+
+    @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
+
+    @inline(__always) func append(_ column: Int, _ value: Fixed) {
+        precondition(count < capacity, "SparseMatrix capacity \(capacity) exceeded")
+        columns[count] = column
+        values[count] = value
+        count += 1
+    }
+
+    /// Closes the current row.
+    func endRow() {
+        precondition(rowsEnded < rowCount, "SparseMatrix has only \(rowCount) rows")
+        rowsEnded += 1
+        rowStart[rowsEnded] = count
+    }
+
+    /// Sets the entry count after a loop wrote `columns`, `values` and `rowStart` directly.
+    func finish(count: Int) {
+        precondition(count <= capacity)
+        self.count = count
+        rowsEnded = rowCount
+    }
+
+    /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
+    /// stored rows usually are).
+    func sortRow(from start: Int) {
+        let end = count
         guard end - start > 1 else { return }
         var sorted = true
         for k in (start + 1)..<end where columns[k - 1] > columns[k] {
@@ -41,28 +98,32 @@ struct SparseMatrix {
         }
     }
 
-    var rowCount: Int { rowStart.count - 1 }
-
-    @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
-
-    mutating func append(_ column: Int, _ value: Fixed) {
-        columns.append(column)
-        values.append(value)
-    }
-
-    mutating func endRow() { rowStart.append(values.count) }
-
     /// Each column divided by its sum (columns summing to 0 are left alone).
-    mutating func normalizeColumns(_ count: Int) {
-        var sums = [Fixed](repeating: .zero, count: count)
-        for k in values.indices { sums[columns[k]] += values[k] }
-        for k in values.indices where sums[columns[k]] != .zero { values[k] = values[k] / sums[columns[k]] }
+    func normalizeColumns(_ columnCount: Int) {
+        let sums = UnsafeMutablePointer<Fixed>.allocate(capacity: max(columnCount, 1))
+        defer { sums.deallocate() }
+        sums.initialize(repeating: .zero, count: columnCount)
+        for k in 0..<count { sums[columns[k]] += values[k] }
+        for k in 0..<count {
+            let sum = sums[columns[k]]
+            if sum != .zero { values[k] = values[k] / sum }
+        }
     }
 
     /// Each column divided by its maximum (columns whose maximum is 0 are left alone).
-    mutating func maxUpscaleColumns(_ count: Int) {
-        var maxes = [Fixed](repeating: .zero, count: count)
-        for k in values.indices where maxes[columns[k]] < values[k] { maxes[columns[k]] = values[k] }
-        for k in values.indices where maxes[columns[k]] != .zero { values[k] = values[k] / maxes[columns[k]] }
+    func maxUpscaleColumns(_ columnCount: Int) {
+        let maxes = UnsafeMutablePointer<Fixed>.allocate(capacity: max(columnCount, 1))
+        defer { maxes.deallocate() }
+        maxes.initialize(repeating: .zero, count: columnCount)
+        for k in 0..<count where maxes[columns[k]] < values[k] { maxes[columns[k]] = values[k] }
+        for k in 0..<count {
+            let top = maxes[columns[k]]
+            if top != .zero { values[k] = values[k] / top }
+        }
+    }
+
+    /// Row `i` as stored u16 proportions.
+    func storedRow(_ i: Int) -> [SparseEntry] {
+        range(i).map { SparseEntry(uid: columns[$0], value: values[$0].u16Proportion) }
     }
 }

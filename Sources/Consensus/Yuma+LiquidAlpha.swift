@@ -9,7 +9,7 @@ extension Yuma {
         _ weights: SparseMatrix, _ bonds: SparseMatrix, consensus: [Fixed], parameters p: EpochParameters
     ) -> SparseMatrix {
         let sigmoid = AlphaSigmoid(parameters: p)
-        var out = SparseMatrix(rows: weights.rowCount, capacity: weights.values.count)
+        let out = SparseMatrix(rows: weights.rowCount, capacity: weights.count)
         for i in 0..<weights.rowCount {
             var b = bonds.range(i).lowerBound
             let bEnd = bonds.range(i).upperBound

@@ -28,20 +28,21 @@ public enum Yuma {
 
         // 5. Weights: permitted rows, no self-weight, not older than the miner, normalised.
         // Rows are kept sorted by column: fixed-point addition is exact, so entry order
-        // changes no value, and sorted rows let the EMA merge rows in linear time.
-        var weights = SparseMatrix(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
+        // changes no value, and sorted rows let later steps merge rows in linear time.
+        let weights = SparseMatrix(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
         for i in 0..<n {
             if input.validatorPermit[i] {
-                let start = weights.values.count
+                let start = weights.count
                 var sum = Fixed.zero
-                for e in input.weights[i] where e.uid != i && input.lastUpdate[i] > input.blockAtRegistration[e.uid] {
+                let updated = input.lastUpdate[i]
+                for e in input.weights[i] where e.uid != i && updated > input.blockAtRegistration[e.uid] {
                     let v = Fixed(Int64(e.value))
                     weights.append(e.uid, v)
                     sum += v
                 }
                 weights.sortRow(from: start)
                 if sum > .zero {
-                    for k in start..<weights.values.count { weights.values[k] = weights.values[k] / sum }
+                    for k in start..<weights.count { weights.values[k] = weights.values[k] / sum }
                 }
             }
             weights.endRow()
@@ -52,39 +53,52 @@ public enum Yuma {
         let consensus = weightedMedianColumns(activeStake, weights, columns: n, majority: kappa)
 
         // 7. Clip.
-        var clipped = SparseMatrix(rows: n, capacity: weights.values.count)
-        for i in 0..<n {
-            for k in weights.range(i) {
-                let j = weights.columns[k]
-                let v = weights.values[k]
-                let t = consensus[j]
-                if t < v {
-                    if t > .zero { clipped.append(j, t) }
-                } else {
-                    clipped.append(j, v)
+        let clipped = SparseMatrix(rows: n, capacity: weights.count)
+        consensus.withUnsafeBufferPointer { threshold in
+            var c = 0
+            for i in 0..<n {
+                for k in weights.range(i) {
+                    let j = weights.columns[k]
+                    let v = weights.values[k]
+                    let t = threshold[j]
+                    if t < v {
+                        if t <= .zero { continue }
+                        clipped.values[c] = t
+                    } else {
+                        clipped.values[c] = v
+                    }
+                    clipped.columns[c] = j
+                    c += 1
                 }
+                clipped.rowStart[i + 1] = c
             }
-            clipped.endRow()
+            clipped.finish(count: c)
         }
 
         // 8. Validator trust, ranks, incentive.
         var validatorTrust = [Fixed](repeating: .zero, count: n)
         var ranks = [Fixed](repeating: .zero, count: n)
-        for i in 0..<n {
-            for k in clipped.range(i) {
-                validatorTrust[i] += clipped.values[k]
-                ranks[clipped.columns[k]] += activeStake[i] * clipped.values[k]
+        ranks.withUnsafeMutableBufferPointer { ranks in
+            for i in 0..<n {
+                var trust = Fixed.zero
+                let s = activeStake[i]
+                for k in clipped.range(i) {
+                    let v = clipped.values[k]
+                    trust += v
+                    ranks[clipped.columns[k]] += s * v
+                }
+                validatorTrust[i] = trust
             }
         }
         let incentive = ranks.normalized()
 
         // 9. Weights for bonds.
         let beta = Fixed(Int64(p.bondsPenalty)) / Fixed(65535)
-        let weightsForBonds = interpolate(weights, clipped, columns: n, ratio: beta)
+        let weightsForBonds = interpolate(weights, clipped, ratio: beta)
 
         // 10/11. Bonds and dividends.
         var dividends: [Fixed]
-        var emaBonds: SparseMatrix
+        let emaBonds: SparseMatrix
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
@@ -95,25 +109,32 @@ public enum Yuma {
             } else {
                 emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
             }
-            var normalized = emaBonds
+            let normalized = emaBonds.copy()
             normalized.normalizeColumns(n)
-            dividends = (0..<n).map { i in
-                var total = Fixed.zero
-                for k in normalized.range(i) { total += normalized.values[k] * incentive[normalized.columns[k]] }
-                return total * activeStake[i]
+            dividends = incentive.withUnsafeBufferPointer { incentive in
+                (0..<n).map { i in
+                    var total = Fixed.zero
+                    for k in normalized.range(i) { total += normalized.values[k] * incentive[normalized.columns[k]] }
+                    return total * activeStake[i]
+                }
             }.normalized()
         } else {
-            var bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
+            let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
             bonds.normalizeColumns(n)
-            var delta = weightsForBonds
-            for i in 0..<n { for k in delta.range(i) { delta.values[k] = delta.values[k] * activeStake[i] } }
+            let delta = weightsForBonds.copy()
+            for i in 0..<n {
+                let s = activeStake[i]
+                for k in delta.range(i) { delta.values[k] = delta.values[k] * s }
+            }
             delta.normalizeColumns(n)
             emaBonds = ema(delta, bonds, alpha: alpha)
             emaBonds.normalizeColumns(n)
-            dividends = (0..<n).map { i in
-                var total = Fixed.zero
-                for k in emaBonds.range(i) { total += incentive[emaBonds.columns[k]] * emaBonds.values[k] }
-                return total
+            dividends = incentive.withUnsafeBufferPointer { incentive in
+                (0..<n).map { i in
+                    var total = Fixed.zero
+                    for k in emaBonds.range(i) { total += incentive[emaBonds.columns[k]] * emaBonds.values[k] }
+                    return total
+                }
             }.normalized()
             emaBonds.maxUpscaleColumns(n)
         }
@@ -138,9 +159,7 @@ public enum Yuma {
         var storedBonds: [[SparseEntry]] = input.bonds
         for i in 0..<n {
             if newPermit[i] {
-                storedBonds[i] = emaBonds.range(i).map {
-                    SparseEntry(uid: emaBonds.columns[$0], value: emaBonds.values[$0].u16Proportion)
-                }
+                storedBonds[i] = emaBonds.storedRow(i)
             } else if input.validatorPermit[i] {
                 storedBonds[i] = []
             }
@@ -186,7 +205,12 @@ public enum Yuma {
         let stakeSum = useStake.total
         let minority = stakeSum - majority
         let k = useStake.count
-        var columnScores = [Fixed](repeating: .zero, count: columns * k)
+        var result = [Fixed](repeating: .zero, count: columns)
+        if k == 0 || columns == 0 { return result }
+        // Column-major scores of the staked rows; a missing entry counts as 0.
+        let columnScores = UnsafeMutablePointer<Fixed>.allocate(capacity: columns * k)
+        defer { columnScores.deallocate() }
+        columnScores.initialize(repeating: .zero, count: columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
         for (r, i) in rowOf.enumerated() {
             for t in score.range(i) {
@@ -195,69 +219,77 @@ public enum Yuma {
                 hasEntries[j] = true
             }
         }
-        var scratch = MedianScratch(count: k)
-        var result = [Fixed](repeating: .zero, count: columns)
-        columnScores.withUnsafeBufferPointer { all in
+        let scratch = MedianScratch(count: k)
+        useStake.withUnsafeBufferPointer { stake in
             for c in 0..<columns where hasEntries[c] {
                 // A column nobody weighted is all zeros, whose median is 0.
-                let column = UnsafeBufferPointer(rebasing: all[(c * k)..<(c * k + k)])
-                result[c] = weightedMedian(useStake, column, &scratch, minority: minority, lo: .zero, hi: stakeSum)
+                result[c] = weightedMedian(
+                    stake, columnScores + c * k, scratch, minority: minority, lo: .zero, hi: stakeSum)
             }
         }
         return result
     }
 
-    /// Reused buffers for the median search (no allocation per column).
-    struct MedianScratch {
-        var idx: [Int]
-        var lower: [Int]
-        var upper: [Int]
+    /// Index buffers for the median search, reused across columns.
+    final class MedianScratch {
+        let idx: UnsafeMutablePointer<Int>
+        let lower: UnsafeMutablePointer<Int>
+        let upper: UnsafeMutablePointer<Int>
         init(count: Int) {
-            idx = Array(0..<count)
-            lower = [Int](repeating: 0, count: count)
-            upper = [Int](repeating: 0, count: count)
+            idx = .allocate(capacity: max(count, 1))
+            lower = .allocate(capacity: max(count, 1))
+            upper = .allocate(capacity: max(count, 1))
+        }
+        deinit {
+            idx.deallocate()
+            lower.deallocate()
+            upper.deallocate()
         }
     }
 
-    /// The stake-weighted median by the chain's mid-pivot search (see YUMA.md, step 6).
+    /// The stake-weighted median by the chain's mid-pivot search (see YUMA.md, step 6), over
+    /// `stake.count` scores.
     static func weightedMedian(
-        _ stake: [Fixed], _ score: UnsafeBufferPointer<Fixed>, _ scratch: inout MedianScratch, minority: Fixed,
-        lo: Fixed, hi: Fixed
+        _ stake: UnsafeBufferPointer<Fixed>, _ score: UnsafePointer<Fixed>, _ scratch: MedianScratch,
+        minority: Fixed, lo: Fixed, hi: Fixed
     ) -> Fixed {
         var lo = lo
         var hi = hi
         var count = stake.count
-        for i in 0..<count { scratch.idx[i] = i }
+        let idx = scratch.idx
+        let lower = scratch.lower
+        let upper = scratch.upper
+        for i in 0..<count { idx[i] = i }
         while true {
             if count == 0 { return .zero }
-            if count == 1 { return score[scratch.idx[0]] }
-            let pivot = score[scratch.idx[count / 2]]
+            if count == 1 { return score[idx[0]] }
+            let pivot = score[idx[count / 2]]
             var loStake = Fixed.zero
             var hiStake = Fixed.zero
             var nLower = 0
             var nUpper = 0
             for t in 0..<count {
-                let i = scratch.idx[t]
+                let i = idx[t]
                 let v = score[i]
                 if v == pivot { continue }
                 if v < pivot {
                     loStake += stake[i]
-                    scratch.lower[nLower] = i
+                    lower[nLower] = i
                     nLower += 1
                 } else {
                     hiStake += stake[i]
-                    scratch.upper[nUpper] = i
+                    upper[nUpper] = i
                     nUpper += 1
                 }
             }
             if lo + loStake <= minority && minority < hi - hiStake { return pivot }
             if minority < lo + loStake && nLower > 0 {
                 hi = lo + loStake
-                for t in 0..<nLower { scratch.idx[t] = scratch.lower[t] }
+                idx.update(from: lower, count: nLower)
                 count = nLower
             } else if hi - hiStake <= minority && nUpper > 0 {
                 lo = hi - hiStake
-                for t in 0..<nUpper { scratch.idx[t] = scratch.upper[t] }
+                idx.update(from: upper, count: nUpper)
                 count = nUpper
             } else {
                 return pivot
@@ -265,21 +297,34 @@ public enum Yuma {
         }
     }
 
-    static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, columns: Int, ratio: Fixed) -> SparseMatrix {
+    /// `a + ratio · (b − a)` entry by entry, keeping values > 0 (`ratio` 0 is `a`, 1 is `b`).
+    /// Only the union of both rows' columns can be non-zero, so rows are merged.
+    static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed) -> SparseMatrix {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        var out = SparseMatrix(rows: a.rowCount)
-        var x = [Fixed](repeating: .zero, count: columns)
-        var y = [Fixed](repeating: .zero, count: columns)
+        let out = SparseMatrix(rows: a.rowCount, capacity: a.count + b.count)
         for i in 0..<a.rowCount {
-            for k in a.range(i) { x[a.columns[k]] = a.values[k] }
-            for k in b.range(i) { y[b.columns[k]] = b.values[k] }
-            for j in 0..<columns {
-                let v = x[j] + ratio * (y[j] - x[j])
+            var ka = a.range(i).lowerBound
+            var kb = b.range(i).lowerBound
+            let aEnd = a.range(i).upperBound
+            let bEnd = b.range(i).upperBound
+            while ka < aEnd || kb < bEnd {
+                let ja = ka < aEnd ? a.columns[ka] : Int.max
+                let jb = kb < bEnd ? b.columns[kb] : Int.max
+                let j = min(ja, jb)
+                var x = Fixed.zero
+                var y = Fixed.zero
+                if ja == j {
+                    x = a.values[ka]
+                    ka += 1
+                }
+                if jb == j {
+                    y = b.values[kb]
+                    kb += 1
+                }
+                let v = x + ratio * (y - x)
                 if v > .zero { out.append(j, v) }
             }
-            for k in a.range(i) { x[a.columns[k]] = .zero }
-            for k in b.range(i) { y[b.columns[k]] = .zero }
             out.endRow()
         }
         return out
@@ -290,7 +335,7 @@ public enum Yuma {
     /// both inputs must have sorted rows.
     static func ema(_ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
-        var out = SparseMatrix(rows: new.rowCount, capacity: new.values.count + old.values.count)
+        let out = SparseMatrix(rows: new.rowCount, capacity: new.count + old.count)
         for i in 0..<new.rowCount {
             var a = new.range(i).lowerBound
             var b = old.range(i).lowerBound

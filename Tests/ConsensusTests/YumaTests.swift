@@ -46,9 +46,12 @@ struct YumaTests {
             let s = stake.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let c = score.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let minority = s.total - Fixed(bits: Int64((0.51 * 4_294_967_296).rounded()))
-            var scratch = Yuma.MedianScratch(count: s.count)
-            return c.withUnsafeBufferPointer {
-                Yuma.weightedMedian(s, $0, &scratch, minority: minority, lo: .zero, hi: s.total).double
+            let scratch = Yuma.MedianScratch(count: s.count)
+            return s.withUnsafeBufferPointer { stake in
+                c.withUnsafeBufferPointer {
+                    Yuma.weightedMedian(stake, $0.baseAddress!, scratch, minority: minority, lo: .zero, hi: s.total)
+                        .double
+                }
             }
         }
         #expect(abs(median([0.2, 0.2, 0.2, 0.2, 0.2], [0.8, 0.2, 1.0, 0.6, 0.4]) - 0.6) < 1e-9)
