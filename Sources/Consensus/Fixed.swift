@@ -64,6 +64,10 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Fixed(bits: saturate((Int128(a.bits) << 32) / Int128(b.bits)))
     }
     public static func += (a: inout Fixed, b: Fixed) { a = a + b }
+
+    /// `self / divisor`, or `self` unchanged when the divisor is 0: how the chain's
+    /// normalisations treat an all-zero column or row.
+    @inline(__always) func dividedUnlessZero(by divisor: Fixed) -> Fixed { divisor == .zero ? self : self / divisor }
     public static func < (a: Fixed, b: Fixed) -> Bool { a.bits < b.bits }
 
     /// `floor(self · amount)` as the chain computes rao (I96F32), saturated to UInt64.

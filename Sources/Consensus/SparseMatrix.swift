@@ -98,32 +98,22 @@ final class SparseMatrix {
         }
     }
 
-    /// Each column divided by its sum (columns summing to 0 are left alone).
-    func normalizeColumns(_ columnCount: Int) {
-        let sums = UnsafeMutablePointer<Fixed>.allocate(capacity: max(columnCount, 1))
-        defer { sums.deallocate() }
-        sums.initialize(repeating: .zero, count: columnCount)
-        for k in 0..<count { sums[columns[k]] += values[k] }
-        for k in 0..<count {
-            let sum = sums[columns[k]]
-            if sum != .zero { values[k] = values[k] / sum }
+    /// The sum of each column, accumulated in storage order (saturating, as the chain's).
+    func columnSums(_ columnCount: Int) -> [Fixed] {
+        var sums = [Fixed](repeating: .zero, count: columnCount)
+        sums.withUnsafeMutableBufferPointer { sums in
+            for k in 0..<count { sums[columns[k]] += values[k] }
         }
+        return sums
     }
 
-    /// Each column divided by its maximum (columns whose maximum is 0 are left alone).
-    func maxUpscaleColumns(_ columnCount: Int) {
-        let maxes = UnsafeMutablePointer<Fixed>.allocate(capacity: max(columnCount, 1))
-        defer { maxes.deallocate() }
-        maxes.initialize(repeating: .zero, count: columnCount)
-        for k in 0..<count where maxes[columns[k]] < values[k] { maxes[columns[k]] = values[k] }
-        for k in 0..<count {
-            let top = maxes[columns[k]]
-            if top != .zero { values[k] = values[k] / top }
+    /// Row `i` as stored u16 proportions, each value first divided by its column's `scale`
+    /// (unless that is 0).
+    func storedRow(_ i: Int, scale: [Fixed]?) -> [SparseEntry] {
+        range(i).map { k in
+            var v = values[k]
+            if let scale { v = v.dividedUnlessZero(by: scale[columns[k]]) }
+            return SparseEntry(uid: columns[k], value: v.u16Proportion)
         }
-    }
-
-    /// Row `i` as stored u16 proportions.
-    func storedRow(_ i: Int) -> [SparseEntry] {
-        range(i).map { SparseEntry(uid: columns[$0], value: values[$0].u16Proportion) }
     }
 }

@@ -96,9 +96,12 @@ public enum Yuma {
         let beta = Fixed(Int64(p.bondsPenalty)) / Fixed(65535)
         let weightsForBonds = interpolate(weights, clipped, ratio: beta)
 
-        // 10/11. Bonds and dividends.
+        // 10/11. Bonds and dividends. Each normalisation is folded into the pass that
+        // follows it (the same divisions, in the same order, fewer sweeps over the entries).
         var dividends: [Fixed]
         let emaBonds: SparseMatrix
+        /// Divisor per column for the stored form (`nil`: store the EMA as it is).
+        var storedScale: [Fixed]? = nil
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
@@ -109,34 +112,61 @@ public enum Yuma {
             } else {
                 emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
             }
-            let normalized = emaBonds.copy()
-            normalized.normalizeColumns(n)
+            // Dividends from the column-normalised EMA; the EMA itself is stored absolute.
+            let sums = emaBonds.columnSums(n)
             dividends = incentive.withUnsafeBufferPointer { incentive in
                 (0..<n).map { i in
                     var total = Fixed.zero
-                    for k in normalized.range(i) { total += normalized.values[k] * incentive[normalized.columns[k]] }
+                    for k in emaBonds.range(i) {
+                        let j = emaBonds.columns[k]
+                        total += emaBonds.values[k].dividedUnlessZero(by: sums[j]) * incentive[j]
+                    }
                     return total * activeStake[i]
                 }
             }.normalized()
         } else {
+            // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge.
             let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
-            bonds.normalizeColumns(n)
-            let delta = weightsForBonds.copy()
-            for i in 0..<n {
-                let s = activeStake[i]
-                for k in delta.range(i) { delta.values[k] = delta.values[k] * s }
-            }
-            delta.normalizeColumns(n)
-            emaBonds = ema(delta, bonds, alpha: alpha)
-            emaBonds.normalizeColumns(n)
-            dividends = incentive.withUnsafeBufferPointer { incentive in
-                (0..<n).map { i in
-                    var total = Fixed.zero
-                    for k in emaBonds.range(i) { total += incentive[emaBonds.columns[k]] * emaBonds.values[k] }
-                    return total
+            let bondSums = bonds.columnSums(n)
+            let delta = SparseMatrix(rows: n, capacity: weightsForBonds.count)
+            var deltaSums = [Fixed](repeating: .zero, count: n)
+            deltaSums.withUnsafeMutableBufferPointer { deltaSums in
+                var c = 0
+                for i in 0..<n {
+                    let s = activeStake[i]
+                    for k in weightsForBonds.range(i) {
+                        let j = weightsForBonds.columns[k]
+                        let v = weightsForBonds.values[k] * s
+                        delta.columns[c] = j
+                        delta.values[c] = v
+                        deltaSums[j] += v
+                        c += 1
+                    }
+                    delta.rowStart[i + 1] = c
                 }
-            }.normalized()
-            emaBonds.maxUpscaleColumns(n)
+                delta.finish(count: c)
+            }
+            emaBonds = ema(delta, bonds, alpha: alpha, newScale: deltaSums, oldScale: bondSums)
+            // Normalise the EMA's columns, with dividends and each column's maximum (the
+            // stored form scales columns to max 1) in the same sweep.
+            let sums = emaBonds.columnSums(n)
+            var maxes = [Fixed](repeating: .zero, count: n)
+            dividends = [Fixed](repeating: .zero, count: n)
+            incentive.withUnsafeBufferPointer { incentive in
+                for i in 0..<n {
+                    var total = Fixed.zero
+                    for k in emaBonds.range(i) {
+                        let j = emaBonds.columns[k]
+                        let v = emaBonds.values[k].dividedUnlessZero(by: sums[j])
+                        emaBonds.values[k] = v
+                        total += incentive[j] * v
+                        if maxes[j] < v { maxes[j] = v }
+                    }
+                    dividends[i] = total
+                }
+            }
+            dividends = dividends.normalized()
+            storedScale = maxes
         }
 
         // 12. Emission.
@@ -159,7 +189,7 @@ public enum Yuma {
         var storedBonds: [[SparseEntry]] = input.bonds
         for i in 0..<n {
             if newPermit[i] {
-                storedBonds[i] = emaBonds.storedRow(i)
+                storedBonds[i] = emaBonds.storedRow(i, scale: storedScale)
             } else if input.validatorPermit[i] {
                 storedBonds[i] = []
             }
@@ -331,9 +361,13 @@ public enum Yuma {
     }
 
     /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
-    /// ascending column order (as the chain builds it). Rows are merged in one pass, so
-    /// both inputs must have sorted rows.
-    static func ema(_ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed) -> SparseMatrix {
+    /// ascending column order (as the chain builds it). With `newScale`/`oldScale`, each
+    /// entry is first divided by its column's value there (unless that is 0): the
+    /// column normalisation of classic Yuma, folded into the merge. Rows are merged in one
+    /// pass, so both inputs must have sorted rows.
+    static func ema(
+        _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed, newScale: [Fixed]? = nil, oldScale: [Fixed]? = nil
+    ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
         let out = SparseMatrix(rows: new.rowCount, capacity: new.count + old.count)
         for i in 0..<new.rowCount {
@@ -347,11 +381,15 @@ public enum Yuma {
                 let j = min(ja, jb)
                 var v = Fixed.zero
                 if ja == j {
-                    v += alpha * new.values[a]
+                    var x = new.values[a]
+                    if let newScale { x = x.dividedUnlessZero(by: newScale[j]) }
+                    v += alpha * x
                     a += 1
                 }
                 if jb == j {
-                    v += oneMinusAlpha * old.values[b]
+                    var y = old.values[b]
+                    if let oldScale { y = y.dividedUnlessZero(by: oldScale[j]) }
+                    v += oneMinusAlpha * y
                     b += 1
                 }
                 if v > .zero { out.append(j, v) }
