@@ -44,6 +44,27 @@ extension Ledger {
         migrator.registerMigration("v2-min-non-immune-uids") { db in
             try db.execute(sql: "ALTER TABLE subnets ADD COLUMN min_non_immune_uids INTEGER NOT NULL DEFAULT 10")
         }
+        migrator.registerMigration("v3-packed-sparse-rows") { db in
+            // Weights and bonds move from one row per entry to one packed row per UID.
+            for (old, new) in [("weights", "weight_rows"), ("bonds", "bond_rows")] {
+                try db.execute(
+                    sql: """
+                        CREATE TABLE \(new) (
+                          netuid INTEGER NOT NULL, uid INTEGER NOT NULL,
+                          entries BLOB NOT NULL CHECK (length(entries) % 4 = 0), PRIMARY KEY (netuid, uid))
+                        """)
+                var rows: [[Int]: [SparseEntry]] = [:]
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT netuid, uid, target, value FROM \(old) ORDER BY netuid, uid, target")
+                {
+                    rows[[row["netuid"], row["uid"]], default: []].append(
+                        SparseEntry(uid: row["target"], value: UInt16(row["value"] as Int)))
+                }
+                let insert = try db.makeStatement(sql: "INSERT INTO \(new) (netuid, uid, entries) VALUES (?, ?, ?)")
+                for (key, entries) in rows { try insert.execute(arguments: [key[0], key[1], PackedRow.pack(entries)]) }
+                try db.execute(sql: "DROP TABLE \(old)")
+            }
+        }
         return migrator
     }()
 
@@ -106,8 +127,8 @@ extension Ledger {
                 "SELECT uid, stake, validator_permit, last_update, registered_at FROM neurons WHERE netuid = ? ORDER BY uid",
             arguments: [subnet.netuid])
         let n = rows.count
-        let weights = try sparseRows(db, table: "weights", netuid: subnet.netuid, count: n)
-        let bonds = try sparseRows(db, table: "bonds", netuid: subnet.netuid, count: n)
+        let weights = try sparseRows(db, table: "weight_rows", netuid: subnet.netuid, count: n)
+        let bonds = try sparseRows(db, table: "bond_rows", netuid: subnet.netuid, count: n)
         return EpochInput(
             currentBlock: block, emission: emission, stake: rows.map { UInt64($0["stake"] as Int64) }, weights: weights,
             bonds: bonds, validatorPermit: rows.map { $0["validator_permit"] },
@@ -116,18 +137,30 @@ extension Ledger {
             lastTempoBlock: subnet.lastEpochBlock, parameters: subnet.parameters)
     }
 
-    /// The rows of `weights` or `bonds` for one subnet, sorted by uid and target.
+    /// The packed rows of `weight_rows` or `bond_rows` for one subnet, one per UID.
     static func sparseRows(_ db: Database, table: String, netuid: Int, count n: Int) throws -> [[SparseEntry]] {
         var rows = [[SparseEntry]](repeating: [], count: n)
-        for row in try Row.fetchAll(
-            db, sql: "SELECT uid, target, value FROM \(table) WHERE netuid = ? ORDER BY uid, target",
-            arguments: [netuid])
+        for row in try Row.fetchAll(db, sql: "SELECT uid, entries FROM \(table) WHERE netuid = ?", arguments: [netuid])
         {
             let uid: Int = row["uid"]
-            let target: Int = row["target"]
-            if uid < n, target < n { rows[uid].append(SparseEntry(uid: target, value: UInt16(row["value"] as Int))) }
+            guard let entries = PackedRow.unpack(row["entries"]) else {
+                throw LedgerError(
+                    .invalid, "\(table) of uid \(uid) on subnet \(netuid) is corrupt (length not a multiple of 4)")
+            }
+            if uid < n { rows[uid] = entries.filter { $0.uid < n } }
         }
         return rows
+    }
+
+    /// Stores (or, when empty, removes) one UID's packed row.
+    static func storeRow(_ db: Database, table: String, netuid: Int, uid: Int, _ entries: [SparseEntry]) throws {
+        if entries.isEmpty {
+            try db.execute(sql: "DELETE FROM \(table) WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+        } else {
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO \(table) (netuid, uid, entries) VALUES (?, ?, ?)"
+            ).execute(arguments: [netuid, uid, PackedRow.pack(entries)])
+        }
     }
 
     static func encode(_ p: EpochParameters) -> String { EpochJSON.json(p) }

@@ -79,8 +79,8 @@ public final class Ledger: Sendable {
                 }
                 uid = victim
                 try db.execute(sql: "DELETE FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                try db.execute(sql: "DELETE FROM weights WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                try db.execute(sql: "DELETE FROM bonds WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+                try db.execute(sql: "DELETE FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+                try db.execute(sql: "DELETE FROM bond_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
                 try Self.log(db, netuid: netuid, kind: "neuron.replaced", detail: "uid \(uid)")
             }
             try db.execute(
@@ -183,7 +183,7 @@ public final class Ledger: Sendable {
             let lastUpdate: Int64 = row["last_update"]
             let hasSetBefore =
                 try Int.fetchOne(
-                    db, sql: "SELECT 1 FROM weights WHERE netuid = ? AND uid = ? LIMIT 1", arguments: [netuid, uid])
+                    db, sql: "SELECT 1 FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
                 != nil
             if hasSetBefore, Int64(block) - lastUpdate < Int64(subnet.weightsRateLimit) {
                 throw LedgerError(
@@ -192,12 +192,11 @@ public final class Ledger: Sendable {
                 )
             }
             let stored = Yuma.maxUpscaleToU16(values)
-            try db.execute(sql: "DELETE FROM weights WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO weights (netuid, uid, target, value) VALUES (?, ?, ?, ?)")
-            for (target, value) in zip(uids, stored) {
-                try insert.execute(arguments: [netuid, uid, target, Int(value)])
-            }
+            // Kept sorted by target, as the epoch reads rows.
+            let entries = zip(uids, stored).map { SparseEntry(uid: $0, value: $1) }.sorted { $0.uid < $1.uid }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO weight_rows (netuid, uid, entries) VALUES (?, ?, ?)",
+                arguments: [netuid, uid, PackedRow.pack(entries)])
             try db.execute(
                 sql: "UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?",
                 arguments: [Int64(block), netuid, uid])
@@ -221,31 +220,33 @@ public final class Ledger: Sendable {
     @discardableResult
     public func runEpoch(netuid: Int, block: UInt64, emission: UInt64) throws -> EpochRecord {
         try pool.write { db in
+            let changesBefore = db.totalChangesCount
             let subnet = try Self.subnet(db, netuid)
             let input = try Self.epochInput(db, subnet: subnet, block: block, emission: emission)
             let ownerCut = UInt64((UInt128(emission) * UInt128(subnet.ownerCutPerMillion)) / 1_000_000)
             var yumaInput = input
             yumaInput.emission = emission - ownerCut
             let output = try Yuma.epoch(yumaInput)
-            let hotkeys = try String.fetchAll(
-                db, sql: "SELECT hotkey FROM neurons WHERE netuid = ? ORDER BY uid", arguments: [netuid])
+            let neurons = try Row.fetchAll(
+                db, sql: "SELECT hotkey, emission, validator_permit FROM neurons WHERE netuid = ? ORDER BY uid",
+                arguments: [netuid])
 
-            // Prepared once per epoch: thousands of rows are written.
+            // Only what changed is written: a neuron whose emission and permit stay, or a
+            // bond row that stays, costs nothing.
             let updateNeuron = try db.cachedStatement(
                 sql: "UPDATE neurons SET emission = ?, validator_permit = ? WHERE netuid = ? AND uid = ?")
-            let insertBond = try db.cachedStatement(
-                sql: "INSERT INTO bonds (netuid, uid, target, value) VALUES (?, ?, ?, ?)")
-            try db.execute(sql: "DELETE FROM bonds WHERE netuid = ?", arguments: [netuid])
             var credited: UInt64 = 0
-            for (uid, hotkey) in hotkeys.enumerated() {
+            for (uid, neuron) in neurons.enumerated() {
                 let amount = output.serverEmission[uid] + output.validatorEmission[uid]
                 credited += amount
-                if amount > 0 { try Self.credit(db, hotkey, amount) }
-                try updateNeuron.execute(arguments: [
-                    Int64(output.emission[uid]), output.validatorPermit[uid], netuid, uid,
-                ])
-                for entry in output.bonds[uid] {
-                    try insertBond.execute(arguments: [netuid, uid, entry.uid, Int(entry.value)])
+                if amount > 0 { try Self.credit(db, neuron["hotkey"], amount) }
+                let emission = Int64(output.emission[uid])
+                let permit = output.validatorPermit[uid]
+                if neuron["emission"] != emission || neuron["validator_permit"] != permit {
+                    try updateNeuron.execute(arguments: [emission, permit, netuid, uid])
+                }
+                if output.bonds[uid] != input.bonds[uid] {
+                    try Self.storeRow(db, table: "bond_rows", netuid: netuid, uid: uid, output.bonds[uid])
                 }
             }
             if ownerCut > 0 { try Self.credit(db, subnet.owner, ownerCut) }
@@ -264,7 +265,7 @@ public final class Ledger: Sendable {
             try Self.log(db, netuid: netuid, kind: "epoch", detail: "block \(block) emission \(emission) dust \(dust)")
             return EpochRecord(
                 netuid: netuid, block: block, emission: emission, ownerCut: ownerCut, credited: credited, dust: dust,
-                output: output)
+                rowsWritten: db.totalChangesCount - changesBefore, output: output)
         }
     }
 
@@ -292,6 +293,16 @@ public final class Ledger: Sendable {
                 epochs: row["epochs"], emitted: UInt64(row["emitted"] as Int64),
                 credited: UInt64(row["credited"] as Int64), dust: UInt64(row["dust"] as Int64),
                 balances: UInt64(balances))
+        }
+    }
+
+    /// Bytes of the newest epoch record's input and output JSON on the subnet (0 if none).
+    public func lastEpochRecordSize(netuid: Int) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT length(input) + length(output) FROM epochs WHERE netuid = ? ORDER BY block DESC LIMIT 1",
+                arguments: [netuid]) ?? 0
         }
     }
 

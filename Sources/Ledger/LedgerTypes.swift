@@ -26,6 +26,9 @@ public struct EpochRecord: Sendable, Hashable {
     public var credited: UInt64
     /// Rao lost to flooring: `emission − ownerCut − credited`.
     public var dust: UInt64
+    /// Rows the epoch's transaction inserted, updated or deleted (SQLite's change count):
+    /// the epoch record, changed neurons, changed bond rows, balances, the event.
+    public var rowsWritten: Int
     public var output: EpochOutput
 }
 

@@ -65,9 +65,15 @@ struct LedgerTests {
 
     @Test func bondsAndPermitsCarryToTheNextEpoch() throws {
         try exampleSubnet()
-        try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
+        let first = try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
         let second = try ledger.runEpoch(netuid: 1, block: 3, emission: 1_000_000_000)
         #expect(second.output.bonds[0] == [SparseEntry(uid: 3, value: 65535)])
+        // Writes: 2 bond rows (v1's weight was clipped away, so its row stays empty), 3
+        // neurons whose emission changed (v0, v2, m3), 4 balances (those three and the
+        // owner), the epoch, the subnet's last block, the event.
+        #expect(first.rowsWritten == 12)
+        // Same weights again: bonds and emissions stay, so only balances and the records.
+        #expect(second.rowsWritten == 7)
         #expect(second.output.validatorPermit == [true, true, true, false, false])
         let totals = try ledger.totals()
         #expect(totals.epochs == 2)
