@@ -31,6 +31,10 @@ public final class Ledger: Sendable {
 
     /// Creates a subnet. Refuses a netuid that exists.
     public func createSubnet(netuid: Int, name: String, owner: String, config: SubnetConfig = SubnetConfig()) throws {
+        if let problem = config.problem { throw LedgerError(.invalid, "subnet \(netuid): \(problem)") }
+        guard (0...65535).contains(netuid) else {
+            throw LedgerError(.invalid, "netuid must be from 0 to 65535 (got \(netuid))")
+        }
         try pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM subnets WHERE netuid = ?", arguments: [netuid]) != nil {
                 throw LedgerError(.conflict, "subnet \(netuid) already exists")

@@ -14,6 +14,28 @@ public struct SubnetConfig: Sendable, Hashable {
     public var ownerCutPerMillion = 180_000
     public var parameters = EpochParameters()
     public init() {}
+
+    /// What is wrong with these settings, as a sentence, or nil when they can be used.
+    public var problem: String? {
+        if tempo < 1 { return "tempo must be at least 1 block (got \(tempo))" }
+        if !(1...65536).contains(maxAllowedUIDs) {
+            return "max_allowed_uids must be from 1 to 65536 (got \(maxAllowedUIDs))"
+        }
+        if immunityPeriod < 0 { return "immunity_period must not be negative (got \(immunityPeriod))" }
+        if minNonImmuneUIDs < 0 { return "min_non_immune_uids must not be negative (got \(minNonImmuneUIDs))" }
+        if minAllowedWeights < 0 { return "min_allowed_weights must not be negative (got \(minAllowedWeights))" }
+        if weightsRateLimit < 0 { return "weights_rate_limit must not be negative (got \(weightsRateLimit))" }
+        if !(0...1_000_000).contains(ownerCutPerMillion) {
+            return "the owner cut must be from 0 to 1000000 millionths (got \(ownerCutPerMillion))"
+        }
+        if parameters.bondsMovingAverage > 1_000_000 {
+            return "bonds_moving_average must be at most 1000000 (got \(parameters.bondsMovingAverage))"
+        }
+        if parameters.maxAllowedValidators < 0 {
+            return "max_allowed_validators must not be negative (got \(parameters.maxAllowedValidators))"
+        }
+        return nil
+    }
 }
 
 /// What one epoch did.

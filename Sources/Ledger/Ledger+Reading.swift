@@ -1,0 +1,136 @@
+public import Foundation
+import GRDB
+
+extension Ledger {
+    /// Every subnet, by netuid.
+    public func subnets() throws -> [SubnetInfo] {
+        try pool.read { db in
+            try Int.fetchAll(db, sql: "SELECT netuid FROM subnets ORDER BY netuid").map { try Self.info(db, $0) }
+        }
+    }
+
+    /// One subnet; refuses a netuid that does not exist.
+    public func subnet(netuid: Int) throws -> SubnetInfo {
+        try pool.read { db in try Self.info(db, netuid) }
+    }
+
+    /// The subnet's UIDs in order (its metagraph).
+    public func neurons(netuid: Int) throws -> [NeuronInfo] {
+        try pool.read { db in
+            _ = try Self.subnet(db, netuid)
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM neurons WHERE netuid = ? ORDER BY uid", arguments: [netuid]
+            ).map { row in
+                NeuronInfo(
+                    uid: row["uid"], hotkey: row["hotkey"], coldkey: row["coldkey"],
+                    registeredAt: UInt64(row["registered_at"] as Int64),
+                    lastUpdate: UInt64(row["last_update"] as Int64),
+                    stake: UInt64(row["stake"] as Int64), endpoint: row["endpoint"],
+                    validatorPermit: row["validator_permit"], emission: UInt64(row["emission"] as Int64))
+            }
+        }
+    }
+
+    /// Records where a registered hotkey's axon answers (the chain's `serve_axon`).
+    /// `endpoint` is an `http://` or `https://` URL with a host and a port, and no path.
+    public func setEndpoint(netuid: Int, hotkey: String, endpoint: String) throws {
+        guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
+            let host = url.host, !host.isEmpty, let port = url.port, (1...65535).contains(port),
+            url.path.isEmpty || url.path == "/", url.query == nil
+        else {
+            throw LedgerError(
+                .invalid,
+                "endpoint '\(endpoint)' is not an axon address; give http://HOST:PORT or https://HOST:PORT")
+        }
+        try pool.write { db in
+            let uid = try Self.uid(db, netuid, hotkey)
+            try db.execute(
+                sql: "UPDATE neurons SET endpoint = ? WHERE netuid = ? AND uid = ?",
+                arguments: ["\(scheme)://\(host):\(port)", netuid, uid])
+            try Self.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(scheme)://\(host):\(port)")
+        }
+    }
+
+    /// Attaches the plugin file that serves the subnet (or detaches it with `nil`).
+    public func setPlugin(netuid: Int, plugin: String?) throws {
+        try pool.write { db in
+            _ = try Self.subnet(db, netuid)
+            try db.execute(sql: "UPDATE subnets SET plugin = ? WHERE netuid = ?", arguments: [plugin, netuid])
+            try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin ?? "(none)")
+        }
+    }
+
+    /// Replaces the subnet's settings (a plugin's new hyperparameters, say). Refuses settings
+    /// ``SubnetConfig/problem`` names, and `maxAllowedUIDs` below the UIDs registered.
+    public func updateConfig(netuid: Int, _ config: SubnetConfig) throws {
+        if let problem = config.problem { throw LedgerError(.invalid, "subnet \(netuid): \(problem)") }
+        try pool.write { db in
+            _ = try Self.subnet(db, netuid)
+            let count =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
+            guard config.maxAllowedUIDs >= count else {
+                throw LedgerError(
+                    .invalid,
+                    "subnet \(netuid): max_allowed_uids \(config.maxAllowedUIDs) is below the \(count) UIDs registered")
+            }
+            try db.execute(
+                sql: """
+                    UPDATE subnets SET tempo = ?, max_allowed_uids = ?, immunity_period = ?, min_non_immune_uids = ?,
+                      min_allowed_weights = ?, weights_rate_limit = ?, owner_cut_ppm = ?, hyperparameters = ?
+                    WHERE netuid = ?
+                    """,
+                arguments: [
+                    config.tempo, config.maxAllowedUIDs, config.immunityPeriod, config.minNonImmuneUIDs,
+                    config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
+                    Self.encode(config.parameters), netuid,
+                ])
+            try Self.log(db, netuid: netuid, kind: "subnet.config", detail: Self.encode(config.parameters))
+        }
+    }
+
+    /// Blocks of the subnet's recorded epochs, oldest first.
+    public func epochBlocks(netuid: Int) throws -> [UInt64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT block FROM epochs WHERE netuid = ? ORDER BY block", arguments: [netuid])
+                .map { UInt64($0) }
+        }
+    }
+
+    /// The recorded epoch at `block` (the newest when `block` is nil), or nil if none.
+    public func epoch(netuid: Int, block: UInt64? = nil) throws -> EpochJSONRecord? {
+        try pool.read { db in
+            let row: Row?
+            if let block {
+                row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM epochs WHERE netuid = ? AND block = ?", arguments: [netuid, Int64(block)])
+            } else {
+                row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM epochs WHERE netuid = ? ORDER BY block DESC LIMIT 1", arguments: [netuid])
+            }
+            return row.map {
+                EpochJSONRecord(
+                    block: UInt64($0["block"] as Int64), input: $0["input"], output: $0["output"],
+                    emission: UInt64($0["emission"] as Int64), ownerCut: UInt64($0["owner_cut"] as Int64),
+                    credited: UInt64($0["credited"] as Int64), dust: UInt64($0["dust"] as Int64))
+            }
+        }
+    }
+
+    static func info(_ db: Database, _ netuid: Int) throws -> SubnetInfo {
+        let subnet = try Self.subnet(db, netuid)
+        let row = try Row.fetchOne(db, sql: "SELECT name, plugin FROM subnets WHERE netuid = ?", arguments: [netuid])
+        var config = SubnetConfig()
+        config.tempo = subnet.tempo
+        config.maxAllowedUIDs = subnet.maxAllowedUIDs
+        config.immunityPeriod = subnet.immunityPeriod
+        config.minNonImmuneUIDs = subnet.minNonImmuneUIDs
+        config.minAllowedWeights = subnet.minAllowedWeights
+        config.weightsRateLimit = subnet.weightsRateLimit
+        config.ownerCutPerMillion = subnet.ownerCutPerMillion
+        config.parameters = subnet.parameters
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
+        return SubnetInfo(
+            netuid: netuid, name: row?["name"] ?? "", plugin: row?["plugin"], owner: subnet.owner, config: config,
+            lastEpochBlock: subnet.lastEpochBlock, neuronCount: count)
+    }
+}
