@@ -1,5 +1,3 @@
-public import Consensus
-
 /// One subnet as the ledger holds it (what `synod status` lists).
 public struct SubnetInfo: Sendable, Hashable {
     public var netuid: Int
