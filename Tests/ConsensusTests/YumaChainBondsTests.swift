@@ -13,15 +13,16 @@ struct YumaChainBondsTests {
         var input: EpochInput
         var block: UInt64 = 1
 
-        init() {
-            let n = 8
+        init(stake: [UInt64] = [1, 2, 3, 4, 0, 0, 0, 0], registeredAt: UInt64 = 1) {
+            let n = stake.count
             var p = EpochParameters()
             p.maxAllowedValidators = n
+            block = registeredAt
             input = EpochInput(
-                currentBlock: 1, emission: 1_000_000_000, stake: [1, 2, 3, 4, 0, 0, 0, 0],
+                currentBlock: registeredAt, emission: 1_000_000_000, stake: stake,
                 weights: Array(repeating: [], count: n), validatorPermit: Array(repeating: false, count: n),
-                lastUpdate: Array(repeating: 1, count: n), blockAtRegistration: Array(repeating: 1, count: n),
-                lastTempoBlock: 0, parameters: p)
+                lastUpdate: Array(repeating: registeredAt, count: n),
+                blockAtRegistration: Array(repeating: registeredAt, count: n), lastTempoBlock: 0, parameters: p)
         }
 
         mutating func setWeights(_ uid: Int, _ targets: [Int], _ values: [UInt16]) {
@@ -31,7 +32,7 @@ struct YumaChainBondsTests {
 
         mutating func epoch() throws -> EpochOutput {
             input.currentBlock = block
-            input.lastTempoBlock = block - 1
+            input.lastTempoBlock = block > 0 ? block - 1 : 0
             let out = try Yuma.epoch(input)
             input.bonds = out.bonds
             input.validatorPermit = out.validatorPermit
@@ -87,5 +88,38 @@ struct YumaChainBondsTests {
         let last = try chain.epoch()
         #expect((0..<4).map { chain.bond($0, 7) } == [8376, 18824, 49150, 65535])
         #expect(last.emission == [29_518_068, 66_336_137, 173_203_134, 230_942_659, 0, 0, 0, 500_000_000])
+    }
+
+    /// The chain's `test_active_stake`: validators whose weights are older than the
+    /// activity cutoff (5000 blocks) lose their active stake, and with it their share of
+    /// new bonds; the asserted u16 dividends, rao emissions and bonds come out exactly.
+    @Test func inactiveValidatorsLoseTheirShare() throws {
+        var chain = Chain(stake: [1, 1, 1, 1], registeredAt: 0)
+        _ = try chain.epoch()
+        #expect(chain.input.validatorPermit == [true, true, true, true])
+        chain.block = 1
+        for v in 0..<2 { chain.setWeights(v, [2, 3], [32767, 32767]) }
+        let first = try chain.epoch()
+        #expect(first.dividends[0...1].map(\.u16Proportion) == [32767, 32767])
+        #expect(first.emission == [250_000_000, 250_000_000, 250_000_000, 250_000_000])
+        #expect(chain.input.bonds[0...1].allSatisfy { $0.map(\.value) == [65535, 65535] })
+
+        // Block 5002: only uid 0 renews its weights; uid 1 (last update 1) is inactive.
+        chain.block = 5002
+        chain.setWeights(0, [2, 3], [32767, 32767])
+        let second = try chain.epoch()
+        #expect(second.dividends.map(\.u16Proportion)[0...1] == [36044, 29490])
+        #expect(second.emission[0...1] == [274_999_999, 224_999_999])
+        #expect(chain.input.bonds[0].map(\.value) == [65535, 65535])
+        #expect(chain.input.bonds[1].map(\.value) == [53619, 53619])
+
+        // uid 1 renews too; at block 5003 both are active again.
+        chain.setWeights(1, [2, 3], [32767, 32767])
+        chain.block = 5003
+        let third = try chain.epoch()
+        #expect(third.dividends.map(\.u16Proportion)[0...1] == [35716, 29818])
+        #expect(third.emission[0...1] == [272_501_132, 227_498_866])
+        #expect(chain.input.bonds[0].map(\.value) == [65535, 65535])
+        #expect(chain.input.bonds[1].map(\.value) == [54712, 54712])
     }
 }
