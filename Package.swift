@@ -213,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SynodTests",
-            dependencies: ["synod"],
+            dependencies: ["synod", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

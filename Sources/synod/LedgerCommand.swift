@@ -8,7 +8,7 @@ struct LedgerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Inspect or exercise a Synod ledger (an SQLite file).",
-        subcommands: [Demo.self, Check.self]
+        subcommands: [Demo.self, Check.self, Show.self]
     )
 
     /// Runs epochs on a demonstration subnet: the ledger's workload, end to end.
@@ -73,11 +73,19 @@ struct LedgerCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a ledger's integrity and that every emitted rao is accounted for.",
-            discussion: "Exit status: 0 sound; 1 a check failed (the message says which)."
+            discussion: """
+                With --recompute, every recorded epoch's input is run through Yuma again and \
+                must give the recorded output to the last unit (the payouts are reproducible).
+
+                Exit status: 0 sound; 1 a check failed (the message says which); 2 bad usage.
+                """
         )
 
         @Option(help: "The ledger file.")
         var db: String
+
+        @Flag(help: "Recompute every recorded epoch and compare it with its record.")
+        var recompute = false
 
         func run() throws {
             guard FileManager.default.fileExists(atPath: db) else {
@@ -86,14 +94,105 @@ struct LedgerCommand: ParsableCommand {
             let ledger = try Ledger(path: db)
             let integrity = try ledger.integrityCheck()
             let t = try ledger.totals()
-            print(
+            var line =
                 "integrity: \(integrity); epochs: \(t.epochs); emitted: \(t.emitted); credited: \(t.credited); dust: \(t.dust); balances: \(t.balances)"
-            )
+            if recompute { line += "; recomputed: \(try recomputeEpochs(ledger))" }
+            print(line)
             guard integrity == "ok" else { throw ExitCode(1) }
             guard t.emitted == t.credited + t.dust, t.balances == t.credited else {
                 FileHandle.standardError.write(Data("Error: the accounting does not balance\n".utf8))
                 throw ExitCode(1)
             }
+        }
+
+        /// Runs every recorded epoch again; returns how many matched, or exits 1 at the first
+        /// that does not.
+        func recomputeEpochs(_ ledger: Ledger) throws -> Int {
+            var matched = 0
+            for subnet in try ledger.subnets() {
+                for block in try ledger.epochBlocks(netuid: subnet.netuid) {
+                    guard let record = try ledger.epoch(netuid: subnet.netuid, block: block) else { continue }
+                    let problem: String?
+                    do {
+                        let input = try EpochJSON.input(from: Data(record.input.utf8))
+                        let output = EpochJSON.output(try Yuma.epoch(input))
+                        problem = output == record.output ? nil : "the recorded output differs from the recomputed one"
+                    } catch {
+                        problem = "the recorded input cannot be computed (\(error))"
+                    }
+                    if let problem {
+                        FileHandle.standardError.write(
+                            Data("Error: subnet \(subnet.netuid), epoch at block \(block): \(problem)\n".utf8))
+                        throw ExitCode(1)
+                    }
+                    matched += 1
+                }
+            }
+            return matched
+        }
+    }
+
+    /// Prints the subnets, or one subnet's UIDs.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a ledger's subnets, or the UIDs of one subnet.",
+            discussion: """
+                Without --netuid: one line per subnet (netuid, name, UIDs, tempo, last epoch, \
+                plugin). With --netuid: one line per UID (stake and emission in raw units).
+                """
+        )
+
+        @Option(help: "The ledger file.")
+        var db: String
+
+        @Option(help: "Show this subnet's UIDs.")
+        var netuid: Int?
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            guard FileManager.default.fileExists(atPath: db) else {
+                throw ValidationError("no ledger at '\(db)'.")
+            }
+            let ledger = try Ledger(path: db)
+            let rows: [[String: Any]]
+            let columns: [String]
+            do {
+                if let netuid {
+                    columns = ["uid", "hotkey", "stake", "permit", "emission", "registered", "updated", "endpoint"]
+                    rows = try ledger.neurons(netuid: netuid).map {
+                        [
+                            "uid": $0.uid, "hotkey": $0.hotkey, "stake": $0.stake, "permit": $0.validatorPermit,
+                            "emission": $0.emission, "registered": $0.registeredAt, "updated": $0.lastUpdate,
+                            "endpoint": $0.endpoint ?? "",
+                        ]
+                    }
+                } else {
+                    columns = ["netuid", "name", "uids", "tempo", "last_epoch", "plugin"]
+                    rows = try ledger.subnets().map {
+                        [
+                            "netuid": $0.netuid, "name": $0.name, "uids": $0.neuronCount, "tempo": $0.config.tempo,
+                            "last_epoch": $0.lastEpochBlock, "plugin": $0.plugin ?? "",
+                        ]
+                    }
+                }
+            } catch let error as LedgerError {
+                throw ValidationError(error.message + ".")
+            }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let cells = rows.map { row in columns.map { "\(row[$0] ?? "")" } }
+            let widths = columns.indices.map { c in ([columns[c]] + cells.map { $0[c] }).map(\.count).max() ?? 0 }
+            func line(_ values: [String]) -> String {
+                zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }
+            print(line(columns))
+            for row in cells { print(line(row)) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @Suite("synod ledger: killed mid-epoch, the ledger stays whole")
@@ -34,6 +35,52 @@ struct LedgerCommandTests {
         }
         #expect(killedWhileRunning >= 6)
         #expect(lastEpochs > 0)
+    }
+
+    @Test func checkRecomputesEveryRecordedEpochAndCatchesATamperedOne() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "synod-recompute-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("ledger.sqlite").path
+        let demo = try synod(["ledger", "demo", "--db", db, "--epochs", "3", "--validators", "4", "--miners", "12"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let check = try synod(["ledger", "check", "--db", db, "--recompute"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.hasSuffix("; recomputed: 3\n"), "\(check.stdout)")
+
+        // Someone edits a payout in the file: the recomputation no longer matches.
+        let queue = try DatabaseQueue(path: db)
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE epochs SET output = replace(output, '\"emission\":[', '\"emission\":[1') WHERE block = 20")
+        }
+        try queue.close()
+        let tampered = try synod(["ledger", "check", "--db", db, "--recompute"])
+        #expect(tampered.status == 1)
+        #expect(
+            tampered.stderr
+                == "Error: subnet 1, epoch at block 20: the recorded output differs from the recomputed one\n")
+    }
+
+    @Test func showListsSubnetsAndUids() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-show-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("ledger.sqlite").path
+        _ = try synod(["ledger", "demo", "--db", db, "--epochs", "1", "--validators", "2", "--miners", "3"])
+        let subnets = try synod(["ledger", "show", "--db", db])
+        #expect(subnets.status == 0)
+        #expect(subnets.stdout == "netuid  name  uids  tempo  last_epoch  plugin\n1       demo  5     360    10\n")
+        let uids = try synod(["ledger", "show", "--db", db, "--netuid", "1", "--json"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(uids.stdout.utf8)) as? [[String: Any]])
+        #expect(
+            rows.map { $0["hotkey"] as? String } == ["validator-0", "validator-1", "miner-0", "miner-1", "miner-2"])
+        #expect(rows[0]["permit"] as? Bool == true)
+        #expect(rows[2]["stake"] as? Int == 0)
+        let missing = try synod(["ledger", "show", "--db", db, "--netuid", "9"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "Error: subnet 9 does not exist; create it first.\n")
     }
 
     @Test func checkRefusesAMissingFile() throws {
