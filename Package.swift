@@ -127,9 +127,17 @@ let package = Package(
             dependencies: ["LuaSandbox"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SubnetHost",
+            dependencies: [
+                "LuaSandbox", "Tensor", "Consensus", "Ledger", "Wire", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "synod",
             dependencies: [
+                "SubnetHost",
                 "LuaSandbox",
                 "Tensor",
                 "Consensus",
@@ -197,6 +205,11 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "Consensus"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubnetHostTests",
+            dependencies: ["SubnetHost", "Ledger", "LuaSandbox", "Consensus"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

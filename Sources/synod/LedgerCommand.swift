@@ -181,7 +181,8 @@ struct LedgerCommand: ParsableCommand {
                 throw ValidationError(error.message + ".")
             }
             if json {
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])
+                let data = try JSONSerialization.data(
+                    withJSONObject: rows, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
                 return
             }

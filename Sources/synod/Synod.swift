@@ -12,7 +12,7 @@ struct Synod: ParsableCommand {
             sandbox with a memory cap and per-call instruction and time budgets.
             """,
         version: "0.1.0",
-        subcommands: [Exec.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self]
+        subcommands: [Exec.self, CheckCommand.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self]
     )
 
     /// Exit status for bad usage. swift-argument-parser uses 64 (EX_USAGE); Synod's

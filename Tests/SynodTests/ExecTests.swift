@@ -154,6 +154,8 @@ struct ExecTests {
                 SUBCOMMANDS:
                   exec                    Run a Lua file in the plugin sandbox and print the
                                           value it returns as JSON.
+                  check                   Load a subnet plugin as the host would and report its
+                                          contract.
                   consensus               Compute one Yuma epoch from JSON input and print the
                                           result as JSON.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).

@@ -1,0 +1,26 @@
+public import Ledger
+
+/// What a plugin declares about its subnet, checked and converted to the chain's units.
+///
+/// A plugin returns `subnet { name = …, version = …, tempo = …, timeout = …,
+/// hyperparameters = { … }, task = …, score = …, reward = …, … }`; this is that table
+/// once it has passed every check, with the hyperparameters turned into a ``SubnetConfig``.
+public struct SubnetDefinition: Sendable, Hashable {
+    public var name: String
+    public var version: String
+    /// Seconds a miner has to answer a validator's request.
+    public var timeout: Double
+    /// Tempo and hyperparameters in the ledger's units (u16 proportions, millionths, blocks).
+    public var config: SubnetConfig
+    /// Each hook the plugin defines, with where it is defined (`plugins/x.lua:12`).
+    public var hooks: [String: String]
+    /// SHA-256 of the plugin's source, lowercase hex: identifies the version in the ledger.
+    public var sha256: String
+
+    /// Hooks every subnet must define.
+    public static let requiredHooks = ["task", "score", "reward"]
+    /// Hooks a subnet may define.
+    public static let optionalHooks = ["miner", "validate", "on_load", "migrate", "on_epoch", "consensus"]
+    /// Seconds a miner gets when the plugin does not say.
+    public static let defaultTimeout = 12.0
+}

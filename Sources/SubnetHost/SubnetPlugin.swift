@@ -1,0 +1,159 @@
+import Foundation
+import Ledger
+public import Logging
+public import LuaSandbox
+import Tensor
+import Wire
+
+/// A plugin file loaded into its own sandbox: its checked ``SubnetDefinition`` and the
+/// table of hooks it returned, ready to be called.
+///
+/// Loading runs the file once in a fresh sandbox (with the `tensor` module), requires it
+/// to return its `subnet { … }` table, and checks that table again from Swift: required
+/// hooks are functions, optional ones are functions when present, the name and version
+/// are strings, tempo and timeout are positive, the hyperparameters are known and in
+/// range. Any failure is a ``PluginError`` that says where and what to change.
+///
+/// ```swift
+/// let plugin = try SubnetPlugin(path: "plugins/echo-sum.lua")
+/// plugin.definition.config.tempo   // 20
+/// ```
+///
+/// A plugin owns a `lua_State`, which is not thread-safe: keep each one inside one actor.
+public final class SubnetPlugin {
+    public let definition: SubnetDefinition
+    public let sandbox: Sandbox
+    /// The table the plugin returned, kept alive inside the sandbox.
+    public let table: LuaReference
+
+    /// Loads the plugin at `path`, naming it in errors as given.
+    public convenience init(
+        path: String, limits: SandboxLimits = .default, logger: Logger = Logger(label: "synod.plugin")
+    ) throws(PluginError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
+        }
+        try self.init(source: Array(data), chunkName: path, limits: limits, logger: logger)
+    }
+
+    /// Loads a plugin from its source text; `chunkName` (usually its path) names it in errors.
+    public init(
+        source: [UInt8], chunkName: String, limits: SandboxLimits = .default,
+        logger: Logger = Logger(label: "synod.plugin")
+    ) throws(PluginError) {
+        let name = URL(fileURLWithPath: chunkName).deletingPathExtension().lastPathComponent
+        let sandbox: Sandbox
+        let table: LuaReference
+        do {
+            sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
+            let chunk = try sandbox.load(source, chunkName: chunkName)
+            defer { sandbox.release(chunk) }
+            guard let result = try sandbox.callKeepingResult(chunk) else {
+                throw PluginError(chunkName, "the file returns nothing; end it with `return subnet { … }`")
+            }
+            table = result
+        } catch let error as SandboxError {
+            throw PluginError(sandbox: error)
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError(chunkName, "\(error)")
+        }
+        self.sandbox = sandbox
+        self.table = table
+        do {
+            definition = try Self.definition(sandbox, table, chunkName: chunkName, sha256: SHA256.hex(source))
+        } catch let error as SandboxError {
+            throw PluginError(sandbox: error)
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError(chunkName, "\(error)")
+        }
+    }
+
+    deinit {
+        sandbox.release(table)
+        sandbox.close()
+    }
+
+    static func definition(_ sandbox: Sandbox, _ table: LuaReference, chunkName: String, sha256: String) throws
+        -> SubnetDefinition
+    {
+        func field(_ key: String) throws -> LuaValue { try sandbox.value(key, in: table) }
+        sandbox.describesFunctions = true
+        defer { sandbox.describesFunctions = false }
+
+        guard case .string(let name) = try field("name"), !name.isEmpty else {
+            throw PluginError(chunkName, "the returned table has no 'name'; return subnet { name = \"my-subnet\", … }")
+        }
+        var version = "0.0.0"
+        switch try field("version") {
+        case .null: break
+        case .string(let v): version = v
+        case let other:
+            throw PluginError(chunkName, "'version' must be a string such as \"1.0.0\" (got \(other.typeName))")
+        }
+        var hooks: [String: String] = [:]
+        for key in SubnetDefinition.requiredHooks + SubnetDefinition.optionalHooks {
+            let value = try field(key)
+            if case .function(let text) = value {
+                hooks[key] = text.hasPrefix("function: ") ? String(text.dropFirst("function: ".count)) : text
+            } else if value != .null || SubnetDefinition.requiredHooks.contains(key) {
+                let required = SubnetDefinition.requiredHooks.contains(key)
+                throw PluginError(
+                    chunkName,
+                    "'\(key)' must be a function\(required ? "" : " when present") (got \(value == .null ? "nothing" : value.typeName))"
+                )
+            }
+        }
+        var config = SubnetConfig()
+        switch try field("tempo") {
+        case .null: break
+        case let value:
+            guard let t = value.doubleValue, t >= 1, t.rounded() == t, t <= 65535 else {
+                throw PluginError(chunkName, "'tempo' must be a whole number of blocks from 1 to 65535")
+            }
+            config.tempo = Int(t)
+        }
+        var timeout = SubnetDefinition.defaultTimeout
+        switch try field("timeout") {
+        case .null: break
+        case let value:
+            guard let t = value.doubleValue, t > 0, t <= 600 else {
+                throw PluginError(chunkName, "'timeout' must be a number of seconds above 0 and at most 600")
+            }
+            timeout = t
+        }
+        do {
+            try Hyperparameters.apply(try field("hyperparameters"), to: &config)
+        } catch let error as HyperparameterError {
+            throw PluginError(chunkName, error.message)
+        }
+        if let problem = config.problem { throw PluginError(chunkName, problem) }
+        return SubnetDefinition(
+            name: name, version: version, timeout: timeout, config: config, hooks: hooks, sha256: sha256)
+    }
+}
+
+/// A plugin cannot be loaded; ``description`` says where (`file:line` when known) and what.
+public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Where: the plugin's path, with a line when the problem has one.
+    public var location: String
+    public var message: String
+    /// The sandbox's error when the plugin failed while running (syntax, runtime, limits).
+    public var sandboxError: SandboxError?
+
+    public init(_ location: String, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+
+    init(sandbox error: SandboxError) {
+        location = error.location?.description ?? "plugin"
+        message = "\(error.kind): \(error.message)"
+        sandboxError = error
+    }
+
+    public var description: String { "\(location): \(message)" }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Consensus
+import Foundation
+import Ledger
+import Logging
+import LuaSandbox
+import SubnetHost
+
+/// `synod check`: load a plugin the way the host will, and report what it declares.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Load a subnet plugin as the host would and report its contract.",
+        discussion: """
+            The file runs once in a fresh sandbox and must return `subnet { … }`. Checked: \
+            the name and version; 'task', 'score' and 'reward' are functions, and the optional \
+            hooks ('miner', 'validate', 'on_load', 'migrate', 'on_epoch', 'consensus') are \
+            functions when present; 'tempo' (blocks) and 'timeout' (seconds) are in range; \
+            every hyperparameter is known and in range. Hyperparameters are printed in the \
+            chain's units (u16 proportions, millionths, blocks).
+
+            Exit status: 0 the plugin loads; 1 it does not (the message says where and why); \
+            3 it hit a sandbox limit while loading; 2 bad usage.
+            """
+    )
+
+    @Argument(help: "The plugin file.")
+    var file: String
+
+    @Flag(help: "Print {\"ok\":true,\"subnet\":{…}} or {\"ok\":false,\"error\":{…}} on standard output.")
+    var json = false
+
+    func run() throws {
+        var logger = Logger(label: "synod.check") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .info
+        let plugin: SubnetPlugin
+        do {
+            plugin = try SubnetPlugin(path: file, logger: logger)
+        } catch {
+            if json {
+                let text = try jsonText(["ok": false, "error": ["location": error.location, "message": error.message]])
+                print(text)
+            } else {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+            }
+            throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)
+        }
+        let d = plugin.definition
+        let p = d.config.parameters
+        let hyperparameters: [(String, Any)] = [
+            ("kappa", Int(p.kappa)), ("bonds_moving_average", Int(p.bondsMovingAverage)),
+            ("bonds_penalty", Int(p.bondsPenalty)), ("yuma3", p.yuma3), ("liquid_alpha", p.liquidAlpha),
+            ("alpha_low", Int(p.alphaLow)), ("alpha_high", Int(p.alphaHigh)),
+            ("alpha_sigmoid_steepness", Int(p.alphaSigmoidSteepness)),
+            ("max_allowed_validators", p.maxAllowedValidators), ("max_allowed_uids", d.config.maxAllowedUIDs),
+            ("immunity_period", d.config.immunityPeriod), ("min_non_immune_uids", d.config.minNonImmuneUIDs),
+            ("min_allowed_weights", d.config.minAllowedWeights), ("weights_rate_limit", d.config.weightsRateLimit),
+            ("activity_cutoff", Int(p.activityCutoff)), ("owner_cut_ppm", d.config.ownerCutPerMillion),
+        ]
+        let hookOrder = SubnetDefinition.requiredHooks + SubnetDefinition.optionalHooks
+        if json {
+            let subnet: [String: Any] = [
+                "name": d.name, "version": d.version, "sha256": d.sha256, "tempo": d.config.tempo,
+                "timeout": d.timeout, "hooks": d.hooks,
+                "hyperparameters": Dictionary(uniqueKeysWithValues: hyperparameters),
+            ]
+            print(try jsonText(["ok": true, "subnet": subnet]))
+            return
+        }
+        print("\(file): \(d.name) \(d.version) (sha256 \(d.sha256.prefix(12)))")
+        print("  tempo \(d.config.tempo) blocks; miners answer within \(formatSeconds(d.timeout))")
+        print("  hooks: " + hookOrder.compactMap { h in d.hooks[h].map { "\(h) (\($0))" } }.joined(separator: ", "))
+        print("  hyperparameters: " + hyperparameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        print("ok")
+    }
+
+    private func formatSeconds(_ s: Double) -> String {
+        s.rounded() == s ? "\(Int(s)) s" : "\(s) s"
+    }
+
+    private func jsonText(_ object: [String: Any]) throws -> String {
+        String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+}
