@@ -744,6 +744,24 @@ int synod_set_global(synod_sandbox *S, const char *name, const uint8_t *value, s
     return run_protected(S, op_set_global, &a);
 }
 
+typedef struct set_ref_args {
+    const char *name;
+    int ref;
+} set_ref_args;
+
+static int op_set_global_ref(lua_State *L) {
+    set_ref_args *a = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->ref);
+    lua_setglobal(L, a->name);
+    return 0;
+}
+
+int synod_set_global_ref(synod_sandbox *S, const char *name, int ref) {
+    set_ref_args a = {name, ref};
+    return run_protected(S, op_set_global_ref, &a);
+}
+
 /* ---------- host functions ---------- */
 
 static int host_trampoline(lua_State *L) {

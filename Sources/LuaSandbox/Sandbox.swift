@@ -225,6 +225,14 @@ public final class Sandbox {
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
     }
 
+    /// Sets a global of the plugin environment to a referenced value (a table or function
+    /// that lives inside the sandbox, such as a plugin's returned table).
+    public func setGlobal(_ name: String, to reference: LuaReference) throws(SandboxError) {
+        try ensureOpen()
+        let status = name.withCString { synod_set_global_ref(handle.pointer, $0, reference.id) }
+        guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
+    }
+
     /// Exposes a Swift function to Lua as the global `name`.
     ///
     /// The function runs synchronously on the calling task while Lua waits. It must not use

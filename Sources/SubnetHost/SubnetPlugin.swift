@@ -25,6 +25,8 @@ public final class SubnetPlugin {
     public let sandbox: Sandbox
     /// The table the plugin returned, kept alive inside the sandbox.
     public let table: LuaReference
+    /// The host's entry points into the plugin (see ``PluginRuntime``).
+    let entries: [String: LuaReference]
 
     /// Loads the plugin at `path`, naming it in errors as given.
     public convenience init(
@@ -44,8 +46,16 @@ public final class SubnetPlugin {
         let name = URL(fileURLWithPath: chunkName).deletingPathExtension().lastPathComponent
         let sandbox: Sandbox
         let table: LuaReference
+        let install: LuaReference
         do {
             sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
+            // Synod's runtime first, so it keeps the original functions.
+            let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)
+            defer { sandbox.release(runtime) }
+            guard let installer = try sandbox.callKeepingResult(runtime) else {
+                throw PluginError(PluginRuntime.chunkName, "internal: the runtime returned nothing")
+            }
+            install = installer
             let chunk = try sandbox.load(source, chunkName: chunkName)
             defer { sandbox.release(chunk) }
             guard let result = try sandbox.callKeepingResult(chunk) else {
@@ -63,6 +73,17 @@ public final class SubnetPlugin {
         self.table = table
         do {
             definition = try Self.definition(sandbox, table, chunkName: chunkName, sha256: SHA256.hex(source))
+            try sandbox.setGlobal("__synod_plugin", to: table)
+            guard let api = try sandbox.callKeepingResult(install) else {
+                throw PluginError(PluginRuntime.chunkName, "internal: the runtime installed nothing")
+            }
+            defer { sandbox.release(api) }
+            sandbox.release(install)
+            var entries: [String: LuaReference] = [:]
+            for key in ["task", "miner", "validate", "score", "reward"] {
+                entries[key] = try sandbox.reference(key, in: api)
+            }
+            self.entries = entries
         } catch let error as SandboxError {
             throw PluginError(sandbox: error)
         } catch let error as PluginError {
@@ -73,6 +94,7 @@ public final class SubnetPlugin {
     }
 
     deinit {
+        for reference in entries.values { sandbox.release(reference) }
         sandbox.release(table)
         sandbox.close()
     }

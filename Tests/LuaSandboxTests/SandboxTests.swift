@@ -41,6 +41,17 @@ struct SandboxTests {
         #expect(try sandbox.value("config") == ["kappa": 0.5, "names": ["a", "b"]])
     }
 
+    @Test func globalsCanBeSetToReferencedValues() throws {
+        let sandbox = try Sandbox(name: "t", limits: testLimits())
+        let chunk = try sandbox.load("return { triple = function(x) return 3 * x end }", chunkName: "p.lua")
+        let table = try #require(try sandbox.callKeepingResult(chunk))
+        try sandbox.setGlobal("plugin", to: table)
+        #expect(try sandbox.execute("return plugin.triple(5)", chunkName: "c.lua") == [15])
+        // The same table, not a copy: a change through the global shows through the reference.
+        try sandbox.execute("plugin.n = 1", chunkName: "c.lua")
+        #expect(try sandbox.value("n", in: table) == 1)
+    }
+
     @Test func hostFunctionsReceiveArgumentsAndReturnResults() throws {
         let sandbox = try Sandbox(name: "t", limits: testLimits())
         try sandbox.register("hypot") { args in

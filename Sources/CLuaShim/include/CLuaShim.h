@@ -133,6 +133,8 @@ int synod_call(synod_sandbox *S, int ref, const char *global, const uint8_t *arg
 int synod_get(synod_sandbox *S, int ref, const char *key, int keep_ref, int *out_ref);
 /// Sets a global to an encoded value (a list of exactly one value).
 int synod_set_global(synod_sandbox *S, const char *name, const uint8_t *value, size_t length);
+/// Sets a global to the referenced value (a table or function kept inside the sandbox).
+int synod_set_global_ref(synod_sandbox *S, const char *name, int ref);
 /// Defines global `name` as a function that calls the host with `function_id`.
 int synod_register(synod_sandbox *S, const char *name, int function_id);
 /// Releases a reference made by `synod_load`, `synod_call` or `synod_get`.

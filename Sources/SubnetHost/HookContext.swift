@@ -1,0 +1,36 @@
+import LuaSandbox
+import Wire
+
+/// Who calls a hook and when: what a hook's `ctx` is built from.
+///
+/// `ctx.random` is seeded from (netuid, validator, block), so one validator's run can be
+/// replayed exactly; `ctx.shared_random` from (netuid, block) only, so every validator
+/// builds the same task at the same block. Seeds are the first 8 bytes of a SHA-256.
+public struct HookContext: Sendable, Hashable {
+    public var netuid: Int
+    public var block: UInt64
+    /// The validator's hotkey (ss58), or any stable name outside a live subnet.
+    public var validator: String
+
+    public init(netuid: Int, block: UInt64, validator: String) {
+        self.netuid = netuid
+        self.block = block
+        self.validator = validator
+    }
+
+    /// The seed of `ctx.shared_random`.
+    public var sharedSeed: Int64 { Self.seed("synod/shared-random/\(netuid)/\(block)") }
+    /// The seed of `ctx.random`.
+    public var validatorSeed: Int64 { Self.seed("synod/random/\(netuid)/\(block)/\(validator)") }
+
+    var luaValue: LuaValue {
+        [
+            "netuid": .integer(Int64(netuid)), "block": .integer(Int64(clamping: block)),
+            "validator": .string(validator), "seed": .integer(validatorSeed), "shared_seed": .integer(sharedSeed),
+        ]
+    }
+
+    static func seed(_ text: String) -> Int64 {
+        SHA256.digest(Array(text.utf8)).prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+}

@@ -1,0 +1,97 @@
+/// Synod's own Lua in each plugin sandbox: the `ctx` a hook receives (seeded random
+/// generators, the block), and the calls that turn hook results into plain values.
+///
+/// It runs before the plugin, so the functions it keeps (`tensor.from`, `math.type`, …) are
+/// the originals whatever the plugin later does to its globals. Its result is an `install`
+/// function; after the plugin has loaded, the host points the global `__synod_plugin` at the
+/// plugin's table and calls `install`, which takes the table, clears the global and returns
+/// the host's entry points.
+enum PluginRuntime {
+    static let chunkName = "synod/runtime.lua"
+
+    static let source = #"""
+        local tensor_from = tensor.from
+        local math_type, type, error, tostring = math.type, type, error, tostring
+
+        -- xoshiro256** seeded through splitmix64: the same seed gives the same numbers on
+        -- every machine (Lua integers are 64-bit and wrap).
+        local function generator(seed)
+          local x = seed
+          local function splitmix()
+            x = x + 0x9E3779B97F4A7C15
+            local z = x
+            z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
+            z = (z ~ (z >> 27)) * 0x94D049BB133111EB
+            return z ~ (z >> 31)
+          end
+          local s0, s1, s2, s3 = splitmix(), splitmix(), splitmix(), splitmix()
+          local function rotl(v, k) return (v << k) | (v >> (64 - k)) end
+          local function next64()
+            local result = rotl(s1 * 5, 7) * 9
+            local t = s1 << 17
+            s2 = s2 ~ s0
+            s3 = s3 ~ s1
+            s1 = s1 ~ s2
+            s0 = s0 ~ s3
+            s2 = s2 ~ t
+            s3 = rotl(s3, 45)
+            return result
+          end
+          local g = {}
+          -- A whole number from lo to hi, both included.
+          function g:int(lo, hi)
+            if math_type(lo) ~= "integer" or math_type(hi) ~= "integer" then
+              error("random:int(lo, hi) takes two integers", 2)
+            end
+            if hi < lo or hi - lo >= (1 << 53) then
+              error("random:int(lo, hi) needs lo <= hi and a range below 2^53", 2)
+            end
+            return lo + (next64() >> 11) % (hi - lo + 1)
+          end
+          -- A float in [0, 1).
+          function g:float() return (next64() >> 11) * 0x1p-53 end
+          return g
+        end
+
+        local function context(c)
+          return {
+            netuid = c.netuid, block = c.block, validator = c.validator,
+            random = generator(c.seed), shared_random = generator(c.shared_seed),
+          }
+        end
+
+        -- One number per miner, from a tensor or a list.
+        local function numbers(value, count, hook)
+          local list = value
+          if type(value) == "userdata" and value.totable then list = value:totable() end
+          if type(list) ~= "table" then
+            error("'" .. hook .. "' must return a tensor or a list of numbers (got " .. type(value) .. ")", 0)
+          end
+          if #list ~= count then
+            error("'" .. hook .. "' returned " .. #list .. " values for " .. count .. " miners; return one per miner", 0)
+          end
+          for i = 1, count do
+            if type(list[i]) ~= "number" then
+              error("'" .. hook .. "' value " .. i .. " is " .. type(list[i]) .. ", not a number", 0)
+            end
+          end
+          return list
+        end
+
+        return function()
+          local plugin = __synod_plugin
+          __synod_plugin = nil
+          local api = {}
+          function api.task(c) return plugin.task(context(c)) end
+          function api.miner(task) return plugin.miner(task) end
+          function api.validate(response) return plugin.validate(response) and true or false end
+          function api.score(task, responses, c)
+            return numbers(plugin.score(task, responses, context(c)), #responses, "score")
+          end
+          function api.reward(scores, c)
+            return numbers(plugin.reward(tensor_from(scores), context(c)), #scores, "reward")
+          end
+          return api
+        end
+        """#
+}

@@ -1,0 +1,75 @@
+public import LuaSandbox
+
+extension SubnetPlugin {
+    /// A validator's challenge for this block (`task(ctx)`): a plain value, sent to miners.
+    public func task(_ context: HookContext) throws(PluginError) -> LuaValue {
+        first(try run("task", [context.luaValue]))
+    }
+
+    /// The plugin's reference (honest) miner's answer (`miner(task)`), or nil when the
+    /// plugin has no `miner` hook.
+    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
+        guard definition.hooks["miner"] != nil else { return nil }
+        return first(try run("miner", [task]))
+    }
+
+    /// Whether a miner's answer is well-formed (`validate(response)`); every answer is when
+    /// the plugin has no `validate` hook.
+    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
+        guard definition.hooks["validate"] != nil else { return true }
+        return first(try run("validate", [response])) == .boolean(true)
+    }
+
+    /// One score per miner (`score(task, responses, ctx)`); `nil` responses (no answer, or
+    /// an answer `validate` rejected) reach Lua as `false`.
+    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
+        let list = LuaValue.array(responses.map { $0 ?? .boolean(false) })
+        let scores = try numbers(try run("score", [task, list, context.luaValue]), hook: "score")
+        if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+            throw hookError(
+                "score", "'score' value \(bad + 1) is \(Self.show(scores[bad])); scores must be finite numbers")
+        }
+        return scores
+    }
+
+    /// One weight per miner (`reward(scores, ctx)`, scores passed as a tensor): finite and
+    /// not negative.
+    public func reward(scores: [Double], context: HookContext) throws(PluginError) -> [Double] {
+        let list = LuaValue.array(scores.map { .number($0) })
+        let weights = try numbers(try run("reward", [list, context.luaValue]), hook: "reward")
+        if let bad = weights.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            throw hookError(
+                "reward", "'reward' weight \(bad + 1) is \(Self.show(weights[bad])); weights must be finite and ≥ 0")
+        }
+        return weights
+    }
+
+    private func run(_ entry: String, _ arguments: [LuaValue]) throws(PluginError) -> [LuaValue] {
+        guard let function = entries[entry] else { throw hookError(entry, "internal: no entry point '\(entry)'") }
+        do {
+            return try sandbox.call(function, arguments: arguments)
+        } catch {
+            // Errors the runtime raises about a hook's result carry no position: name the hook.
+            if error.location == nil || error.location?.chunk == PluginRuntime.chunkName {
+                throw hookError(entry, error.message)
+            }
+            throw PluginError(sandbox: error)
+        }
+    }
+
+    private static func show(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
+
+    private func first(_ values: [LuaValue]) -> LuaValue { values.first ?? .null }
+
+    private func numbers(_ values: [LuaValue], hook: String) throws(PluginError) -> [Double] {
+        guard case .array(let items) = first(values) else {
+            if first(values) == .map([:]) { return [] }
+            throw hookError(hook, "'\(hook)' returned no list")
+        }
+        return items.map { $0.doubleValue ?? .nan }
+    }
+
+    func hookError(_ hook: String, _ message: String) -> PluginError {
+        PluginError(definition.hooks[hook] ?? definition.name, message)
+    }
+}
