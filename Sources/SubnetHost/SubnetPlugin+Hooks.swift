@@ -20,10 +20,11 @@ extension SubnetPlugin {
         return first(try run("validate", [response])) == .boolean(true)
     }
 
-    /// One score per miner (`score(task, responses, ctx)`); `nil` responses (no answer, or
-    /// an answer `validate` rejected) reach Lua as `false`.
+    /// One score per miner (`score(task, responses, ctx)`); `nil` (or `.null`) responses — no
+    /// answer, or an answer `validate` rejected — reach Lua as `false`.
     public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
-        let list = LuaValue.array(responses.map { $0 ?? .boolean(false) })
+        // A Lua nil inside the list would end the sequence early: no answer is `false`.
+        let list = LuaValue.array(responses.map { $0 == nil || $0 == .null ? .boolean(false) : $0! })
         let scores = try numbers(try run("score", [task, list, context.luaValue]), hook: "score")
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw hookError(

@@ -19,6 +19,11 @@ struct CheckCommand: ParsableCommand {
             every hyperparameter is known and in range. Hyperparameters are printed in the \
             chain's units (u16 proportions, millionths, blocks).
 
+            Then one validator step runs on simulated miners: four answer with the plugin's \
+            reference 'miner', two stay silent, one sends garbage (through 'validate'). The \
+            weights from 'reward' must sum to 1 (or all be 0), and no silent or garbage miner \
+            may earn more than an honest one.
+
             Exit status: 0 the plugin loads; 1 it does not (the message says where and why); \
             3 it hit a sandbox limit while loading; 2 bad usage.
             """
@@ -45,6 +50,17 @@ struct CheckCommand: ParsableCommand {
             }
             throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)
         }
+        let report: SelfCheckReport
+        do {
+            report = try plugin.selfCheck()
+        } catch {
+            if json {
+                print(try jsonText(["ok": false, "error": ["location": error.location, "message": error.message]]))
+            } else {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+            }
+            throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)
+        }
         let d = plugin.definition
         let p = d.config.parameters
         let hyperparameters: [(String, Any)] = [
@@ -63,6 +79,9 @@ struct CheckCommand: ParsableCommand {
                 "name": d.name, "version": d.version, "sha256": d.sha256, "tempo": d.config.tempo,
                 "timeout": d.timeout, "hooks": d.hooks,
                 "hyperparameters": Dictionary(uniqueKeysWithValues: hyperparameters),
+                "self_check": report.groups.map {
+                    ["miners": $0.label, "count": $0.count, "score": $0.score, "weight": $0.weight] as [String: Any]
+                },
             ]
             print(try jsonText(["ok": true, "subnet": subnet]))
             return
@@ -71,7 +90,17 @@ struct CheckCommand: ParsableCommand {
         print("  tempo \(d.config.tempo) blocks; miners answer within \(formatSeconds(d.timeout))")
         print("  hooks: " + hookOrder.compactMap { h in d.hooks[h].map { "\(h) (\($0))" } }.joined(separator: ", "))
         print("  hyperparameters: " + hyperparameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        let miners = report.groups.map(\.count).reduce(0, +)
+        print(
+            "  self-check (block \(report.context.block), \(miners) simulated miners): "
+                + report.groups.map {
+                    "\($0.count) \($0.label): score \(format($0.score)), weight \(format($0.weight))"
+                }.joined(separator: "; "))
         print("ok")
+    }
+
+    private func format(_ x: Double) -> String {
+        x.rounded() == x ? "\(Int(x))" : String(format: "%.4g", x)
     }
 
     private func formatSeconds(_ s: Double) -> String {

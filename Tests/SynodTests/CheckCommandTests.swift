@@ -9,6 +9,10 @@ struct CheckCommandTests {
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("plugins/echo-sum.lua: echo-sum 1.0.0 (sha256 ") == true)
         #expect(lines.contains("  tempo 20 blocks; miners answer within 2 s"))
+        #expect(
+            lines.contains(
+                "  self-check (block 1, 7 simulated miners): 4 honest: score 1, weight 0.25; 2 silent: score 0, weight 0; 1 garbage: score 0, weight 0"
+            ))
         #expect(lines.last == "ok")
         let json = try synod(["check", "plugins/echo-sum.lua", "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -32,6 +36,27 @@ struct CheckCommandTests {
             json.stdout
                 == #"{"error":{"location":"hp.lua","message":"hyperparameters.kappa must be a proportion from 0 to 1 (got 7)"},"ok":false}"#
                 + "\n")
+    }
+
+    @Test func aPluginWhoseIncentiveRewardsSilenceFails() throws {
+        let source = """
+            return subnet {
+              name = "lazy",
+              task = function() return { x = 1 } end,
+              miner = function(task) return { x = task.x } end,
+              score = function(task, responses)
+                local s = {}
+                for i = 1, #responses do s[i] = responses[i] and 0 or 1 end
+                return s
+              end,
+              reward = function(scores) return scores:normalize() end,
+            }
+            """
+        let run = try synod(["check", "FILE"], file: ("lazy.lua", source))
+        #expect(run.status == 1)
+        #expect(
+            run.stderr.hasPrefix("lazy.lua:10: a silent miner earns more (weight 0.5) than an honest one (0.0)"),
+            "\(run.stderr)")
     }
 
     @Test func anEndlessPluginExitsThree() throws {

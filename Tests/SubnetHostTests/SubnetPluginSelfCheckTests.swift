@@ -1,0 +1,82 @@
+import Foundation
+import LuaSandbox
+import SubnetHost
+import Testing
+
+/// The step every new version runs before it may replace the old one.
+@Suite("SubnetPlugin: self-check on simulated miners")
+struct SubnetPluginSelfCheckTests {
+    func plugin(_ body: String) throws(PluginError) -> SubnetPlugin {
+        try SubnetPlugin(
+            source: Array(
+                """
+                return subnet { name = "s",
+                  task = function(ctx) return { n = ctx.shared_random:int(1, 9) } end,
+                  \(body) }
+                """.utf8), chunkName: "plugins/s.lua")
+    }
+
+    func failure(_ body: String) -> PluginError? {
+        do {
+            _ = try plugin(body).selfCheck()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static let honestScoring = """
+        miner = function(task) return { n = task.n } end,
+        validate = function(r) return type(r) == "table" end,
+        score = function(task, responses)
+          local s = {}
+          for i = 1, #responses do s[i] = (responses[i] and responses[i].n == task.n) and 1 or 0 end
+          return s
+        end,
+        """
+
+    @Test func theBundledPluginRewardsHonestAnswers() throws {
+        let path = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua").path
+        let report = try SubnetPlugin(path: path).selfCheck()
+        #expect(report.groups.map(\.label) == ["honest", "silent", "garbage"])
+        #expect(report.groups.map(\.count) == [4, 2, 1])
+        #expect(report.groups.map(\.weight) == [0.25, 0, 0])
+        #expect(report.groups[0].score == 1)
+    }
+
+    @Test func rewardingSilenceFails() {
+        let error = failure(
+            """
+            miner = function(task) return { n = task.n } end,
+            score = function(task, responses)
+              local s = {}
+              for i = 1, #responses do s[i] = responses[i] and 0 or 1 end
+              return s
+            end,
+            reward = function(scores) return scores:normalize() end,
+            """)
+        #expect(error?.location == "plugins/s.lua:9")
+        #expect(error?.message.hasPrefix("a silent miner earns more (weight 0.5) than an honest one (0.0)") == true)
+    }
+
+    @Test func weightsMustSumToOne() {
+        let error = failure(Self.honestScoring + "reward = function(scores) return scores end,")
+        #expect(error?.message == "'reward' weights sum to 4.0; they must sum to 1 (or all be 0)")
+        #expect(failure(Self.honestScoring + "reward = function(scores) return scores * 0 end,") == nil)
+    }
+
+    @Test func aValidatorThatRejectsTheReferenceAnswerFails() {
+        let error = failure(
+            Self.honestScoring.replacingOccurrences(of: "type(r) == \"table\"", with: "false")
+                + "reward = function(scores) return scores:normalize() end,")
+        #expect(error?.message.hasPrefix("'validate' rejects the reference miner's answer {\"n\":") == true)
+    }
+
+    @Test func withoutAMinerOnlySilentMinersAreSimulated() throws {
+        let report = try plugin(
+            "score = function(t, r) return tensor.zeros(#r) end, reward = function(s) return s end,"
+        ).selfCheck()
+        #expect(report.groups.map(\.label) == ["silent"])
+        #expect(report.groups[0].count == 2)
+    }
+}
