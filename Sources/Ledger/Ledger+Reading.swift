@@ -116,6 +116,17 @@ extension Ledger {
         }
     }
 
+    /// Every plugin version recorded for the subnet, oldest first: its digest, what
+    /// happened when it was loaded (`loaded`, `reloaded`, `rejected`) and why.
+    public func pluginVersions(netuid: Int) throws -> [(sha256: String, outcome: String, message: String)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT sha256, outcome, message FROM plugin_versions WHERE netuid = ? ORDER BY id",
+                arguments: [netuid]
+            ).map { ($0["sha256"], $0["outcome"], $0["message"]) }
+        }
+    }
+
     static func info(_ db: Database, _ netuid: Int) throws -> SubnetInfo {
         let subnet = try Self.subnet(db, netuid)
         let row = try Row.fetchOne(db, sql: "SELECT name, plugin FROM subnets WHERE netuid = ?", arguments: [netuid])

@@ -1,0 +1,126 @@
+import Consensus
+import Foundation
+import Ledger
+import LuaSandbox
+import SubnetHost
+import Testing
+
+/// Hot reload: a new version runs only once it has loaded and passed its self-check.
+@Suite("SubnetRuntime: hot reload")
+struct SubnetRuntimeTests {
+    let folder: URL
+    let path: String
+    let ledger: Ledger
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-runtime-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        path = folder.appendingPathComponent("echo.lua").path
+        ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        try ledger.createSubnet(netuid: 1, name: "echo", owner: "owner")
+        try Self.version(tempo: 20).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// An echo subnet: the task is a number, the honest answer echoes it.
+    static func version(tempo: Int, kappa: Double = 0.5, task: String = "{ x = ctx.shared_random:int(1, 9) }")
+        -> String
+    {
+        """
+        return subnet {
+          name = "echo", version = "\(tempo)", tempo = \(tempo),
+          hyperparameters = { kappa = \(kappa) },
+          task = function(ctx) return \(task) end,
+          miner = function(task) return { x = task.x } end,
+          score = function(task, responses)
+            local s = {}
+            for i = 1, #responses do s[i] = (responses[i] and responses[i].x == task.x) and 1 or 0 end
+            return s
+          end,
+          reward = function(scores) return scores:normalize() end,
+        }
+        """
+    }
+
+    func write(_ text: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
+
+    @Test func aGoodEditReplacesTheVersionAndItsSettings() async throws {
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        #expect(await runtime.reloadIfChanged() == .unchanged)
+        let first = await runtime.definition.sha256
+        #expect(try ledger.subnet(netuid: 1).config.tempo == 20)
+
+        try write(Self.version(tempo: 30, kappa: 0.6))
+        guard case .reloaded(let from, let to) = await runtime.reloadIfChanged() else {
+            Issue.record("the edit was not loaded")
+            return
+        }
+        #expect(from == first)
+        #expect(await runtime.definition.config.tempo == 30)
+        #expect(try ledger.subnet(netuid: 1).config.tempo == 30)
+        #expect(try ledger.subnet(netuid: 1).config.parameters.kappa == 39321)
+        #expect(try ledger.pluginVersions(netuid: 1).map(\.outcome) == ["loaded", "reloaded"])
+        #expect(try ledger.pluginVersions(netuid: 1).last?.sha256 == to)
+    }
+
+    @Test func aBrokenEditLeavesTheOldVersionRunning() async throws {
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let ctx = HookContext(netuid: 1, block: 5, validator: "v")
+        let before = try await runtime.task(ctx)
+
+        try write("return subnet {\n  name = \"echo\",\n  task = function( end }")
+        guard case .rejected(let error) = await runtime.reloadIfChanged() else {
+            Issue.record("a file that does not parse was accepted")
+            return
+        }
+        // Lua shortens long chunk names from the left ("…/echo.lua:3").
+        #expect(error.location.hasSuffix("echo.lua:3"))
+        #expect(try await runtime.task(ctx) == before)
+        #expect(await runtime.definition.config.tempo == 20)
+
+        // An edit that loads but rewards silence fails its self-check: also refused.
+        try write(Self.version(tempo: 40).replacingOccurrences(of: "and 1 or 0", with: "and 0 or 1"))
+        guard case .rejected(let lazy) = await runtime.reloadIfChanged() else {
+            Issue.record("a plugin that rewards silence was accepted")
+            return
+        }
+        #expect(lazy.message.contains("earns more"))
+        #expect(try ledger.subnet(netuid: 1).config.tempo == 20)
+        let versions = try ledger.pluginVersions(netuid: 1)
+        #expect(versions.map(\.outcome) == ["loaded", "rejected", "rejected"])
+        #expect(versions[1].message.contains("echo.lua:3: syntax:"))
+    }
+
+    @Test func settingsTheLedgerRefusesAreARejection() async throws {
+        for i in 0..<3 { try ledger.register(netuid: 1, hotkey: "h\(i)", coldkey: "c", block: 0) }
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        try write(
+            Self.version(tempo: 20).replacingOccurrences(of: "kappa = 0.5", with: "kappa = 0.5, max_allowed_uids = 2"))
+        guard case .rejected(let error) = await runtime.reloadIfChanged() else {
+            Issue.record("a version that would orphan UIDs was accepted")
+            return
+        }
+        #expect(
+            error.message
+                == "the ledger refuses its settings: subnet 1: max_allowed_uids 2 is below the 3 UIDs registered")
+    }
+
+    @Test func watchingPicksUpAnEdit() async throws {
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let (events, continuation) = AsyncStream.makeStream(of: SubnetRuntime.ReloadOutcome.self)
+        let watcher = Task { await runtime.watch(every: .milliseconds(20)) { continuation.yield($0) } }
+        defer { watcher.cancel() }
+        try write(Self.version(tempo: 50))
+        var iterator = events.makeAsyncIterator()
+        let event = await iterator.next()
+        guard case .reloaded = event else {
+            Issue.record("expected a reload, got \(String(describing: event))")
+            return
+        }
+        #expect(await runtime.definition.config.tempo == 50)
+    }
+
+    @Test func aFirstVersionThatFailsIsRefusedWithItsReason() throws {
+        try write("return 42")
+        #expect(throws: PluginError.self) { try SubnetRuntime(netuid: 1, path: path, ledger: ledger) }
+    }
+}
