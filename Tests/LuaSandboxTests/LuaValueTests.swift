@@ -109,3 +109,32 @@ struct LuaValueTests {
         #expect(bytes?.message == "the string at $.k is not valid UTF-8 and cannot be written as JSON")
     }
 }
+
+@Suite("LuaValue from JSON")
+struct LuaValueJSONParsingTests {
+    @Test func readsWhatJSONTextWrites() throws {
+        let value: LuaValue = ["sum": 455, "ok": true, "ratio": 0.5, "names": ["a", "b"], "nested": ["x": -3]]
+        #expect(try LuaValue(json: Array(try value.jsonText().utf8)) == value)
+    }
+
+    @Test func numbersBooleansAndEmptyArrays() throws {
+        #expect(
+            try LuaValue(json: Array("[1, 1.5, true, false, 0, 1e3, -7]".utf8))
+                == [1, 1.5, true, false, 0, .number(1000), -7])  // 1e3 is a float in JSON and in Lua
+        #expect(try LuaValue(json: Array("[]".utf8)) == .map([:]))
+        #expect(try LuaValue(json: Array("\"text\"".utf8)) == "text")
+        #expect(try LuaValue(json: Array("9007199254740993.5".utf8)).doubleValue != nil)
+    }
+
+    @Test func refusesWhatIsNotJSONOrTooDeep() {
+        #expect(throws: SandboxError.self) { try LuaValue(json: Array("{\"a\":".utf8)) }
+        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        do {
+            _ = try LuaValue(json: Array(deep.utf8), maxDepth: 16)
+            Issue.record("40 levels passed a 16-level limit")
+        } catch {
+            #expect(error.kind == .value)
+            #expect(error.message == "the JSON nests deeper than 16 levels")
+        }
+    }
+}
