@@ -31,7 +31,7 @@ build: deps
 	$(SWIFT) build --product synod
 
 run: build
-	$$($(SWIFT) build --show-bin-path)/synod exec plugins/echo-sum.lua
+	$$($(SWIFT) build --show-bin-path)/synod up
 
 $(WIRE_VENV)/.installed:
 	python3 -m venv $(WIRE_VENV)

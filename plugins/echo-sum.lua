@@ -1,6 +1,6 @@
 -- echo-sum: the smallest honest subnet. Validators send a list of numbers; miners
 -- answer with their sum; a miner's score falls off exponentially with its error.
--- Run it today with `synod exec plugins/echo-sum.lua` (prints the contract).
+-- Check it with `synod check plugins/echo-sum.lua`; run it with `synod up` (or `make run`).
 return subnet {
   name = "echo-sum",
   version = "1.0.0",

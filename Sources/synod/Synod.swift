@@ -3,7 +3,7 @@ import Foundation
 
 /// The `synod` command-line tool.
 @main
-struct Synod: ParsableCommand {
+struct Synod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synod",
         abstract: "Run Bittensor-style subnets written as sandboxed Lua plugins.",
@@ -12,14 +12,16 @@ struct Synod: ParsableCommand {
             sandbox with a memory cap and per-call instruction and time budgets.
             """,
         version: "0.1.0",
-        subcommands: [Exec.self, CheckCommand.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self]
+        subcommands: [
+            UpCommand.self, Exec.self, CheckCommand.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self,
+        ]
     )
 
     /// Exit status for bad usage. swift-argument-parser uses 64 (EX_USAGE); Synod's
     /// commands document 2, the common shell convention, so usage errors are remapped.
     static let usageExitCode: Int32 = 2
 
-    static func main() {
+    static func main() async {
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -27,7 +29,11 @@ struct Synod: ParsableCommand {
             exit(after: error)
         }
         do {
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as ValidationError {
             // Thrown while running (bad input found late): the message alone, no usage line.
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))

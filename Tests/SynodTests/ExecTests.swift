@@ -152,6 +152,8 @@ struct ExecTests {
                   -h, --help              Show help information.
 
                 SUBCOMMANDS:
+                  up                      Run every plugin in a folder as a subnet, with local
+                                          validators and miners.
                   exec                    Run a Lua file in the plugin sandbox and print the
                                           value it returns as JSON.
                   check                   Load a subnet plugin as the host would and report its

@@ -1,0 +1,215 @@
+import Consensus
+import Foundation
+public import Ledger
+import LuaSandbox
+import Wire
+
+/// `synod up`: every plugin in a folder runs as a subnet of a local chain, with the host's
+/// own validators and reference miners talking btauth/1 over loopback, weights and epochs
+/// in the SQLite ledger, and plugins reloaded when their files change.
+///
+/// Blocks advance on a clock (`blockTime`); each block every validator runs one
+/// ``Validator/step(runtime:ledger:block:)`` on every subnet, and a subnet whose tempo has
+/// passed since its last epoch runs one (``Ledger/runEpoch(netuid:block:emission:)``). The
+/// chain head is kept in the ledger, so a restart continues where the last run stopped.
+public final class LocalNet: Sendable {
+    public struct Configuration: Sendable {
+        public var pluginsDirectory: String
+        /// Holds `synod.sqlite` and `wallets/` (the host's hotkeys, in the SDK's layout).
+        public var dataDirectory: String
+        public var blockTime: Duration
+        public var validators: Int
+        public var miners: Int
+        /// Rao each subnet emits per epoch.
+        public var emissionPerEpoch: UInt64
+        /// Stop after this many blocks (nil: run until cancelled or signalled).
+        public var blocks: UInt64?
+        /// How often plugin files are checked for changes.
+        public var reloadInterval: Duration
+        public var host: String
+
+        public init(
+            pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
+            validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
+            reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1"
+        ) {
+            self.pluginsDirectory = pluginsDirectory
+            self.dataDirectory = dataDirectory
+            self.blockTime = blockTime
+            self.validators = validators
+            self.miners = miners
+            self.emissionPerEpoch = emissionPerEpoch
+            self.blocks = blocks
+            self.reloadInterval = reloadInterval
+            self.host = host
+        }
+    }
+
+    public let configuration: Configuration
+    public let ledger: Ledger
+    private let log: @Sendable (String) -> Void
+
+    /// Opens (creating) the data directory and its ledger. `log` hears one line per event.
+    public init(_ configuration: Configuration, log: @escaping @Sendable (String) -> Void) throws {
+        self.configuration = configuration
+        self.log = log
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        ledger = try Ledger(path: (configuration.dataDirectory as NSString).appendingPathComponent("synod.sqlite"))
+    }
+
+    /// The ledger's key for the chain head (kept under netuid 0, which no plugin uses).
+    static let headKey = "chain.head"
+
+    /// Runs until `blocks` have passed, the task is cancelled, or SIGINT/SIGTERM.
+    public func run() async throws {
+        let c = configuration
+        let owner = try hotkey("owner")
+        let validators = try (0..<c.validators).map { try hotkey("validator-\($0)") }
+        let miners = try (0..<c.miners).map { try hotkey("miner-\($0)") }
+        var head = UInt64(
+            (try ledger.value(forKey: Self.headKey, netuid: 0)).flatMap { UInt64(String(decoding: $0, as: UTF8.self)) }
+                ?? 0)
+
+        // Subnets: one per plugin that loads; a plugin that does not is reported and skipped.
+        var runtimes: [UInt16: SubnetRuntime] = [:]
+        for path in pluginPaths() {
+            do {
+                let runtime = try openSubnet(path: path, owner: owner.address.string, block: head)
+                runtimes[UInt16(runtime.netuid)] = runtime
+                let d = await runtime.definition
+                log(
+                    "subnet \(runtime.netuid) \(d.name) (\(path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
+                )
+            } catch let error as PluginError {
+                log("skipped \(path): \(error)")
+            }
+        }
+        guard !runtimes.isEmpty else {
+            throw PluginError(c.pluginsDirectory, "no plugin loaded; put subnet plugins (*.lua) in this folder")
+        }
+        for runtime in runtimes.values {
+            for (i, v) in validators.enumerated() {
+                try join(
+                    runtime.netuid, v.address.string, block: head, stake: 1_000_000_000 * UInt64(i + 1), permit: true)
+            }
+            for m in miners { try join(runtime.netuid, m.address.string, block: head, stake: 0, permit: false) }
+        }
+
+        let service = ReferenceMinerService(runtimes: runtimes, ledger: ledger)
+        let dendrites = validators.map { Dendrite(hotkey: $0) }
+        defer { for d in dendrites { Task { try? await d.shutdown() } } }
+        log(
+            "synod up: \(runtimes.count) subnet(s) · \(c.validators) validators, \(c.miners) miners on \(c.host) · block every \(c.blockTime) · ledger \(c.dataDirectory)/synod.sqlite"
+        )
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // One axon per reference miner (an axon answers for one hotkey).
+            let (ports, portSink) = AsyncStream.makeStream(of: (Int, Int).self)
+            for (i, miner) in miners.enumerated() {
+                let axon = Axon(
+                    hotkey: miner.address, service: service,
+                    configuration: AxonConfiguration(host: c.host, port: 0))
+                group.addTask { try await axon.run { port in portSink.yield((i, port)) } }
+            }
+            var bound = 0
+            for await (i, port) in ports {
+                for runtime in runtimes.values {
+                    try ledger.setEndpoint(
+                        netuid: runtime.netuid, hotkey: miners[i].address.string, endpoint: "http://\(c.host):\(port)")
+                }
+                bound += 1
+                if bound == miners.count { break }
+            }
+            for runtime in runtimes.values {
+                group.addTask { [log] in
+                    await runtime.watch(every: c.reloadInterval) { outcome in
+                        switch outcome {
+                        case .reloaded(let from, let to):
+                            log(
+                                "subnet \(runtime.netuid): reloaded \(runtime.path) (\(from.prefix(12)) → \(to.prefix(12)))"
+                            )
+                        case .rejected(let error):
+                            log("subnet \(runtime.netuid): kept the running version; the new one fails: \(error)")
+                        case .unchanged: break
+                        }
+                    }
+                }
+            }
+            let validatorSet = zip(validators, dendrites).map { Validator(hotkey: $0.0, dendrite: $0.1) }
+            let last = c.blocks.map { head + $0 }
+            while !Task.isCancelled {
+                try await Task.sleep(for: c.blockTime)
+                head += 1
+                try ledger.setValue(Data(String(head).utf8), forKey: Self.headKey, netuid: 0)
+                for netuid in runtimes.keys.sorted() {
+                    try await advance(runtimes[netuid]!, validators: validatorSet, block: head)
+                }
+                if let last, head >= last { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// One block on one subnet: every validator steps; an epoch runs when the tempo has passed.
+    private func advance(_ runtime: SubnetRuntime, validators: [Validator], block: UInt64) async throws {
+        for validator in validators {
+            do {
+                _ = try await validator.step(runtime: runtime, ledger: ledger, block: block)
+            } catch {
+                log("block \(block) · subnet \(runtime.netuid): a validator step failed: \(error)")
+            }
+        }
+        let subnet = try ledger.subnet(netuid: runtime.netuid)
+        guard block >= subnet.lastEpochBlock + UInt64(subnet.config.tempo) else { return }
+        let record = try ledger.runEpoch(netuid: runtime.netuid, block: block, emission: configuration.emissionPerEpoch)
+        let neurons = try ledger.neurons(netuid: runtime.netuid)
+        func shares(_ values: [Fixed], _ keep: (NeuronInfo) -> Bool) -> String {
+            neurons.filter(keep).map { String(format: "%.3f", values[$0.uid].double) }.joined(separator: " ")
+        }
+        log(
+            "block \(block) · subnet \(runtime.netuid) \(subnet.name) · epoch: \(record.emission) rao (owner \(record.ownerCut), dust \(record.dust)); incentive "
+                + shares(record.output.incentive) { !$0.validatorPermit } + "; dividends "
+                + shares(record.output.dividends) { $0.validatorPermit })
+    }
+
+    /// The subnet a plugin file runs as: the one already attached to it, or a new one.
+    private func openSubnet(path: String, owner: String, block: UInt64) throws -> SubnetRuntime {
+        let existing = try ledger.subnets()
+        if let subnet = existing.first(where: { $0.plugin == path }) {
+            return try SubnetRuntime(netuid: subnet.netuid, path: path, ledger: ledger)
+        }
+        let netuid = (existing.map(\.netuid).max() ?? 0) + 1
+        let definition = try SubnetPlugin(path: path).definition
+        try ledger.createSubnet(netuid: netuid, name: definition.name, owner: owner, config: definition.config)
+        try ledger.setPlugin(netuid: netuid, plugin: path)
+        return try SubnetRuntime(netuid: netuid, path: path, ledger: ledger)
+    }
+
+    private func join(_ netuid: Int, _ hotkey: String, block: UInt64, stake: UInt64, permit: Bool) throws {
+        let neurons = try ledger.neurons(netuid: netuid)
+        guard let neuron = neurons.first(where: { $0.hotkey == hotkey }) else {
+            let uid = try ledger.register(netuid: netuid, hotkey: hotkey, coldkey: hotkey, block: block)
+            if stake > 0 { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake) }
+            if permit { try ledger.setValidatorPermit(netuid: netuid, uid: uid, true) }
+            return
+        }
+        if neuron.stake < stake { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake - neuron.stake) }
+    }
+
+    private func pluginPaths() -> [String] {
+        let folder = configuration.pluginsDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".lua") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    /// The host's hotkey `name` (wallet "synod-local" under the data directory), made once.
+    private func hotkey(_ name: String) throws -> Hotkey {
+        let wallets = (configuration.dataDirectory as NSString).appendingPathComponent("wallets")
+        let path = KeyFile.path(wallet: "synod-local", hotkey: name, walletsDirectory: wallets)
+        if FileManager.default.fileExists(atPath: path) { return try KeyFile.read(at: path) }
+        let key = try Hotkey.generate()
+        try KeyFile.write(key, to: path)
+        return key
+    }
+}

@@ -1,0 +1,51 @@
+public import Ledger
+import LuaSandbox
+public import Wire
+
+/// An in-process miner: it answers every task with the subnet plugin's reference `miner`
+/// hook. Behind an ``Axon``, it serves the host's subnets to any validator the ledger lists
+/// with a permit on that subnet.
+public struct ReferenceMinerService: AxonService {
+    public let runtimes: [UInt16: SubnetRuntime]
+    public let ledger: Ledger
+
+    public init(runtimes: [UInt16: SubnetRuntime], ledger: Ledger) {
+        self.runtimes = runtimes
+        self.ledger = ledger
+    }
+
+    public func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization {
+        guard runtimes[netuid] != nil else { return .unknownSubnet }
+        let neurons = (try? ledger.neurons(netuid: Int(netuid))) ?? []
+        guard let neuron = neurons.first(where: { $0.hotkey == caller.string }) else {
+            return .forbidden("\(caller.string) is not registered on subnet \(netuid)")
+        }
+        return neuron.validatorPermit
+            ? .allowed : .forbidden("uid \(neuron.uid) has no validator permit on subnet \(netuid)")
+    }
+
+    public func forward(_ request: ForwardRequest) async throws -> [UInt8] {
+        guard let runtime = runtimes[request.netuid] else {
+            throw AxonHandlerError(status: 404, message: "no subnet \(request.netuid) here")
+        }
+        let task: LuaValue
+        do {
+            task = try LuaValue(json: request.body)
+        } catch {
+            throw AxonHandlerError(
+                status: 400, message: "the task is not a value the plugin can read: \(error.message)")
+        }
+        do {
+            guard let answer = try await runtime.answer(task) else {
+                throw AxonHandlerError(status: 501, message: "subnet \(request.netuid) has no reference miner")
+            }
+            return Array(try answer.jsonText().utf8)
+        } catch let error as PluginError {
+            throw AxonHandlerError(status: 500, message: "the reference miner failed: \(error)")
+        } catch let error as SandboxError {
+            throw AxonHandlerError(status: 500, message: "the answer cannot be sent as JSON: \(error.message)")
+        }
+    }
+
+    public func subnets() async -> [UInt16] { runtimes.keys.sorted() }
+}

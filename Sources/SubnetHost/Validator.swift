@@ -1,0 +1,74 @@
+public import Ledger
+public import LuaSandbox
+public import Wire
+
+/// A validator of the host's: each step it builds a task, sends it to every miner that
+/// serves an axon, scores the answers with the plugin and sets the resulting weights.
+public struct Validator: Sendable {
+    public let hotkey: Hotkey
+    public let dendrite: Dendrite
+
+    public init(hotkey: Hotkey, dendrite: Dendrite) {
+        self.hotkey = hotkey
+        self.dendrite = dendrite
+    }
+
+    /// What one step did.
+    public struct Step: Sendable {
+        public var block: UInt64
+        /// The UIDs queried, in order, with what each answered (nil: no usable answer).
+        public var uids: [Int]
+        public var responses: [LuaValue?]
+        public var scores: [Double]
+        public var weights: [Double]
+        /// Whether the ledger took the weights (it refuses within the rate limit).
+        public var weightsSet: Bool
+        /// Why the weights were not set, when they were not.
+        public var refusal: String?
+    }
+
+    /// One validator step on subnet `netuid` at `block`.
+    public func step(runtime: SubnetRuntime, ledger: Ledger, block: UInt64) async throws -> Step {
+        let netuid = runtime.netuid
+        let me = hotkey.address.string
+        let miners = try ledger.neurons(netuid: netuid).filter { $0.endpoint != nil && $0.hotkey != me }
+        let context = HookContext(netuid: netuid, block: block, validator: me)
+        let task = try await runtime.task(context)
+        let body = Array(try task.jsonText().utf8)
+        var endpoints: [MinerEndpoint] = []
+        var uids: [Int] = []
+        for miner in miners {
+            guard let address = try? SS58Address(miner.hotkey), let url = miner.endpoint else { continue }
+            endpoints.append(MinerEndpoint(hotkey: address, url: url))
+            uids.append(miner.uid)
+        }
+        let timeout = Duration.milliseconds(Int64(await runtime.definition.timeout * 1000))
+        let outcomes = await dendrite.forward(body, to: endpoints, netuid: UInt16(netuid), timeout: timeout)
+        var responses: [LuaValue?] = []
+        for outcome in outcomes {
+            guard let bytes = outcome.answer, let value = try? LuaValue(json: bytes),
+                try await runtime.validate(value)
+            else {
+                responses.append(nil)
+                continue
+            }
+            responses.append(value)
+        }
+        let scores = try await runtime.score(task: task, responses: responses, context: context)
+        let weights = try await runtime.reward(scores: scores, context: context)
+        var step = Step(
+            block: block, uids: uids, responses: responses, scores: scores, weights: weights, weightsSet: false)
+        guard let top = weights.max(), top > 0 else {
+            step.refusal = "every weight is 0"
+            return step
+        }
+        let values = weights.map { UInt16(($0 / top * 65535).rounded()) }
+        do {
+            try ledger.setWeights(netuid: netuid, hotkey: me, uids: uids, values: values, block: block)
+            step.weightsSet = true
+        } catch let error as LedgerError {
+            step.refusal = error.message
+        }
+        return step
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import SubnetHost
+
+/// `synod up`: run the plugins of a folder as subnets of a local chain.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run every plugin in a folder as a subnet, with local validators and miners.",
+        discussion: """
+            Each plugin (*.lua) becomes a subnet in the ledger (SQLite, in the data folder). \
+            The host runs VALIDATORS validators and MINERS reference miners (the plugin's \
+            'miner' hook), each miner behind its own axon on loopback; validators query them \
+            with btauth/1-signed requests every block, score the answers with the plugin and \
+            set weights; every tempo an epoch pays out by Yuma consensus. Editing a plugin \
+            reloads it between calls once the new version loads and passes its self-check; \
+            a version that fails leaves the old one running and says why.
+
+            Stops after --blocks blocks, or on Ctrl-C. A restart continues from the chain \
+            head kept in the ledger, with the same hotkeys (data folder, wallets/).
+            """
+    )
+
+    @Option(help: "The folder of subnet plugins.")
+    var plugins = "plugins"
+
+    @Option(help: "The data folder: ledger (synod.sqlite) and the host's hotkeys.")
+    var data = ".synod"
+
+    @Option(help: "Seconds between blocks.")
+    var blockTime = 1.0
+
+    @Option(help: "Stop after this many blocks (default: run until Ctrl-C).")
+    var blocks: UInt64?
+
+    @Option(help: "Local validators per subnet.")
+    var validators = 2
+
+    @Option(help: "Local reference miners per subnet.")
+    var miners = 4
+
+    @Option(help: "Rao each subnet emits per epoch.")
+    var emission: UInt64 = 1_000_000_000
+
+    func validate() throws {
+        guard blockTime > 0, blockTime <= 3600 else {
+            throw ValidationError("--block-time must be above 0 and at most 3600 seconds.")
+        }
+        guard (1...64).contains(validators) else { throw ValidationError("--validators must be from 1 to 64.") }
+        guard (1...256).contains(miners) else { throw ValidationError("--miners must be from 1 to 256.") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: plugins, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("no plugin folder at '\(plugins)'.")
+        }
+    }
+
+    func run() async throws {
+        let configuration = LocalNet.Configuration(
+            pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
+            validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks)
+        let net = try LocalNet(configuration) { line in print(line) }
+        do {
+            try await net.run()
+        } catch let error as PluginError {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Ledger
+import SubnetHost
+import Testing
+
+/// `synod up`'s engine on loopback: real axons, signed requests, the ledger, epochs.
+@Suite("LocalNet: plugins as subnets on a local chain")
+struct LocalNetTests {
+    let folder: URL
+    let plugins: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-localnet-\(UUID().uuidString)")
+        plugins = folder.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let echo = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua")
+        try FileManager.default.copyItem(at: echo, to: plugins.appendingPathComponent("echo-sum.lua"))
+    }
+
+    func configuration(blocks: UInt64) -> LocalNet.Configuration {
+        LocalNet.Configuration(
+            pluginsDirectory: plugins.path, dataDirectory: folder.appendingPathComponent("data").path,
+            blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: blocks)
+    }
+
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func add(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    @Test func honestMinersEarnAndEveryRaoIsAccountedFor() async throws {
+        let lines = Lines()
+        let net = try LocalNet(configuration(blocks: 45)) { lines.add($0) }
+        try await net.run()
+        let epochs = lines.all.filter { $0.contains("· epoch:") }
+        #expect(epochs.count == 2, "\(lines.all)")
+        #expect(epochs.first?.hasPrefix("block 20 · subnet 1 echo-sum · epoch: 1000000000 rao") == true)
+
+        let neurons = try net.ledger.neurons(netuid: 1)
+        #expect(neurons.count == 5)
+        let miners = neurons.filter { !$0.validatorPermit }
+        let validators = neurons.filter(\.validatorPermit)
+        #expect(miners.count == 3 && validators.count == 2)
+        #expect(miners.allSatisfy { $0.endpoint?.hasPrefix("http://127.0.0.1:") == true })
+        // Every reference miner answered every task correctly: equal, positive earnings.
+        let earned = try miners.map { try net.ledger.balance(of: $0.hotkey) }
+        #expect(earned.allSatisfy { $0 > 0 && $0 == earned[0] }, "\(earned)")
+        // Validators' dividends follow their stake (1 : 2).
+        let dividends = try validators.map { try net.ledger.balance(of: $0.hotkey) }
+        #expect(dividends[1] > dividends[0] && dividends[0] > 0)
+        let totals = try net.ledger.totals()
+        #expect(totals.emitted == 2_000_000_000)
+        #expect(totals.emitted == totals.credited + totals.dust)
+        #expect(try net.ledger.pluginVersions(netuid: 1).map(\.outcome) == ["loaded"])
+    }
+
+    @Test func aRestartContinuesFromTheChainHeadWithTheSameKeys() async throws {
+        let first = try LocalNet(configuration(blocks: 25)) { _ in }
+        try await first.run()
+        let hotkeys = try first.ledger.neurons(netuid: 1).map(\.hotkey)
+        let lines = Lines()
+        let second = try LocalNet(configuration(blocks: 20)) { lines.add($0) }
+        try await second.run()
+        #expect(try second.ledger.neurons(netuid: 1).map(\.hotkey) == hotkeys)
+        #expect(lines.all.contains { $0.hasPrefix("block 40 · subnet 1 echo-sum · epoch:") }, "\(lines.all)")
+        #expect(try second.ledger.epochBlocks(netuid: 1) == [20, 40])
+    }
+
+    @Test func aBrokenPluginIsSkippedAndTheOthersRun() async throws {
+        try "return subnet {".write(to: plugins.appendingPathComponent("broken.lua"), atomically: true, encoding: .utf8)
+        let lines = Lines()
+        let net = try LocalNet(configuration(blocks: 21)) { lines.add($0) }
+        try await net.run()
+        #expect(lines.all.contains { $0.hasPrefix("skipped \(plugins.path)/broken.lua: ") && $0.contains("syntax") })
+        #expect(lines.all.contains { $0.contains("echo-sum · epoch:") })
+    }
+
+    @Test func anEmptyFolderIsRefused() async throws {
+        try FileManager.default.removeItem(at: plugins.appendingPathComponent("echo-sum.lua"))
+        let net = try LocalNet(configuration(blocks: 5)) { _ in }
+        await #expect(throws: PluginError.self) { try await net.run() }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+@Suite("synod up: the bundled plugins as a local chain")
+struct UpCommandTests {
+    @Test func runsEpochsOnTheBundledPluginAndLeavesASoundLedger() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("synod-up-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let run = try synod(["up", "--data", data, "--block-time", "0.01", "--blocks", "42", "--miners", "3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("subnet 1 echo-sum (plugins/echo-sum.lua): tempo 20, version 1.0.0") == true)
+        let epoch = lines.first {
+            $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch: 1000000000 rao (owner 180000000,")
+        }
+        #expect(epoch?.hasSuffix("; incentive 0.333 0.333 0.333; dividends 0.333 0.667") == true, "\(run.stdout)")
+        let check = try synod(["ledger", "check", "--db", "\(data)/synod.sqlite", "--recompute"])
+        #expect(check.status == 0)
+        #expect(check.stdout.hasSuffix("; recomputed: 2\n"), "\(check.stdout)")
+    }
+
+    @Test func badUsageExitsTwo() throws {
+        let missing = try synod(["up", "--plugins", "/no/such/folder"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no plugin folder at '/no/such/folder'"))
+        let zero = try synod(["up", "--block-time", "0"])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--block-time must be above 0"))
+    }
+}
