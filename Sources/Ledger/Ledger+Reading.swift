@@ -51,6 +51,24 @@ extension Ledger {
         }
     }
 
+    /// Whether `hotkey` may set weights on the subnet at `block`: it never has, or the
+    /// subnet's rate limit has passed since it last did (the check ``setWeights`` applies).
+    public func weightsDue(netuid: Int, hotkey: String, block: UInt64) throws -> Bool {
+        try pool.read { db in
+            let subnet = try Self.subnet(db, netuid)
+            let uid = try Self.uid(db, netuid, hotkey)
+            let hasSet =
+                try Int.fetchOne(
+                    db, sql: "SELECT 1 FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid]) != nil
+            guard hasSet else { return true }
+            let last =
+                try Int64.fetchOne(
+                    db, sql: "SELECT last_update FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+                ?? 0
+            return Int64(block) - last >= Int64(subnet.weightsRateLimit)
+        }
+    }
+
     /// Attaches the plugin file that serves the subnet (or detaches it with `nil`).
     public func setPlugin(netuid: Int, plugin: String?) throws {
         try pool.write { db in

@@ -151,9 +151,13 @@ public final class LocalNet: Sendable {
         }
     }
 
-    /// One block on one subnet: every validator steps; an epoch runs when the tempo has passed.
+    /// One block on one subnet: every validator whose weights are due (the subnet's rate
+    /// limit) steps; an epoch runs when the tempo has passed.
     private func advance(_ runtime: SubnetRuntime, validators: [Validator], block: UInt64) async throws {
         for validator in validators {
+            let due = try ledger.weightsDue(
+                netuid: runtime.netuid, hotkey: validator.hotkey.address.string, block: block)
+            guard due else { continue }
             do {
                 _ = try await validator.step(runtime: runtime, ledger: ledger, block: block)
             } catch {

@@ -45,6 +45,17 @@ struct LedgerReadingTests {
         #expect(neurons[1].endpoint == nil)
     }
 
+    @Test func weightsAreDueOnceAndThenAfterTheRateLimit() throws {
+        var config = try ledger.subnet(netuid: 7).config
+        config.weightsRateLimit = 10
+        try ledger.updateConfig(netuid: 7, config)
+        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 5))  // never set
+        try ledger.setWeights(netuid: 7, hotkey: "v", uids: [1], values: [1], block: 5)
+        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 14) == false)
+        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 15))
+        #expect(throws: LedgerError.self) { try ledger.weightsDue(netuid: 7, hotkey: "nobody", block: 15) }
+    }
+
     @Test func endpointsAreCheckedAndNormalised() throws {
         try ledger.setEndpoint(netuid: 7, hotkey: "m", endpoint: "http://127.0.0.1:8091/")
         #expect(try ledger.neurons(netuid: 7)[1].endpoint == "http://127.0.0.1:8091")
