@@ -6,7 +6,7 @@ return subnet {
   version = "1.0.0",
   tempo = 20,     -- blocks between epochs
   timeout = 2.0,  -- seconds a miner has to answer
-  hyperparameters = { kappa = 0.5, bonds_moving_average = 0.9 },
+  hyperparameters = { kappa = 0.5, bonds_moving_average = 0.9, weights_rate_limit = 5 },
 
   -- validator: build a challenge (ctx.shared_random: same task for every validator)
   task = function(ctx)
