@@ -88,3 +88,27 @@ public struct ConsensusError: Error, Sendable, Hashable, CustomStringConvertible
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// One entry of a sparse row in fixed point.
+public struct FixedEntry: Sendable, Hashable {
+    public var uid: Int
+    public var value: Fixed
+    public init(uid: Int, value: Fixed) {
+        self.uid = uid
+        self.value = value
+    }
+}
+
+/// The intermediate steps of one epoch (YUMA.md), for explaining who earned what and why.
+public struct EpochTrace: Sendable, Hashable {
+    /// Weights after the masks (permits, self-weight, outdated), each row normalised to 1.
+    public var weights: [[FixedEntry]]
+    /// The weights clipped at each miner's consensus.
+    public var clipped: [[FixedEntry]]
+    /// Ranks: `Σ_i active_stake_i · clipped_ij`, before normalising into incentive.
+    public var ranks: [Fixed]
+    /// The bonds the dividends come from: the EMA, column-normalised (classic Yuma) or
+    /// absolute (Yuma3, normalised only inside the dividend sum).
+    public var bonds: [[FixedEntry]]
+    public var bondsAreNormalized: Bool
+}

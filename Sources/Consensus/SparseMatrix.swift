@@ -107,6 +107,11 @@ final class SparseMatrix {
         return sums
     }
 
+    /// Every row as `(uid, value)` entries, for ``EpochTrace``.
+    func fixedRows() -> [[FixedEntry]] {
+        (0..<rowCount).map { i in range(i).map { FixedEntry(uid: columns[$0], value: values[$0]) } }
+    }
+
     /// Row `i` as stored u16 proportions, each value first divided by its column's `scale`
     /// (unless that is 0).
     func storedRow(_ i: Int, scale: [Fixed]?) -> [SparseEntry] {

@@ -8,6 +8,18 @@
 public enum Yuma {
 
     public static func epoch(_ input: EpochInput) throws(ConsensusError) -> EpochOutput {
+        try compute(input, tracing: false).output
+    }
+
+    /// ``epoch(_:)`` with its intermediate matrices, to explain a payout (`synod explain`).
+    public static func epochWithTrace(_ input: EpochInput) throws(ConsensusError) -> (EpochOutput, EpochTrace) {
+        let (output, trace) = try compute(input, tracing: true)
+        return (output, trace!)
+    }
+
+    static func compute(_ input: EpochInput, tracing: Bool) throws(ConsensusError) -> (
+        output: EpochOutput, trace: EpochTrace?
+    ) {
         try validate(input)
         let p = input.parameters
         let n = input.stake.count
@@ -195,13 +207,20 @@ public enum Yuma {
             }
         }
 
-        return EpochOutput(
+        let output = EpochOutput(
             stake: stake, activeStake: activeStake, consensus: consensus, validatorTrust: validatorTrust,
             incentive: incentive, dividends: dividends,
             serverEmission: serverShare.map { $0.scaled(input.emission) },
             validatorEmission: validatorShare.map { $0.scaled(input.emission) },
             emission: combinedShare.map { $0.scaled(input.emission) },
             validatorPermit: newPermit, bonds: storedBonds)
+        guard tracing else { return (output, nil) }
+        return (
+            output,
+            EpochTrace(
+                weights: weights.fixedRows(), clipped: clipped.fixedRows(), ranks: ranks,
+                bonds: emaBonds.fixedRows(), bondsAreNormalized: !p.yuma3)
+        )
     }
 
     // MARK: - Steps

@@ -13,7 +13,8 @@ struct Synod: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            UpCommand.self, Exec.self, CheckCommand.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self,
+            UpCommand.self, Exec.self, CheckCommand.self, ConsensusCommand.self, ExplainCommand.self,
+            LedgerCommand.self, KeysCommand.self,
         ]
     )
 

@@ -74,6 +74,22 @@ struct YumaTests {
         #expect(clipped == [[0, 2, 3], [0, 5, 6], [0, 5, 9], [0, 5, 12]])
     }
 
+    @Test func theTraceExplainsTheOutput() throws {
+        let input = threeValidatorsTwoMiners(v2: [65535, 65535])
+        let (output, trace) = try Yuma.epochWithTrace(input)
+        #expect(output == (try Yuma.epoch(input)))
+        // Incentive is the normalised ranks; clipped weights never exceed the weights.
+        let total = trace.ranks.reduce(Fixed.zero, +)
+        #expect(trace.ranks.map { $0 / total } == output.incentive)
+        for (row, clippedRow) in zip(trace.weights, trace.clipped) {
+            for entry in clippedRow {
+                #expect(entry.value <= (row.first { $0.uid == entry.uid }?.value ?? .zero))
+            }
+        }
+        #expect(trace.weights[2].map(\.uid) == [3, 4])
+        #expect(trace.bondsAreNormalized)
+    }
+
     @Test func fixedPointFollowsTheChainRules() {
         #expect((Fixed(1) / Fixed(3)).bits == 1_431_655_765)  // floor(2^32 / 3)
         #expect(Fixed(1) / Fixed.zero == .zero)

@@ -160,6 +160,8 @@ struct ExecTests {
                                           contract.
                   consensus               Compute one Yuma epoch from JSON input and print the
                                           result as JSON.
+                  explain                 Show why a UID earned what it earned in a recorded
+                                          epoch.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
                   keys                    Create, show and list ed25519 hotkeys (bittensor
                                           wallet layout).
