@@ -162,6 +162,8 @@ struct ExecTests {
                                           result as JSON.
                   explain                 Show why a UID earned what it earned in a recorded
                                           epoch.
+                  sim                     Simulate a subnet plugin against honest and dishonest
+                                          miners, with real Yuma.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
                   keys                    Create, show and list ed25519 hotkeys (bittensor
                                           wallet layout).

@@ -1,0 +1,42 @@
+import Foundation
+import SubnetHost
+import Testing
+
+@Suite("Simulation: honest and dishonest miners through real Yuma")
+struct SimulationTests {
+    @Test func echoSumPaysOnlyHonestMiners() throws {
+        let path = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua").path
+        let result = try Simulation(epochs: 3, validators: 2).run(try SubnetPlugin(path: path))
+        #expect(result.blocks == 60)
+        let byStrategy = Dictionary(uniqueKeysWithValues: result.lines.map { ($0.strategy, $0) })
+        #expect(byStrategy[.honest]?.miners == 4)
+        #expect((byStrategy[.honest]?.earned ?? 0) > 0)
+        #expect(
+            byStrategy[.stale]?.earned == 0 && byStrategy[.garbage]?.earned == 0 && byStrategy[.silent]?.earned == 0)
+        #expect(result.honestLeads)
+        // Everything emitted after the owner's 18% reaches miners or validators, less dust.
+        let paid = result.lines.map(\.earned).reduce(0, +) + result.validatorsEarned
+        #expect(paid <= 3 * 820_000_000 && paid > 3 * 820_000_000 - 100)
+    }
+
+    @Test func anIncentiveThatPaysEveryoneAlikeDoesNotLead() throws {
+        let source = """
+            return subnet { name = "flat",
+              task = function(ctx) return { x = ctx.shared_random:int(1, 9) } end,
+              miner = function(task) return { x = task.x } end,
+              score = function(task, responses) return tensor.ones(#responses) end,
+              reward = function(scores) return scores:normalize() end }
+            """
+        let plugin = try SubnetPlugin(source: Array(source.utf8), chunkName: "plugins/flat.lua")
+        let result = try Simulation(epochs: 2, validators: 2).run(plugin)
+        #expect(result.honestLeads == false)
+    }
+
+    @Test func aPluginWithoutAReferenceMinerCannotBeSimulated() throws {
+        let plugin = try SubnetPlugin(
+            source: Array(
+                "return subnet { name = \"n\", task = function() return {} end, score = function(t, r) return tensor.zeros(#r) end, reward = function(s) return s end }"
+                    .utf8), chunkName: "plugins/n.lua")
+        #expect(throws: PluginError.self) { try Simulation().run(plugin) }
+    }
+}
