@@ -12,6 +12,14 @@ enum PluginRuntime {
     static let source = #"""
         local tensor_from = tensor.from
         local math_type, type, error, tostring = math.type, type, error, tostring
+        local store_get, store_set = __synod_store_get, __synod_store_set
+        __synod_store_get, __synod_store_set = nil, nil
+
+        -- store: the plugin's durable state (in the ledger under synod up).
+        store = {
+          get = function(key) return store_get(key) end,
+          set = function(key, value) store_set(key, value) end,
+        }
 
         -- xoshiro256** seeded through splitmix64: the same seed gives the same numbers on
         -- every machine (Lua integers are 64-bit and wrap).
@@ -54,10 +62,34 @@ enum PluginRuntime {
         end
 
         local function context(c)
-          return {
+          local ctx = {
             netuid = c.netuid, block = c.block, validator = c.validator,
             random = generator(c.seed), shared_random = generator(c.shared_seed),
           }
+          -- This validator's exponential moving average of its scores, kept in the store:
+          -- alpha · scores + (1 − alpha) · previous (the previous is reset when the number
+          -- of miners changes). Returns a tensor.
+          function ctx.moving_average(scores, alpha)
+            if type(alpha) ~= "number" or alpha < 0 or alpha > 1 then
+              error("ctx.moving_average(scores, alpha) needs alpha from 0 to 1", 2)
+            end
+            local now = scores
+            if type(scores) == "userdata" and scores.totable then now = scores:totable() end
+            if type(now) ~= "table" then error("ctx.moving_average(scores, alpha) needs a tensor or a list", 2) end
+            local key = "synod.moving_average/" .. c.validator
+            local previous = store_get(key)
+            local average = {}
+            for i = 1, #now do
+              if type(previous) == "table" and #previous == #now then
+                average[i] = alpha * now[i] + (1 - alpha) * previous[i]
+              else
+                average[i] = now[i]
+              end
+            end
+            store_set(key, average)
+            return tensor_from(average)
+          end
+          return ctx
         end
 
         -- One number per miner, from a tensor or a list.

@@ -30,17 +30,18 @@ public final class SubnetPlugin {
 
     /// Loads the plugin at `path`, naming it in errors as given.
     public convenience init(
-        path: String, limits: SandboxLimits = .default, logger: Logger = Logger(label: "synod.plugin")
+        path: String, store: any PluginStore = MemoryStore(), limits: SandboxLimits = .default,
+        logger: Logger = Logger(label: "synod.plugin")
     ) throws(PluginError) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
         }
-        try self.init(source: Array(data), chunkName: path, limits: limits, logger: logger)
+        try self.init(source: Array(data), chunkName: path, store: store, limits: limits, logger: logger)
     }
 
     /// Loads a plugin from its source text; `chunkName` (usually its path) names it in errors.
     public init(
-        source: [UInt8], chunkName: String, limits: SandboxLimits = .default,
+        source: [UInt8], chunkName: String, store: any PluginStore = MemoryStore(), limits: SandboxLimits = .default,
         logger: Logger = Logger(label: "synod.plugin")
     ) throws(PluginError) {
         let name = URL(fileURLWithPath: chunkName).deletingPathExtension().lastPathComponent
@@ -49,6 +50,7 @@ public final class SubnetPlugin {
         let install: LuaReference
         do {
             sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
+            try Self.registerStore(store, in: sandbox)
             // Synod's runtime first, so it keeps the original functions.
             let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)
             defer { sandbox.release(runtime) }

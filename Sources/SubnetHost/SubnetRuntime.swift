@@ -37,7 +37,7 @@ public actor SubnetRuntime {
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
-        let plugin = try Self.prepare(path: path)
+        let plugin = try Self.prepare(path: path, store: Self.store(ledger, netuid))
         do {
             try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -59,7 +59,7 @@ public actor SubnetRuntime {
         let digest = SHA256.hex(data)
         if digest == definition.sha256 { return .unchanged }
         do {
-            let next = try Self.prepare(path: path)
+            let next = try Self.prepare(path: path, store: Self.store(ledger, netuid))
             try Self.apply(next.definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
@@ -96,10 +96,19 @@ public actor SubnetRuntime {
 
     // MARK: Steps
 
-    private static func prepare(path: String) throws(PluginError) -> SubnetPlugin {
-        let plugin = try SubnetPlugin(path: path)
-        _ = try plugin.selfCheck()
-        return plugin
+    /// Loads a version and self-checks it on a scratch store, so the check's simulated
+    /// validator leaves no trace in the subnet's state; the version then runs on `store`.
+    private static func prepare(path: String, store: any PluginStore) throws(PluginError) -> SubnetPlugin {
+        // One read: the version checked is the version that runs.
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
+        }
+        _ = try SubnetPlugin(source: Array(data), chunkName: path).selfCheck()
+        return try SubnetPlugin(source: Array(data), chunkName: path, store: store)
+    }
+
+    private static func store(_ ledger: Ledger?, _ netuid: Int) -> any PluginStore {
+        ledger.map { LedgerStore(ledger: $0, netuid: netuid) } ?? MemoryStore()
     }
 
     private static func apply(_ definition: SubnetDefinition, netuid: Int, ledger: Ledger?) throws(PluginError) {
