@@ -167,6 +167,11 @@ public final class LocalNet: Sendable {
         let subnet = try ledger.subnet(netuid: runtime.netuid)
         guard block >= subnet.lastEpochBlock + UInt64(subnet.config.tempo) else { return }
         let record = try ledger.runEpoch(netuid: runtime.netuid, block: block, emission: configuration.emissionPerEpoch)
+        do {
+            try await runtime.onEpoch(record)
+        } catch {
+            log("block \(block) · subnet \(runtime.netuid): on_epoch failed: \(error)")
+        }
         let neurons = try ledger.neurons(netuid: runtime.netuid)
         func shares(_ values: [Fixed], _ keep: (NeuronInfo) -> Bool) -> String {
             neurons.filter(keep).map { String(format: "%.3f", values[$0.uid].double) }.joined(separator: " ")

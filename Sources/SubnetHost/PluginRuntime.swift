@@ -123,6 +123,12 @@ enum PluginRuntime {
           function api.reward(scores, c)
             return numbers(plugin.reward(tensor_from(scores), context(c)), #scores, "reward")
           end
+          function api.on_load(c)
+            if plugin.on_load then plugin.on_load(context(c)) end
+          end
+          function api.on_epoch(result, c)
+            if plugin.on_epoch then plugin.on_epoch(result, context(c)) end
+          end
           return api
         end
         """#

@@ -45,6 +45,18 @@ extension SubnetPlugin {
         return weights
     }
 
+    /// Runs the plugin's `on_load(ctx)` (when it has one): once per version, before it serves.
+    public func onLoad(_ context: HookContext) throws(PluginError) {
+        _ = try run("on_load", [context.luaValue])
+    }
+
+    /// Runs the plugin's `on_epoch(result, ctx)` (when it has one) after an epoch. `result`
+    /// holds `block`, `emission` (rao) and, per UID (Lua index uid + 1), `incentive`,
+    /// `dividends`, `consensus`, `validator_trust` (proportions) and `earned` (rao).
+    public func onEpoch(_ result: LuaValue, context: HookContext) throws(PluginError) {
+        _ = try run("on_epoch", [result, context.luaValue])
+    }
+
     private func run(_ entry: String, _ arguments: [LuaValue]) throws(PluginError) -> [LuaValue] {
         guard let function = entries[entry] else { throw hookError(entry, "internal: no entry point '\(entry)'") }
         do {

@@ -82,7 +82,7 @@ public final class SubnetPlugin {
             defer { sandbox.release(api) }
             sandbox.release(install)
             var entries: [String: LuaReference] = [:]
-            for key in ["task", "miner", "validate", "score", "reward"] {
+            for key in ["task", "miner", "validate", "score", "reward", "on_load", "on_epoch"] {
                 entries[key] = try sandbox.reference(key, in: api)
             }
             self.entries = entries

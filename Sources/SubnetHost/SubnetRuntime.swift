@@ -1,3 +1,4 @@
+import Consensus
 import Foundation
 public import Ledger
 public import LuaSandbox
@@ -37,7 +38,7 @@ public actor SubnetRuntime {
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
-        let plugin = try Self.prepare(path: path, store: Self.store(ledger, netuid))
+        let plugin = try Self.prepare(path: path, netuid: netuid, store: Self.store(ledger, netuid))
         do {
             try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -59,7 +60,7 @@ public actor SubnetRuntime {
         let digest = SHA256.hex(data)
         if digest == definition.sha256 { return .unchanged }
         do {
-            let next = try Self.prepare(path: path, store: Self.store(ledger, netuid))
+            let next = try Self.prepare(path: path, netuid: netuid, store: Self.store(ledger, netuid))
             try Self.apply(next.definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
@@ -94,17 +95,34 @@ public actor SubnetRuntime {
         try plugin.reward(scores: scores, context: context)
     }
 
+    /// Tells the running version about an epoch (its `on_epoch` hook).
+    public func onEpoch(_ record: EpochRecord) throws(PluginError) {
+        let o = record.output
+        func list(_ values: [Fixed]) -> LuaValue { .array(values.map { .number($0.double) }) }
+        let earned = zip(o.serverEmission, o.validatorEmission).map { LuaValue.integer(Int64(clamping: $0 + $1)) }
+        let result: LuaValue = [
+            "block": .integer(Int64(clamping: record.block)), "emission": .integer(Int64(clamping: record.emission)),
+            "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
+            "validator_trust": list(o.validatorTrust), "earned": .array(earned),
+        ]
+        try plugin.onEpoch(result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
+    }
+
     // MARK: Steps
 
     /// Loads a version and self-checks it on a scratch store, so the check's simulated
     /// validator leaves no trace in the subnet's state; the version then runs on `store`.
-    private static func prepare(path: String, store: any PluginStore) throws(PluginError) -> SubnetPlugin {
+    private static func prepare(path: String, netuid: Int, store: any PluginStore) throws(PluginError)
+        -> SubnetPlugin
+    {
         // One read: the version checked is the version that runs.
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
         }
         _ = try SubnetPlugin(source: Array(data), chunkName: path).selfCheck()
-        return try SubnetPlugin(source: Array(data), chunkName: path, store: store)
+        let plugin = try SubnetPlugin(source: Array(data), chunkName: path, store: store)
+        try plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
+        return plugin
     }
 
     private static func store(_ ledger: Ledger?, _ netuid: Int) -> any PluginStore {

@@ -1,0 +1,75 @@
+import Consensus
+import Foundation
+import Ledger
+import LuaSandbox
+import SubnetHost
+import Testing
+
+/// `on_load` runs once per version before it serves; `on_epoch` after every epoch.
+@Suite("SubnetRuntime: on_load and on_epoch")
+struct LifecycleHooksTests {
+    let folder: URL
+    let path: String
+    let ledger: Ledger
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-hooks-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        path = folder.appendingPathComponent("h.lua").path
+        ledger = try Ledger(path: folder.appendingPathComponent("l.sqlite").path)
+        try ledger.createSubnet(netuid: 1, name: "h", owner: "o")
+    }
+
+    static func plugin(onLoad: String = "", onEpoch: String = "") -> String {
+        """
+        return subnet { name = "h",
+          task = function() return { x = 1 } end,
+          miner = function(t) return { x = t.x } end,
+          score = function(t, r)
+            local s = {}
+            for i = 1, #r do s[i] = r[i] and 1 or 0 end
+            return s
+          end,
+          reward = function(s) return s:normalize() end,
+          on_load = function(ctx) \(onLoad) end,
+          on_epoch = function(result, ctx) \(onEpoch) end,
+        }
+        """
+    }
+
+    @Test func onLoadRunsPerVersionAndMayRefuseIt() async throws {
+        try Self.plugin(onLoad: "store.set(\"loads\", (store.get(\"loads\") or 0) + 1)")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let store = LedgerStore(ledger: ledger, netuid: 1)
+        #expect(try store.value(forKey: "loads") == 1)
+        try (Self.plugin(onLoad: "store.set(\"loads\", (store.get(\"loads\") or 0) + 1)") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await runtime.reloadIfChanged() != .unchanged)
+        #expect(try store.value(forKey: "loads") == 2)
+        try Self.plugin(onLoad: "error(\"not ready\")").write(toFile: path, atomically: true, encoding: .utf8)
+        guard case .rejected(let error) = await runtime.reloadIfChanged() else {
+            Issue.record("a version whose on_load fails was accepted")
+            return
+        }
+        #expect(error.message.contains("not ready"))
+    }
+
+    @Test func onEpochHearsTheResult() async throws {
+        try Self.plugin(
+            onEpoch: "store.set(\"epoch\", { block = result.block, n = #result.incentive, earned = result.earned })"
+        )
+        .write(toFile: path, atomically: true, encoding: .utf8)
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        for key in ["a", "b"] { try ledger.register(netuid: 1, hotkey: key, coldkey: key, block: 0) }
+        try ledger.addStake(netuid: 1, hotkey: "a", amount: 10)
+        try ledger.setValidatorPermit(netuid: 1, uid: 0, true)
+        let record = try ledger.runEpoch(netuid: 1, block: 5, emission: 1000)
+        try await runtime.onEpoch(record)
+        let stored = try LedgerStore(ledger: ledger, netuid: 1).value(forKey: "epoch")
+        let earned = zip(record.output.serverEmission, record.output.validatorEmission).map {
+            LuaValue.integer(Int64($0 + $1))
+        }
+        #expect(stored == ["block": 5, "n": 2, "earned": .array(earned)])
+    }
+}
