@@ -27,11 +27,13 @@ public final class LocalNet: Sendable {
         /// How often plugin files are checked for changes.
         public var reloadInterval: Duration
         public var host: String
+        /// Where `GET /metrics` is served (0: an ephemeral port; nil: not served).
+        public var metricsPort: Int?
 
         public init(
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
             validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
-            reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1"
+            reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil
         ) {
             self.pluginsDirectory = pluginsDirectory
             self.dataDirectory = dataDirectory
@@ -42,11 +44,14 @@ public final class LocalNet: Sendable {
             self.blocks = blocks
             self.reloadInterval = reloadInterval
             self.host = host
+            self.metricsPort = metricsPort
         }
     }
 
     public let configuration: Configuration
     public let ledger: Ledger
+    /// What the net counts (served at `/metrics` when `metricsPort` is set).
+    public let metrics = HostMetrics()
     private let log: @Sendable (String) -> Void
 
     /// Opens (creating) the data directory and its ledger. `log` hears one line per event.
@@ -77,6 +82,7 @@ public final class LocalNet: Sendable {
             do {
                 let runtime = try openSubnet(path: path, owner: owner.address.string, block: head)
                 runtimes[UInt16(runtime.netuid)] = runtime
+                metrics.pluginVersion(netuid: runtime.netuid, outcome: "loaded")
                 let d = await runtime.definition
                 log(
                     "subnet \(runtime.netuid) \(d.name) (\(path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
@@ -121,9 +127,21 @@ public final class LocalNet: Sendable {
                 bound += 1
                 if bound == miners.count { break }
             }
+            if let port = c.metricsPort {
+                group.addTask { [metrics, log] in
+                    try await metrics.serve(host: c.host, port: port) { bound in
+                        log("metrics on http://\(c.host):\(bound)/metrics")
+                    }
+                }
+            }
             for runtime in runtimes.values {
-                group.addTask { [log] in
+                group.addTask { [log, metrics] in
                     await runtime.watch(every: c.reloadInterval) { outcome in
+                        switch outcome {
+                        case .reloaded: metrics.pluginVersion(netuid: runtime.netuid, outcome: "reloaded")
+                        case .rejected: metrics.pluginVersion(netuid: runtime.netuid, outcome: "rejected")
+                        case .unchanged: break
+                        }
                         switch outcome {
                         case .reloaded(let from, let to):
                             log(
@@ -142,6 +160,7 @@ public final class LocalNet: Sendable {
                 try await Task.sleep(for: c.blockTime)
                 head += 1
                 try ledger.setValue(Data(String(head).utf8), forKey: Self.headKey, netuid: 0)
+                metrics.block(head)
                 for netuid in runtimes.keys.sorted() {
                     try await advance(runtimes[netuid]!, validators: validatorSet, block: head)
                 }
@@ -159,14 +178,21 @@ public final class LocalNet: Sendable {
                 netuid: runtime.netuid, hotkey: validator.hotkey.address.string, block: block)
             guard due else { continue }
             do {
-                _ = try await validator.step(runtime: runtime, ledger: ledger, block: block)
+                let step = try await validator.step(runtime: runtime, ledger: ledger, block: block)
+                let valid = step.responses.compactMap { $0 }.count
+                metrics.validatorStep(netuid: runtime.netuid, failed: false)
+                metrics.minerAnswers(
+                    netuid: runtime.netuid, valid: valid, invalid: step.answered - valid,
+                    missing: step.uids.count - step.answered)
             } catch {
+                metrics.validatorStep(netuid: runtime.netuid, failed: true)
                 log("block \(block) · subnet \(runtime.netuid): a validator step failed: \(error)")
             }
         }
         let subnet = try ledger.subnet(netuid: runtime.netuid)
         guard block >= subnet.lastEpochBlock + UInt64(subnet.config.tempo) else { return }
         let record = try ledger.runEpoch(netuid: runtime.netuid, block: block, emission: configuration.emissionPerEpoch)
+        metrics.epoch(netuid: runtime.netuid, emitted: record.emission)
         do {
             try await runtime.onEpoch(record)
         } catch {

@@ -18,6 +18,8 @@ public struct Validator: Sendable {
         public var block: UInt64
         /// The UIDs queried, in order, with what each answered (nil: no usable answer).
         public var uids: [Int]
+        /// How many miners sent an answer at all (usable or not).
+        public var answered: Int
         public var responses: [LuaValue?]
         public var scores: [Double]
         public var weights: [Double]
@@ -45,6 +47,7 @@ public struct Validator: Sendable {
         let timeout = Duration.milliseconds(Int64(await runtime.definition.timeout * 1000))
         let outcomes = await dendrite.forward(body, to: endpoints, netuid: UInt16(netuid), timeout: timeout)
         var responses: [LuaValue?] = []
+        let answered = outcomes.filter { $0.answer != nil }.count
         for outcome in outcomes {
             guard let bytes = outcome.answer, let value = try? LuaValue(json: bytes),
                 try await runtime.validate(value)
@@ -57,7 +60,8 @@ public struct Validator: Sendable {
         let scores = try await runtime.score(task: task, responses: responses, context: context)
         let weights = try await runtime.reward(scores: scores, context: context)
         var step = Step(
-            block: block, uids: uids, responses: responses, scores: scores, weights: weights, weightsSet: false)
+            block: block, uids: uids, answered: answered, responses: responses, scores: scores, weights: weights,
+            weightsSet: false)
         guard let top = weights.max(), top > 0 else {
             step.refusal = "every weight is 0"
             return step

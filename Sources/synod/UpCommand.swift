@@ -42,12 +42,21 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Rao each subnet emits per epoch.")
     var emission: UInt64 = 1_000_000_000
 
+    @Option(help: "Port of GET /metrics (Prometheus text) on 127.0.0.1; 0 picks a free one.")
+    var metricsPort = 9464
+
+    @Flag(help: "Do not serve /metrics.")
+    var noMetrics = false
+
     func validate() throws {
         guard blockTime > 0, blockTime <= 3600 else {
             throw ValidationError("--block-time must be above 0 and at most 3600 seconds.")
         }
         guard (1...64).contains(validators) else { throw ValidationError("--validators must be from 1 to 64.") }
         guard (1...256).contains(miners) else { throw ValidationError("--miners must be from 1 to 256.") }
+        guard (0...65535).contains(metricsPort) else {
+            throw ValidationError("--metrics-port must be from 0 to 65535.")
+        }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: plugins, isDirectory: &isFolder), isFolder.boolValue else {
             throw ValidationError("no plugin folder at '\(plugins)'.")
@@ -57,7 +66,8 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
-            validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks)
+            validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
+            metricsPort: noMetrics ? nil : metricsPort)
         let net = try LocalNet(configuration) { line in print(line) }
         do {
             try await net.run()

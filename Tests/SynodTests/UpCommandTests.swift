@@ -6,10 +6,12 @@ struct UpCommandTests {
     @Test func runsEpochsOnTheBundledPluginAndLeavesASoundLedger() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("synod-up-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let run = try synod(["up", "--data", data, "--block-time", "0.01", "--blocks", "42", "--miners", "3"])
+        let run = try synod(
+            ["up", "--data", data, "--block-time", "0.01", "--blocks", "42", "--miners", "3", "--metrics-port", "0"])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("subnet 1 echo-sum (plugins/echo-sum.lua): tempo 20, version 1.0.0") == true)
+        #expect(lines.contains { $0.hasPrefix("metrics on http://127.0.0.1:") && $0.hasSuffix("/metrics") })
         let epoch = lines.first {
             $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch: 1000000000 rao (owner 180000000,")
         }
