@@ -137,11 +137,31 @@ extension Ledger {
     /// Every plugin version recorded for the subnet, oldest first: its digest, what
     /// happened when it was loaded (`loaded`, `reloaded`, `rejected`) and why.
     public func pluginVersions(netuid: Int) throws -> [(sha256: String, outcome: String, message: String)] {
+        try pluginVersionRecords(netuid: netuid).map { ($0.sha256, $0.outcome, $0.message) }
+    }
+
+    /// ``pluginVersions(netuid:)`` with when each was recorded.
+    public func pluginVersionRecords(netuid: Int) throws -> [PluginVersionRecord] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT sha256, outcome, message FROM plugin_versions WHERE netuid = ? ORDER BY id",
+                db,
+                sql: "SELECT sha256, outcome, message, recorded_at FROM plugin_versions WHERE netuid = ? ORDER BY id",
                 arguments: [netuid]
-            ).map { ($0["sha256"], $0["outcome"], $0["message"]) }
+            ).map {
+                PluginVersionRecord(
+                    sha256: $0["sha256"], outcome: $0["outcome"], message: $0["message"],
+                    recordedAt: Date(timeIntervalSince1970: $0["recorded_at"]))
+            }
+        }
+    }
+
+    /// Rao the subnet's recorded epochs emitted, and how many there are.
+    public func emitted(netuid: Int) throws -> (epochs: Int, rao: UInt64) {
+        try pool.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(emission), 0) AS total FROM epochs WHERE netuid = ?",
+                arguments: [netuid])
+            return (row?["n"] ?? 0, UInt64(row?["total"] as Int64? ?? 0))
         }
     }
 

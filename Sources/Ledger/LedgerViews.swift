@@ -1,3 +1,5 @@
+public import Foundation
+
 /// One subnet as the ledger holds it (what `synod status` lists).
 public struct SubnetInfo: Sendable, Hashable {
     public var netuid: Int
@@ -36,4 +38,14 @@ public struct EpochJSONRecord: Sendable, Hashable {
     public var ownerCut: UInt64
     public var credited: UInt64
     public var dust: UInt64
+}
+
+/// One attempt to load a plugin version, as recorded.
+public struct PluginVersionRecord: Sendable, Hashable {
+    public var sha256: String
+    /// `loaded`, `reloaded` or `rejected`.
+    public var outcome: String
+    /// Why, for a rejection.
+    public var message: String
+    public var recordedAt: Date
 }

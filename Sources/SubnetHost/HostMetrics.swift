@@ -17,41 +17,45 @@ public final class HostMetrics: Sendable {
     public init() {}
 
     func block(_ value: UInt64) {
-        registry.makeGauge(name: "synod_block", help: "The local chain's head block.").set(Double(value))
+        registry.makeGauge(descriptor: Self.name("block", unit: "", help: "The local chain's head block."))
+            .set(Double(value))
     }
 
     func epoch(netuid: Int, emitted: UInt64) {
         let labels = [("netuid", String(netuid))]
-        registry.makeCounter(name: "synod_epochs_total", labels: labels, help: "Epochs run.").increment()
-        registry.makeCounter(name: "synod_emitted_rao_total", labels: labels, help: "Rao emitted by epochs.")
-            .increment(by: Int64(clamping: emitted))
+        counter("epochs", "Epochs run.", labels).increment()
+        counter("emitted_rao", "Rao emitted by epochs.", labels).increment(by: Int64(clamping: emitted))
     }
 
     func pluginVersion(netuid: Int, outcome: String) {
-        registry.makeCounter(
-            name: "synod_plugin_versions_total", labels: [("netuid", String(netuid)), ("outcome", outcome)],
-            help: "Plugin versions met, by what happened to them."
+        counter(
+            "plugin_versions", "Plugin versions met, by what happened to them.",
+            [("netuid", String(netuid)), ("outcome", outcome)]
         ).increment()
     }
 
     func validatorStep(netuid: Int, failed: Bool) {
         let labels = [("netuid", String(netuid))]
-        registry.makeCounter(name: "synod_validator_steps_total", labels: labels, help: "Validator steps run.")
-            .increment()
-        if failed {
-            registry.makeCounter(
-                name: "synod_validator_step_failures_total", labels: labels, help: "Validator steps that failed."
-            ).increment()
-        }
+        counter("validator_steps", "Validator steps run.", labels).increment()
+        if failed { counter("validator_step_failures", "Validator steps that failed.", labels).increment() }
     }
 
     func minerAnswers(netuid: Int, valid: Int, invalid: Int, missing: Int) {
         for (result, count) in [("valid", valid), ("invalid", invalid), ("missing", missing)] where count > 0 {
-            registry.makeCounter(
-                name: "synod_miner_answers_total", labels: [("netuid", String(netuid)), ("result", result)],
-                help: "Miner answers seen by the host's validators."
+            counter(
+                "miner_answers", "Miner answers seen by the host's validators.",
+                [("netuid", String(netuid)), ("result", result)]
             ).increment(by: Int64(count))
         }
+    }
+
+    /// `synod_<name>_total`.
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)]) -> Counter {
+        registry.makeCounter(descriptor: Self.name(name, unit: "total", help: help), labels: labels)
+    }
+
+    private static func name(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "synod", metricName: name, unitName: unit, helpText: help)
     }
 
     /// The metrics in Prometheus' text exposition format.

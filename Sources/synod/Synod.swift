@@ -14,6 +14,7 @@ struct Synod: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             UpCommand.self, Exec.self, CheckCommand.self, ConsensusCommand.self, ExplainCommand.self, SimCommand.self,
+            StatusCommand.self,
             LedgerCommand.self, KeysCommand.self,
         ]
     )

@@ -164,6 +164,8 @@ struct ExecTests {
                                           epoch.
                   sim                     Simulate a subnet plugin against honest and dishonest
                                           miners, with real Yuma.
+                  status                  Show the subnets of a host's data folder: plugins,
+                                          versions, epochs, UIDs.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
                   keys                    Create, show and list ed25519 hotkeys (bittensor
                                           wallet layout).

@@ -19,6 +19,25 @@ struct UpCommandTests {
         let check = try synod(["ledger", "check", "--db", "\(data)/synod.sqlite", "--recompute"])
         #expect(check.status == 0)
         #expect(check.stdout.hasSuffix("; recomputed: 2\n"), "\(check.stdout)")
+
+        let status = try synod(["status", "--data", data])
+        #expect(status.status == 0)
+        let rows = status.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.first == "ledger \(data)/synod.sqlite · head block 42")
+        #expect(rows[1].hasPrefix("netuid  name      uids  serving  tempo  last epoch  epochs  emitted (rao)  plugin"))
+        #expect(
+            rows[2].hasPrefix(
+                "1       echo-sum  5     3        20     40          2       2000000000     plugins/echo-sum.lua  "))
+        #expect(rows[2].contains("(loaded "))
+    }
+
+    @Test func statusWithoutALedgerExitsTwo() throws {
+        let run = try synod(["status", "--data", "/no/such/data"])
+        #expect(run.status == 2)
+        #expect(
+            run.stderr
+                == "Error: no ledger at '/no/such/data/synod.sqlite'; start one with `synod up --data /no/such/data`.\n"
+        )
     }
 
     @Test func badUsageExitsTwo() throws {

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+/// `synod status`: what a host's ledger says about its subnets, at a glance.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the subnets of a host's data folder: plugins, versions, epochs, UIDs.",
+        discussion: """
+            Reads the ledger in the data folder of `synod up` (it may be running: readers \\
+            never wait for it). Per subnet: UIDs and serving miners, tempo, last epoch, epochs \\
+            and rao emitted, the plugin and its running version; a version rejected since \\
+            then is shown with its reason.
+
+            Exit status: 0 shown; 2 no ledger there.
+            """
+    )
+
+    @Option(help: "The data folder of `synod up`.")
+    var data = ".synod"
+
+    func run() throws {
+        let path = (data as NSString).appendingPathComponent("synod.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no ledger at '\(path)'; start one with `synod up --data \(data)`.")
+        }
+        let ledger = try Ledger(path: path)
+        let head =
+            (try ledger.value(forKey: "chain.head", netuid: 0)).map { String(decoding: $0, as: UTF8.self) } ?? "0"
+        print("ledger \(path) · head block \(head)")
+        let subnets = try ledger.subnets()
+        guard !subnets.isEmpty else {
+            print("no subnets yet")
+            return
+        }
+        let time = DateFormatter()
+        time.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        time.timeZone = TimeZone(identifier: "UTC")
+        var rows: [[String]] = [
+            [
+                "netuid", "name", "uids", "serving", "tempo", "last epoch", "epochs", "emitted (rao)", "plugin",
+                "version",
+            ]
+        ]
+        var notes: [String] = []
+        for subnet in subnets {
+            let neurons = try ledger.neurons(netuid: subnet.netuid)
+            let (epochs, emitted) = try ledger.emitted(netuid: subnet.netuid)
+            let versions = try ledger.pluginVersionRecords(netuid: subnet.netuid)
+            let running = versions.last { $0.outcome != "rejected" }
+            rows.append([
+                String(subnet.netuid), subnet.name, String(neurons.count),
+                String(neurons.filter { $0.endpoint != nil }.count), String(subnet.config.tempo),
+                String(subnet.lastEpochBlock), String(epochs), String(emitted), subnet.plugin ?? "-",
+                running.map { "\($0.sha256.prefix(12)) (\($0.outcome) \(time.string(from: $0.recordedAt)) UTC)" }
+                    ?? "-",
+            ])
+            if let last = versions.last, last.outcome == "rejected" {
+                notes.append(
+                    "subnet \(subnet.netuid): version \(last.sha256.prefix(12)) was rejected at \(time.string(from: last.recordedAt)) UTC: \(last.message)"
+                )
+            }
+        }
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for row in rows {
+            print(
+                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .trimmingCharacters(in: .whitespaces))
+        }
+        for note in notes { print(note) }
+    }
+}
