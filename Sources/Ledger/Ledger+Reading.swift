@@ -32,8 +32,21 @@ extension Ledger {
     }
 
     /// Records where a registered hotkey's axon answers (the chain's `serve_axon`).
-    /// `endpoint` is an `http://` or `https://` URL with a host and a port, and no path.
+    /// `endpoint` must pass ``normalizedEndpoint(_:)``.
     public func setEndpoint(netuid: Int, hotkey: String, endpoint: String) throws {
+        let normalized = try Self.normalizedEndpoint(endpoint)
+        try pool.write { db in
+            let uid = try Self.uid(db, netuid, hotkey)
+            try db.execute(
+                sql: "UPDATE neurons SET endpoint = ? WHERE netuid = ? AND uid = ?",
+                arguments: [normalized, netuid, uid])
+            try Self.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(normalized)")
+        }
+    }
+
+    /// An axon address as stored: `http://` or `https://`, a host and a port, no path
+    /// (`http://127.0.0.1:8091/` becomes `http://127.0.0.1:8091`). Refuses anything else.
+    public static func normalizedEndpoint(_ endpoint: String) throws -> String {
         guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty, let port = url.port, (1...65535).contains(port),
             url.path.isEmpty || url.path == "/", url.query == nil
@@ -42,13 +55,7 @@ extension Ledger {
                 .invalid,
                 "endpoint '\(endpoint)' is not an axon address; give http://HOST:PORT or https://HOST:PORT")
         }
-        try pool.write { db in
-            let uid = try Self.uid(db, netuid, hotkey)
-            try db.execute(
-                sql: "UPDATE neurons SET endpoint = ? WHERE netuid = ? AND uid = ?",
-                arguments: ["\(scheme)://\(host):\(port)", netuid, uid])
-            try Self.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(scheme)://\(host):\(port)")
-        }
+        return "\(scheme)://\(host):\(port)"
     }
 
     /// Whether `hotkey` may set weights on the subnet at `block`: it never has, or the

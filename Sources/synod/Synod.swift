@@ -13,9 +13,8 @@ struct Synod: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            UpCommand.self, Exec.self, CheckCommand.self, ConsensusCommand.self, ExplainCommand.self, SimCommand.self,
-            StatusCommand.self,
-            LedgerCommand.self, KeysCommand.self,
+            UpCommand.self, StatusCommand.self, RegisterCommand.self, CheckCommand.self, SimCommand.self,
+            ExplainCommand.self, Exec.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self,
         ]
     )
 

@@ -154,18 +154,20 @@ struct ExecTests {
                 SUBCOMMANDS:
                   up                      Run every plugin in a folder as a subnet, with local
                                           validators and miners.
-                  exec                    Run a Lua file in the plugin sandbox and print the
-                                          value it returns as JSON.
-                  check                   Load a subnet plugin as the host would and report its
-                                          contract.
-                  consensus               Compute one Yuma epoch from JSON input and print the
-                                          result as JSON.
-                  explain                 Show why a UID earned what it earned in a recorded
-                                          epoch.
-                  sim                     Simulate a subnet plugin against honest and dishonest
-                                          miners, with real Yuma.
                   status                  Show the subnets of a host's data folder: plugins,
                                           versions, epochs, UIDs.
+                  register                Register a miner (any language, btauth/1) on a subnet
+                                          of a synod up host.
+                  check                   Load a subnet plugin as the host would and report its
+                                          contract.
+                  sim                     Simulate a subnet plugin against honest and dishonest
+                                          miners, with real Yuma.
+                  explain                 Show why a UID earned what it earned in a recorded
+                                          epoch.
+                  exec                    Run a Lua file in the plugin sandbox and print the
+                                          value it returns as JSON.
+                  consensus               Compute one Yuma epoch from JSON input and print the
+                                          result as JSON.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
                   keys                    Create, show and list ed25519 hotkeys (bittensor
                                           wallet layout).
