@@ -2,6 +2,7 @@ import Consensus
 import Foundation
 public import Ledger
 import LuaSandbox
+import UnixSignals
 import Wire
 
 /// `synod up`: every plugin in a folder runs as a subnet of a local chain, with the host's
@@ -69,6 +70,8 @@ public final class LocalNet: Sendable {
     /// Runs until `blocks` have passed, the task is cancelled, or SIGINT/SIGTERM.
     public func run() async throws {
         let c = configuration
+        // Trapped first, so a Ctrl-C at any moment from here on stops the loop cleanly.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let owner = try hotkey("owner")
         let validators = try (0..<c.validators).map { try hotkey("validator-\($0)") }
         let miners = try (0..<c.miners).map { try hotkey("miner-\($0)") }
@@ -104,7 +107,6 @@ public final class LocalNet: Sendable {
 
         let service = ReferenceMinerService(runtimes: runtimes, ledger: ledger)
         let dendrites = validators.map { Dendrite(hotkey: $0) }
-        defer { for d in dendrites { Task { try? await d.shutdown() } } }
         log(
             "synod up: \(runtimes.count) subnet(s) · \(c.validators) validators, \(c.miners) miners on \(c.host) · block every \(c.blockTime) · ledger \(c.dataDirectory)/synod.sqlite"
         )
@@ -154,9 +156,18 @@ public final class LocalNet: Sendable {
                     }
                 }
             }
+            // Ctrl-C or SIGTERM ends the block loop (the axons drain on the same signals).
+            let stop = StopFlag()
+            group.addTask { [log] in
+                for await signal in signals {
+                    log("received \(signal): stopping after this block")
+                    stop.set()
+                    return
+                }
+            }
             let validatorSet = zip(validators, dendrites).map { Validator(hotkey: $0.0, dendrite: $0.1) }
             let last = c.blocks.map { head + $0 }
-            while !Task.isCancelled {
+            while !Task.isCancelled && !stop.isSet {
                 try await Task.sleep(for: c.blockTime)
                 head += 1
                 try ledger.setValue(Data(String(head).utf8), forKey: Self.headKey, netuid: 0)
@@ -166,6 +177,10 @@ public final class LocalNet: Sendable {
                 }
                 if let last, head >= last { break }
             }
+            if stop.isSet { log("stopped at block \(head); run synod up again to continue from here") }
+            // Close the validators' pooled connections first: the axons drain open
+            // connections before they stop.
+            for dendrite in dendrites { try? await dendrite.shutdown() }
             group.cancelAll()
         }
     }
@@ -247,4 +262,12 @@ public final class LocalNet: Sendable {
         try KeyFile.write(key, to: path)
         return key
     }
+}
+
+/// Set once, read often: a signal asked the block loop to stop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

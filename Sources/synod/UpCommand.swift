@@ -68,7 +68,10 @@ struct UpCommand: AsyncParsableCommand {
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
             metricsPort: noMetrics ? nil : metricsPort)
-        let net = try LocalNet(configuration) { line in print(line) }
+        // One line per event, flushed: logs reach a pipe or a file as they happen.
+        let net = try LocalNet(configuration) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
         do {
             try await net.run()
         } catch let error as PluginError {

@@ -31,6 +31,38 @@ struct UpCommandTests {
         #expect(rows[2].contains("(loaded "))
     }
 
+    @Test func ctrlCStopsItCleanly() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("synod-up-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let process = Process()
+        process.executableURL = synodBinary()
+        process.arguments = ["up", "--data", data, "--block-time", "0.05", "--no-metrics"]
+        process.currentDirectoryURL = packageRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until it is running blocks (its second line), then press Ctrl-C.
+        var text = ""
+        while text.split(separator: "\n").count < 2 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("synod up did not stop on SIGINT")
+            return
+        }
+        text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("received SIGINT: stopping after this block"), "\(text)")
+        #expect(text.contains("run synod up again to continue from here"))
+    }
+
     @Test func statusWithoutALedgerExitsTwo() throws {
         let run = try synod(["status", "--data", "/no/such/data"])
         #expect(run.status == 2)
