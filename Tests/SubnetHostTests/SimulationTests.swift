@@ -19,6 +19,19 @@ struct SimulationTests {
         #expect(paid <= 3 * 820_000_000 && paid > 3 * 820_000_000 - 100)
     }
 
+    @Test func sortPaysHonestMinersMostAndStaleOnesLittle() throws {
+        let path = SubnetPluginTests.root.appendingPathComponent("plugins/sort.lua").path
+        let plugin = try SubnetPlugin(path: path)
+        #expect(plugin.definition.config.parameters.yuma3)
+        #expect(try plugin.selfCheck().groups.first?.weight == 0.25)
+        let result = try Simulation(epochs: 3, validators: 2).run(plugin)
+        #expect(result.honestLeads)
+        let byStrategy = Dictionary(uniqueKeysWithValues: result.lines.map { ($0.strategy, $0) })
+        let honest = try #require(byStrategy[.honest]?.perMiner)
+        let stale = try #require(byStrategy[.stale]?.perMiner)
+        #expect(stale < honest / 10)  // a replayed answer gets a few positions right, by chance
+    }
+
     @Test func anIncentiveThatPaysEveryoneAlikeDoesNotLead() throws {
         let source = """
             return subnet { name = "flat",
