@@ -1,4 +1,6 @@
+import Consensus
 import Foundation
+import Ledger
 import SubnetHost
 import Testing
 
