@@ -77,6 +77,32 @@ struct LocalNetTests {
         #expect(lines.all.contains { $0.contains("echo-sum · epoch:") })
     }
 
+    @Test func aPluginThatLoopsForeverHurtsOnlyItself() async throws {
+        // It passes its self-check (block 1), then spins in `score` at block 11: both of its
+        // validator steps there hit a sandbox limit; echo-sum's epochs go on.
+        let spinner = """
+            return subnet { name = "spinner", tempo = 10,
+              hyperparameters = { weights_rate_limit = 10 },
+              task = function(ctx) return { b = ctx.block } end,
+              miner = function(t) return { b = t.b } end,
+              score = function(t, r, ctx)
+                if ctx.block == 11 then while true do end end
+                local s = {}
+                for i = 1, #r do s[i] = r[i] and 1 or 0 end
+                return s
+              end,
+              reward = function(s) return s:normalize() end }
+            """
+        try spinner.write(to: plugins.appendingPathComponent("spinner.lua"), atomically: true, encoding: .utf8)
+        let lines = Lines()
+        let net = try LocalNet(configuration(blocks: 21)) { lines.add($0) }
+        try await net.run()
+        #expect(lines.all.contains { $0.hasPrefix("subnet 2 spinner") })
+        #expect(lines.all.contains { $0.contains("subnet 2: a validator step failed:") && $0.contains("instructions") })
+        #expect(lines.all.contains { $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch:") })
+        #expect(net.metrics.render().contains("synod_validator_step_failures_total{netuid=\"2\"}"))
+    }
+
     @Test func anEmptyFolderIsRefused() async throws {
         try FileManager.default.removeItem(at: plugins.appendingPathComponent("echo-sum.lua"))
         let net = try LocalNet(configuration(blocks: 5)) { _ in }
