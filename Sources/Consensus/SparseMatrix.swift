@@ -80,6 +80,39 @@ final class SparseMatrix {
         rowsEnded = rowCount
     }
 
+    /// Row by row, the union of both matrices' entries in column order (rows must be
+    /// sorted): `combine(column, value here or nil, value in other or nil)`, keeping
+    /// results > 0 — the shape of the chain's sparse EMA and interpolation.
+    @inline(__always)
+    func merged(with other: SparseMatrix, _ combine: (Int, Fixed?, Fixed?) -> Fixed) -> SparseMatrix {
+        let out = SparseMatrix(rows: rowCount, capacity: count + other.count)
+        for i in 0..<rowCount {
+            var a = range(i).lowerBound
+            var b = other.range(i).lowerBound
+            let aEnd = range(i).upperBound
+            let bEnd = other.range(i).upperBound
+            while a < aEnd || b < bEnd {
+                let ja = a < aEnd ? columns[a] : Int.max
+                let jb = b < bEnd ? other.columns[b] : Int.max
+                let j = min(ja, jb)
+                var x: Fixed? = nil
+                var y: Fixed? = nil
+                if ja == j {
+                    x = values[a]
+                    a += 1
+                }
+                if jb == j {
+                    y = other.values[b]
+                    b += 1
+                }
+                let v = combine(j, x, y)
+                if v > .zero { out.append(j, v) }
+            }
+            out.endRow()
+        }
+        return out
+    }
+
     /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
     /// stored rows usually are).
     func sortRow(from start: Int) {

@@ -351,32 +351,10 @@ public enum Yuma {
     static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed) -> SparseMatrix {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        let out = SparseMatrix(rows: a.rowCount, capacity: a.count + b.count)
-        for i in 0..<a.rowCount {
-            var ka = a.range(i).lowerBound
-            var kb = b.range(i).lowerBound
-            let aEnd = a.range(i).upperBound
-            let bEnd = b.range(i).upperBound
-            while ka < aEnd || kb < bEnd {
-                let ja = ka < aEnd ? a.columns[ka] : Int.max
-                let jb = kb < bEnd ? b.columns[kb] : Int.max
-                let j = min(ja, jb)
-                var x = Fixed.zero
-                var y = Fixed.zero
-                if ja == j {
-                    x = a.values[ka]
-                    ka += 1
-                }
-                if jb == j {
-                    y = b.values[kb]
-                    kb += 1
-                }
-                let v = x + ratio * (y - x)
-                if v > .zero { out.append(j, v) }
-            }
-            out.endRow()
+        return a.merged(with: b) { _, x, y in
+            let x = x ?? .zero
+            return x + ratio * ((y ?? .zero) - x)
         }
-        return out
     }
 
     /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
@@ -388,34 +366,18 @@ public enum Yuma {
         _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed, newScale: [Fixed]? = nil, oldScale: [Fixed]? = nil
     ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
-        let out = SparseMatrix(rows: new.rowCount, capacity: new.count + old.count)
-        for i in 0..<new.rowCount {
-            var a = new.range(i).lowerBound
-            var b = old.range(i).lowerBound
-            let aEnd = new.range(i).upperBound
-            let bEnd = old.range(i).upperBound
-            while a < aEnd || b < bEnd {
-                let ja = a < aEnd ? new.columns[a] : Int.max
-                let jb = b < bEnd ? old.columns[b] : Int.max
-                let j = min(ja, jb)
-                var v = Fixed.zero
-                if ja == j {
-                    var x = new.values[a]
-                    if let newScale { x = x.dividedUnlessZero(by: newScale[j]) }
-                    v += alpha * x
-                    a += 1
-                }
-                if jb == j {
-                    var y = old.values[b]
-                    if let oldScale { y = y.dividedUnlessZero(by: oldScale[j]) }
-                    v += oneMinusAlpha * y
-                    b += 1
-                }
-                if v > .zero { out.append(j, v) }
+        return new.merged(with: old) { j, x, y in
+            var v = Fixed.zero
+            if var x {
+                if let newScale { x = x.dividedUnlessZero(by: newScale[j]) }
+                v += alpha * x
             }
-            out.endRow()
+            if var y {
+                if let oldScale { y = y.dividedUnlessZero(by: oldScale[j]) }
+                v += oneMinusAlpha * y
+            }
+            return v
         }
-        return out
     }
 
     // MARK: - Validation

@@ -20,16 +20,40 @@ extension Ledger {
             _ = try Self.subnet(db, netuid)
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM neurons WHERE netuid = ? ORDER BY uid", arguments: [netuid]
-            ).map { row in
-                NeuronInfo(
-                    uid: row["uid"], hotkey: row["hotkey"], coldkey: row["coldkey"],
-                    registeredAt: UInt64(row["registered_at"] as Int64),
-                    lastUpdate: UInt64(row["last_update"] as Int64),
-                    stake: UInt64(row["stake"] as Int64), endpoint: row["endpoint"],
-                    validatorPermit: row["validator_permit"], emission: UInt64(row["emission"] as Int64))
-            }
+            ).map(Self.neuron)
         }
     }
+
+    /// The UID `hotkey` holds on the subnet, or nil: one indexed lookup (an axon asks this
+    /// on every request).
+    public func neuron(netuid: Int, hotkey: String) throws -> NeuronInfo? {
+        try pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM neurons WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey]
+            ).map(Self.neuron)
+        }
+    }
+
+    static func neuron(_ row: Row) -> NeuronInfo {
+        NeuronInfo(
+            uid: row["uid"], hotkey: row["hotkey"], coldkey: row["coldkey"],
+            registeredAt: UInt64(row["registered_at"] as Int64), lastUpdate: UInt64(row["last_update"] as Int64),
+            stake: UInt64(row["stake"] as Int64), endpoint: row["endpoint"],
+            validatorPermit: row["validator_permit"], emission: UInt64(row["emission"] as Int64))
+    }
+
+    /// The local chain's head block as `synod up` last recorded it (0 before it ran).
+    public func chainHead() throws -> UInt64 {
+        try value(forKey: Self.chainHeadKey, netuid: 0).flatMap { UInt64(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+
+    /// Records the local chain's head block.
+    public func setChainHead(_ block: UInt64) throws {
+        try setValue(Data(String(block).utf8), forKey: Self.chainHeadKey, netuid: 0)
+    }
+
+    /// Kept under netuid 0, which no plugin subnet uses.
+    static let chainHeadKey = "chain.head"
 
     /// Records where a registered hotkey's axon answers (the chain's `serve_axon`).
     /// `endpoint` must pass ``normalizedEndpoint(_:)``.

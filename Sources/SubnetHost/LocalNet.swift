@@ -61,11 +61,13 @@ public final class LocalNet: Sendable {
         self.log = log
         try FileManager.default.createDirectory(
             atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        ledger = try Ledger(path: (configuration.dataDirectory as NSString).appendingPathComponent("synod.sqlite"))
+        ledger = try Ledger(path: Self.ledgerPath(dataDirectory: configuration.dataDirectory))
     }
 
-    /// The ledger's key for the chain head (kept under netuid 0, which no plugin uses).
-    static let headKey = "chain.head"
+    /// Where the ledger of a data folder lives.
+    public static func ledgerPath(dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("synod.sqlite")
+    }
 
     /// Runs until `blocks` have passed, the task is cancelled, or SIGINT/SIGTERM.
     public func run() async throws {
@@ -75,9 +77,7 @@ public final class LocalNet: Sendable {
         let owner = try hotkey("owner")
         let validators = try (0..<c.validators).map { try hotkey("validator-\($0)") }
         let miners = try (0..<c.miners).map { try hotkey("miner-\($0)") }
-        var head = UInt64(
-            (try ledger.value(forKey: Self.headKey, netuid: 0)).flatMap { UInt64(String(decoding: $0, as: UTF8.self)) }
-                ?? 0)
+        var head = try ledger.chainHead()
 
         // Subnets: one per plugin that loads; a plugin that does not is reported and skipped.
         var runtimes: [UInt16: SubnetRuntime] = [:]
@@ -170,7 +170,7 @@ public final class LocalNet: Sendable {
             while !Task.isCancelled && !stop.isSet {
                 try await Task.sleep(for: c.blockTime)
                 head += 1
-                try ledger.setValue(Data(String(head).utf8), forKey: Self.headKey, netuid: 0)
+                try ledger.setChainHead(head)
                 metrics.block(head)
                 for netuid in runtimes.keys.sorted() {
                     try await advance(runtimes[netuid]!, validators: validatorSet, block: head)
@@ -237,8 +237,7 @@ public final class LocalNet: Sendable {
     }
 
     private func join(_ netuid: Int, _ hotkey: String, block: UInt64, stake: UInt64, permit: Bool) throws {
-        let neurons = try ledger.neurons(netuid: netuid)
-        guard let neuron = neurons.first(where: { $0.hotkey == hotkey }) else {
+        guard let neuron = try ledger.neuron(netuid: netuid, hotkey: hotkey) else {
             let uid = try ledger.register(netuid: netuid, hotkey: hotkey, coldkey: hotkey, block: block)
             if stake > 0 { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake) }
             if permit { try ledger.setValidatorPermit(netuid: netuid, uid: uid, true) }

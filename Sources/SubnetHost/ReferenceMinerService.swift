@@ -16,8 +16,7 @@ public struct ReferenceMinerService: AxonService {
 
     public func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization {
         guard runtimes[netuid] != nil else { return .unknownSubnet }
-        let neurons = (try? ledger.neurons(netuid: Int(netuid))) ?? []
-        guard let neuron = neurons.first(where: { $0.hotkey == caller.string }) else {
+        guard let neuron = try? ledger.neuron(netuid: Int(netuid), hotkey: caller.string) else {
             return .forbidden("\(caller.string) is not registered on subnet \(netuid)")
         }
         return neuron.validatorPermit

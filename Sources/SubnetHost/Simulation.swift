@@ -101,8 +101,8 @@ public struct Simulation: Sendable {
                     previousTask[v] = task
                     let scores = try plugin.score(task: task, responses: responses, context: context)
                     let weights = try plugin.reward(scores: scores, context: context)
-                    guard let top = weights.max(), top > 0 else { continue }
-                    let values = Yuma.maxUpscaleToU16(weights.map { UInt16(($0 / top * 65535).rounded()) })
+                    // Already at the stored scale (largest 65535), as the ledger would keep them.
+                    guard let values = Validator.u16Weights(weights) else { continue }
                     input.weights[v] = zip(minerUIDs, values).map { SparseEntry(uid: $0, value: $1) }
                     input.lastUpdate[v] = block
                 }

@@ -47,23 +47,33 @@ public final class SubnetPlugin {
         let name = URL(fileURLWithPath: chunkName).deletingPathExtension().lastPathComponent
         let sandbox: Sandbox
         let table: LuaReference
-        let install: LuaReference
+        let definition: SubnetDefinition
+        var entries: [String: LuaReference] = [:]
         do {
             sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
             try Self.registerStore(store, in: sandbox)
             // Synod's runtime first, so it keeps the original functions.
             let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)
             defer { sandbox.release(runtime) }
-            guard let installer = try sandbox.callKeepingResult(runtime) else {
+            guard let install = try sandbox.callKeepingResult(runtime) else {
                 throw PluginError(PluginRuntime.chunkName, "internal: the runtime returned nothing")
             }
-            install = installer
+            defer { sandbox.release(install) }
             let chunk = try sandbox.load(source, chunkName: chunkName)
             defer { sandbox.release(chunk) }
             guard let result = try sandbox.callKeepingResult(chunk) else {
                 throw PluginError(chunkName, "the file returns nothing; end it with `return subnet { … }`")
             }
             table = result
+            definition = try Self.definition(sandbox, table, chunkName: chunkName, sha256: SHA256.hex(source))
+            try sandbox.setGlobal("__synod_plugin", to: table)
+            guard let api = try sandbox.callKeepingResult(install) else {
+                throw PluginError(PluginRuntime.chunkName, "internal: the runtime installed nothing")
+            }
+            defer { sandbox.release(api) }
+            for key in ["task", "miner", "validate", "score", "reward", "on_load", "on_epoch"] {
+                entries[key] = try sandbox.reference(key, in: api)
+            }
         } catch let error as SandboxError {
             throw PluginError(sandbox: error)
         } catch let error as PluginError {
@@ -73,26 +83,8 @@ public final class SubnetPlugin {
         }
         self.sandbox = sandbox
         self.table = table
-        do {
-            definition = try Self.definition(sandbox, table, chunkName: chunkName, sha256: SHA256.hex(source))
-            try sandbox.setGlobal("__synod_plugin", to: table)
-            guard let api = try sandbox.callKeepingResult(install) else {
-                throw PluginError(PluginRuntime.chunkName, "internal: the runtime installed nothing")
-            }
-            defer { sandbox.release(api) }
-            sandbox.release(install)
-            var entries: [String: LuaReference] = [:]
-            for key in ["task", "miner", "validate", "score", "reward", "on_load", "on_epoch"] {
-                entries[key] = try sandbox.reference(key, in: api)
-            }
-            self.entries = entries
-        } catch let error as SandboxError {
-            throw PluginError(sandbox: error)
-        } catch let error as PluginError {
-            throw error
-        } catch {
-            throw PluginError(chunkName, "\(error)")
-        }
+        self.definition = definition
+        self.entries = entries
     }
 
     deinit {

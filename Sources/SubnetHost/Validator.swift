@@ -29,6 +29,13 @@ public struct Validator: Sendable {
         public var refusal: String?
     }
 
+    /// Weights as a validator sends them: u16, scaled so the largest is 65535 (the ledger
+    /// stores them max-upscaled, as the chain does); nil when every weight is 0.
+    static func u16Weights(_ weights: [Double]) -> [UInt16]? {
+        guard let top = weights.max(), top > 0 else { return nil }
+        return weights.map { UInt16(($0 / top * 65535).rounded()) }
+    }
+
     /// One validator step on subnet `netuid` at `block`.
     public func step(runtime: SubnetRuntime, ledger: Ledger, block: UInt64) async throws -> Step {
         let netuid = runtime.netuid
@@ -62,11 +69,10 @@ public struct Validator: Sendable {
         var step = Step(
             block: block, uids: uids, answered: answered, responses: responses, scores: scores, weights: weights,
             weightsSet: false)
-        guard let top = weights.max(), top > 0 else {
+        guard let values = Self.u16Weights(weights) else {
             step.refusal = "every weight is 0"
             return step
         }
-        let values = weights.map { UInt16(($0 / top * 65535).rounded()) }
         do {
             try ledger.setWeights(netuid: netuid, hotkey: me, uids: uids, values: values, block: block)
             step.weightsSet = true

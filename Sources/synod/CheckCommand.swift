@@ -39,19 +39,9 @@ struct CheckCommand: ParsableCommand {
         var logger = Logger(label: "synod.check") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
         let plugin: SubnetPlugin
-        do {
-            plugin = try SubnetPlugin(path: file, logger: logger)
-        } catch {
-            if json {
-                let text = try jsonText(["ok": false, "error": ["location": error.location, "message": error.message]])
-                print(text)
-            } else {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-            }
-            throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)
-        }
         let report: SelfCheckReport
         do {
+            plugin = try SubnetPlugin(path: file, logger: logger)
             report = try plugin.selfCheck()
         } catch {
             if json {

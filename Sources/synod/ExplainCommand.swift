@@ -31,8 +31,7 @@ struct ExplainCommand: ParsableCommand {
     var block: UInt64?
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: db) else { throw ValidationError("no ledger at '\(db)'.") }
-        let ledger = try Ledger(path: db)
+        let ledger = try LedgerFile.open(db)
         let subnet: SubnetInfo
         do {
             subnet = try ledger.subnet(netuid: netuid)

@@ -88,10 +88,7 @@ struct LedgerCommand: ParsableCommand {
         var recompute = false
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: db) else {
-                throw ValidationError("no ledger at '\(db)'.")
-            }
-            let ledger = try Ledger(path: db)
+            let ledger = try LedgerFile.open(db)
             let integrity = try ledger.integrityCheck()
             let t = try ledger.totals()
             var line =
@@ -152,10 +149,7 @@ struct LedgerCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            guard FileManager.default.fileExists(atPath: db) else {
-                throw ValidationError("no ledger at '\(db)'.")
-            }
-            let ledger = try Ledger(path: db)
+            let ledger = try LedgerFile.open(db)
             let rows: [[String: Any]]
             let columns: [String]
             do {
@@ -187,13 +181,7 @@ struct LedgerCommand: ParsableCommand {
                 return
             }
             let cells = rows.map { row in columns.map { "\(row[$0] ?? "")" } }
-            let widths = columns.indices.map { c in ([columns[c]] + cells.map { $0[c] }).map(\.count).max() ?? 0 }
-            func line(_ values: [String]) -> String {
-                zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-            }
-            print(line(columns))
-            for row in cells { print(line(row)) }
+            for line in TextTable.lines([columns] + cells) { print(line) }
         }
     }
 }

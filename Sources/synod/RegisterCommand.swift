@@ -49,17 +49,11 @@ struct RegisterCommand: ParsableCommand {
     }
 
     func run() throws {
-        let path = (data as NSString).appendingPathComponent("synod.sqlite")
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no ledger at '\(path)'; start one with `synod up --data \(data)`.")
-        }
-        let ledger = try Ledger(path: path)
-        let head =
-            (try ledger.value(forKey: "chain.head", netuid: 0)).flatMap {
-                UInt64(String(decoding: $0, as: UTF8.self))
-            } ?? 0
+        let (ledger, _) = try LedgerFile.open(dataDirectory: data)
+        let head = try ledger.chainHead()
         do {
-            let existing = try ledger.neurons(netuid: netuid).first { $0.hotkey == hotkey }
+            _ = try ledger.subnet(netuid: netuid)  // a missing subnet is named before anything else
+            let existing = try ledger.neuron(netuid: netuid, hotkey: hotkey)
             let uid: Int
             if let existing {
                 uid = existing.uid

@@ -21,13 +21,8 @@ struct StatusCommand: ParsableCommand {
     var data = ".synod"
 
     func run() throws {
-        let path = (data as NSString).appendingPathComponent("synod.sqlite")
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no ledger at '\(path)'; start one with `synod up --data \(data)`.")
-        }
-        let ledger = try Ledger(path: path)
-        let head =
-            (try ledger.value(forKey: "chain.head", netuid: 0)).map { String(decoding: $0, as: UTF8.self) } ?? "0"
+        let (ledger, path) = try LedgerFile.open(dataDirectory: data)
+        let head = try ledger.chainHead()
         print("ledger \(path) · head block \(head)")
         let subnets = try ledger.subnets()
         guard !subnets.isEmpty else {
@@ -62,12 +57,7 @@ struct StatusCommand: ParsableCommand {
                 )
             }
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for row in rows {
-            print(
-                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces))
-        }
+        for line in TextTable.lines(rows) { print(line) }
         for note in notes { print(note) }
     }
 }
