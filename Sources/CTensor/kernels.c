@@ -310,7 +310,16 @@ void synod_t_row_sums(const float *a, size_t rows, size_t cols, float *out) {
 CLONES void synod_t_col_sums(const float *a, size_t rows, size_t cols, float *out) {
     // Rows are added in order, each column in double: the same order on every clone.
     double *acc = calloc(cols ? cols : 1, sizeof(double));
-    if (!acc) return;
+    if (!acc) {
+        // No scratch: sum column by column (slower, same order, same result). Every output
+        // is still written, so no stale heap memory can reach the caller.
+        for (size_t c = 0; c < cols; c++) {
+            double s = 0;
+            for (size_t r = 0; r < rows; r++) s += (double)a[r * cols + c];
+            out[c] = (float)s;
+        }
+        return;
+    }
     for (size_t r = 0; r < rows; r++) {
         const float *row = a + r * cols;
         for (size_t c = 0; c < cols; c++) acc[c] += (double)row[c];

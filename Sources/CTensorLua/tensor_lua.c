@@ -18,8 +18,9 @@
 #define MAX_ELEMENTS ((int64_t)1 << 24)
 
 typedef struct tensor {
-    int64_t rows;  // vectors: the length
-    int64_t cols;  // vectors: 0
+    int64_t rows;    // vectors: the length
+    int64_t cols;    // vectors: 0
+    int64_t matrix;  // 1 for a matrix (which may have 0 rows or 0 columns), 0 for a vector
     float data[];
 } tensor;
 
@@ -33,8 +34,8 @@ static int fail(lua_State *L, const char *fmt, ...) {
     return luaL_error(L, "%s", text);
 }
 
-static inline int64_t numel(const tensor *t) { return t->cols ? t->rows * t->cols : t->rows; }
-static inline int is_matrix(const tensor *t) { return t->cols != 0; }
+static inline int64_t numel(const tensor *t) { return t->matrix ? t->rows * t->cols : t->rows; }
+static inline int is_matrix(const tensor *t) { return t->matrix != 0; }
 
 static void charge(lua_State *L, int64_t elements) { synod_lua_charge(L, (uint64_t)(elements / 8 + 1)); }
 
@@ -49,12 +50,18 @@ static const char *shape_text(const tensor *t, char *buf, size_t size) {
 static tensor *check(lua_State *L, int idx) { return luaL_checkudata(L, idx, TENSOR); }
 static tensor *test(lua_State *L, int idx) { return luaL_testudata(L, idx, TENSOR); }
 
-static tensor *push_tensor(lua_State *L, int64_t rows, int64_t cols) {
+// Every tensor a plugin can make passes here. Each dimension is bounded before the
+// product is formed (2^24 × 2^24 fits in 63 bits), so no shape can wrap around to a small
+// allocation with large bounds. The data is fully written by every caller before Lua
+// sees the tensor.
+static tensor *push_shaped(lua_State *L, int64_t rows, int64_t cols, int matrix) {
     if (rows < 0 || cols < 0) fail(L, "tensor sizes must not be negative");
-    int64_t n = cols ? rows * cols : rows;
-    if ((cols && rows > MAX_ELEMENTS) || n > MAX_ELEMENTS)
-        fail(L, "tensor of %lld elements is too large (at most %lld)", (long long)n,
-                   (long long)MAX_ELEMENTS);
+    if (rows > MAX_ELEMENTS || cols > MAX_ELEMENTS)
+        fail(L, "tensor of %lld×%lld elements is too large (at most %lld)", (long long)rows,
+             (long long)(matrix ? cols : 1), (long long)MAX_ELEMENTS);
+    int64_t n = matrix ? rows * cols : rows;
+    if (n > MAX_ELEMENTS)
+        fail(L, "tensor of %lld elements is too large (at most %lld)", (long long)n, (long long)MAX_ELEMENTS);
     size_t bytes = sizeof(tensor) + (size_t)n * sizeof(float);
     synod_lua_prepare_large(L, bytes);
     size_t free_bytes = synod_lua_memory_available(L);
@@ -70,12 +77,15 @@ static tensor *push_tensor(lua_State *L, int64_t rows, int64_t cols) {
                                (long long)n, (double)bytes / 1048576.0, (double)free_bytes / 1048576.0);
     tensor *t = lua_newuserdatauv(L, bytes, 0);
     t->rows = rows;
-    t->cols = cols;
+    t->cols = matrix ? cols : 0;
+    t->matrix = matrix != 0;
     luaL_setmetatable(L, TENSOR);
     return t;
 }
 
-static tensor *push_like(lua_State *L, const tensor *a) { return push_tensor(L, a->rows, a->cols); }
+static tensor *push_vector(lua_State *L, int64_t n) { return push_shaped(L, n, 0, 0); }
+static tensor *push_matrix(lua_State *L, int64_t rows, int64_t cols) { return push_shaped(L, rows, cols, 1); }
+static tensor *push_like(lua_State *L, const tensor *a) { return push_shaped(L, a->rows, a->cols, (int)a->matrix); }
 
 static int64_t check_size(lua_State *L, int idx, const char *what) {
     lua_Integer v = luaL_checkinteger(L, idx);
@@ -106,16 +116,16 @@ static int64_t check_index(lua_State *L, int idx, int64_t size, const char *what
 
 /* ---------- construction ---------- */
 
-static void read_shape(lua_State *L, int first, int64_t *rows, int64_t *cols) {
-    *rows = check_size(L, first, "size");
-    *cols = lua_isnoneornil(L, first + 1) ? 0 : check_size(L, first + 1, "size");
+// Reads `n [, m]` at stack index `first`: a vector of n, or an n×m matrix.
+static tensor *push_read_shape(lua_State *L, int first) {
+    int64_t rows = check_size(L, first, "size");
+    if (lua_isnoneornil(L, first + 1)) return push_vector(L, rows);
+    return push_matrix(L, rows, check_size(L, first + 1, "size"));
 }
 
 // Pushes a tensor of the shape given at stack index `first` (n [, m]), filled with v.
 static int push_filled(lua_State *L, int first, float v) {
-    int64_t r, c;
-    read_shape(L, first, &r, &c);
-    tensor *t = push_tensor(L, r, c);
+    tensor *t = push_read_shape(L, first);
     charge(L, numel(t));
     synod_t_fill(t->data, v, (size_t)numel(t));
     return 1;
@@ -148,7 +158,7 @@ static int t_from(lua_State *L) {
         lua_Integer cols = (lua_Integer)lua_rawlen(L, -1);
         lua_pop(L, 1);
         if (cols == 0) return fail(L, "tensor.from: row 1 is empty");
-        tensor *t = push_tensor(L, rows, cols);
+        tensor *t = push_matrix(L, rows, cols);
         charge(L, numel(t));
         for (lua_Integer r = 1; r <= rows; r++) {
             if (lua_rawgeti(L, 1, r) != LUA_TTABLE)
@@ -167,7 +177,7 @@ static int t_from(lua_State *L) {
         return 1;
     }
     if (rows > 0) lua_pop(L, 1);
-    tensor *t = push_tensor(L, rows, 0);
+    tensor *t = push_vector(L, rows);
     for (lua_Integer i = 1; i <= rows; i++) {
         lua_rawgeti(L, 1, i);
         t->data[i - 1] = element_of(L, -1, "element", i);
@@ -181,8 +191,10 @@ static int t_range(lua_State *L) {
     if (step == 0) return fail(L, "tensor.range: step must not be 0");
     lua_Number count = floor((b - a) / step) + 1;
     if (count < 0 || count != count) count = 0;
-    if (count > (lua_Number)MAX_ELEMENTS) return fail(L, "tensor.range: too many elements");
-    tensor *t = push_tensor(L, (int64_t)count, 0);
+    if (count > (lua_Number)MAX_ELEMENTS)
+        return fail(L, "tensor.range: %.0f elements is too large (at most %lld)", (double)count,
+                    (long long)MAX_ELEMENTS);
+    tensor *t = push_vector(L, (int64_t)count);
     charge(L, numel(t));
     for (int64_t i = 0; i < t->rows; i++) t->data[i] = (float)(a + (lua_Number)i * step);
     return 1;
@@ -190,16 +202,10 @@ static int t_range(lua_State *L) {
 
 static int t_random(lua_State *L) {
     int n = lua_gettop(L);
-    int64_t r, c = 0;
-    if (n >= 3) {
-        r = check_size(L, 1, "size");
-        c = check_size(L, 2, "size");
-    } else {
-        r = check_size(L, 1, "size");
-    }
     if (n < 2) return fail(L, "tensor.random needs a seed: tensor.random(n [, m], seed)");
     lua_Integer seed = luaL_checkinteger(L, n);
-    tensor *t = push_tensor(L, r, c);
+    tensor *t = n >= 3 ? push_matrix(L, check_size(L, 1, "size"), check_size(L, 2, "size"))
+                       : push_vector(L, check_size(L, 1, "size"));
     charge(L, numel(t));
     synod_t_random((uint64_t)seed, t->data, (size_t)numel(t));
     return 1;
@@ -256,7 +262,7 @@ static int m_set(lua_State *L) {
 }
 
 static tensor *copy_row(lua_State *L, const tensor *t, int64_t i) {
-    tensor *r = push_tensor(L, t->cols, 0);
+    tensor *r = push_vector(L, t->cols);
     memcpy(r->data, t->data + i * t->cols, (size_t)t->cols * sizeof(float));
     return r;
 }
@@ -272,7 +278,7 @@ static int m_col(lua_State *L) {
     tensor *t = check(L, 1);
     if (!is_matrix(t)) return fail(L, "col needs a matrix");
     int64_t j = check_index(L, 2, t->cols, "column");
-    tensor *c = push_tensor(L, t->rows, 0);
+    tensor *c = push_vector(L, t->rows);
     charge(L, t->rows);
     for (int64_t i = 0; i < t->rows; i++) c->data[i] = t->data[i * t->cols + j];
     return 1;
@@ -487,13 +493,13 @@ static int reduce_dim(lua_State *L, tensor *t, int mean) {
     }
     charge(L, numel(t));
     if (dim == 1) {  // over rows: one value per column
-        tensor *out = push_tensor(L, t->cols, 0);
+        tensor *out = push_vector(L, t->cols);
         synod_t_col_sums(t->data, (size_t)t->rows, (size_t)t->cols, out->data);
         if (mean && t->rows) synod_t_scalar(SYNOD_DIV, out->data, (float)t->rows, 0, out->data, (size_t)t->cols);
         return 1;
     }
     if (dim == 2) {  // over columns: one value per row
-        tensor *out = push_tensor(L, t->rows, 0);
+        tensor *out = push_vector(L, t->rows);
         synod_t_row_sums(t->data, (size_t)t->rows, (size_t)t->cols, out->data);
         if (mean && t->cols) synod_t_scalar(SYNOD_DIV, out->data, (float)t->cols, 0, out->data, (size_t)t->rows);
         return 1;
@@ -632,9 +638,15 @@ static int m_cosine(lua_State *L) {
         lua_pushnumber(L, r);
         return 1;
     }
-    tensor *out = push_tensor(L, a->rows, 0);
+    tensor *out = push_vector(L, a->rows);
     synod_t_row_cosine(a->data, (size_t)a->rows, (size_t)d, v->data, out->data);
     return 1;
+}
+
+// Index scratch pushed as userdata: charged to the sandbox's memory cap like any tensor
+// (n ≤ MAX_ELEMENTS, so the byte count cannot overflow), and freed by the collector.
+static int64_t *scratch_indices(lua_State *L, int64_t n) {
+    return lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(int64_t), 0);
 }
 
 static int m_topk(lua_State *L) {
@@ -642,14 +654,13 @@ static int m_topk(lua_State *L) {
     need_vector(L, t, "topk");
     int64_t k = check_size(L, 2, "k");
     if (k > t->rows) k = t->rows;
-    tensor *values = push_tensor(L, k, 0);
-    tensor *indices = push_tensor(L, k, 0);
+    tensor *values = push_vector(L, k);
+    tensor *indices = push_vector(L, k);
     charge(L, t->rows * 2);
-    int64_t *idx = malloc((size_t)(k ? k : 1) * sizeof(int64_t));
-    if (!idx) return fail(L, "topk: out of memory");
+    int64_t *idx = scratch_indices(L, k);
     synod_t_topk(t->data, (size_t)t->rows, (size_t)k, values->data, idx);
     for (int64_t i = 0; i < k; i++) indices->data[i] = (float)(idx[i] + 1);
-    free(idx);
+    lua_pop(L, 1);
     return 2;
 }
 
@@ -657,16 +668,15 @@ static int sort_like(lua_State *L, int rank) {
     tensor *t = check(L, 1);
     need_vector(L, t, rank ? "rank" : "argsort");
     int descending = lua_toboolean(L, 2);
-    tensor *out = push_tensor(L, t->rows, 0);
+    tensor *out = push_vector(L, t->rows);
     charge(L, t->rows * 16);
-    int64_t *idx = malloc((size_t)(t->rows ? t->rows : 1) * sizeof(int64_t));
-    if (!idx) return fail(L, "%s: out of memory", rank ? "rank" : "argsort");
+    int64_t *idx = scratch_indices(L, t->rows);
     synod_t_argsort(t->data, (size_t)t->rows, descending, idx);
     for (int64_t i = 0; i < t->rows; i++) {
         if (rank) out->data[idx[i]] = (float)(i + 1);
         else out->data[i] = (float)(idx[i] + 1);
     }
-    free(idx);
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -678,7 +688,7 @@ static int m_rank(lua_State *L) { return sort_like(L, 1); }
 static int m_transpose(lua_State *L) {
     tensor *t = check(L, 1);
     if (!is_matrix(t)) return m_clone(L);
-    tensor *out = push_tensor(L, t->cols, t->rows);
+    tensor *out = push_matrix(L, t->cols, t->rows);
     charge(L, numel(t));
     synod_t_transpose(t->data, (size_t)t->rows, (size_t)t->cols, out->data);
     return 1;
@@ -691,7 +701,7 @@ static int m_matmul(lua_State *L) {
         return fail(L, "matmul: shapes %s and %s do not chain (need n×m and m×p)", shape_text(a, x, sizeof x),
                           shape_text(b, y, sizeof y));
     }
-    tensor *out = push_tensor(L, a->rows, b->cols);
+    tensor *out = push_matrix(L, a->rows, b->cols);
     charge(L, a->rows * a->cols * b->cols / 8);
     synod_t_matmul(a->data, b->data, (size_t)a->rows, (size_t)a->cols, (size_t)b->cols, out->data);
     return 1;
@@ -704,7 +714,7 @@ static int m_mv(lua_State *L) {
         return fail(L, "mv: shapes %s and %s do not chain (need n×m and m)", shape_text(a, x, sizeof x),
                           shape_text(v, y, sizeof y));
     }
-    tensor *out = push_tensor(L, a->rows, 0);
+    tensor *out = push_vector(L, a->rows);
     charge(L, numel(a));
     synod_t_mv(a->data, v->data, (size_t)a->rows, (size_t)a->cols, out->data);
     return 1;

@@ -29,8 +29,12 @@ public final class Ledger: Sendable {
 
     // MARK: - Subnets
 
-    /// Creates a subnet. Refuses a netuid that exists.
-    public func createSubnet(netuid: Int, name: String, owner: String, config: SubnetConfig = SubnetConfig()) throws {
+    /// Creates a subnet, served by the plugin file `plugin` when one is given. Refuses a
+    /// netuid that exists. One transaction: a process killed during it leaves no subnet
+    /// without its plugin.
+    public func createSubnet(
+        netuid: Int, name: String, owner: String, config: SubnetConfig = SubnetConfig(), plugin: String? = nil
+    ) throws {
         if let problem = config.problem { throw LedgerError(.invalid, "subnet \(netuid): \(problem)") }
         guard (0...65535).contains(netuid) else {
             throw LedgerError(.invalid, "netuid must be from 0 to 65535 (got \(netuid))")
@@ -43,15 +47,16 @@ public final class Ledger: Sendable {
                 sql: """
                     INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
                       min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
-                      min_non_immune_uids)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+                      min_non_immune_uids, plugin)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                     """,
                 arguments: [
                     netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
                     config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters), config.minNonImmuneUIDs,
+                    Self.encode(config.parameters), config.minNonImmuneUIDs, plugin,
                 ])
             try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
+            if let plugin { try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin) }
         }
     }
 
@@ -61,9 +66,18 @@ public final class Ledger: Sendable {
     /// room, otherwise replacing the non-immune UID with the lowest emission (ties: earliest
     /// registration, then lowest UID) while more than `minNonImmuneUIDs` are non-immune, and
     /// the lowest-emission immune UID otherwise (see ``SubnetConfig/minNonImmuneUIDs``).
+    ///
+    /// `stake` and `validatorPermit` give the new neuron its starting stake and permit in
+    /// the same transaction (a host bootstrapping its own validators), so a process killed
+    /// during registration never leaves a validator without its permit.
     @discardableResult
-    public func register(netuid: Int, hotkey: String, coldkey: String, block: UInt64) throws -> Int {
-        try pool.write { db in
+    public func register(
+        netuid: Int, hotkey: String, coldkey: String, block: UInt64, stake: UInt64 = 0, validatorPermit: Bool = false
+    ) throws -> Int {
+        guard stake <= UInt64(Int64.max) else {
+            throw LedgerError(.refused, "stake of \(hotkey) would exceed 2^63 - 1")
+        }
+        return try pool.write { db in
             let subnet = try Self.subnet(db, netuid)
             if let uid = try Int.fetchOne(
                 db, sql: "SELECT uid FROM neurons WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey])
@@ -90,10 +104,11 @@ public final class Ledger: Sendable {
             try db.execute(
                 sql: """
                     INSERT INTO neurons (netuid, uid, hotkey, coldkey, registered_at, last_update, stake, emission,
-                      validator_permit) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0)
+                      validator_permit) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
                     """,
-                arguments: [netuid, uid, hotkey, coldkey, Int64(block), Int64(block)])
+                arguments: [netuid, uid, hotkey, coldkey, Int64(block), Int64(block), Int64(stake), validatorPermit])
             try Self.log(db, netuid: netuid, kind: "neuron.registered", detail: "uid \(uid) hotkey \(hotkey)")
+            if stake > 0 { try Self.log(db, netuid: netuid, kind: "stake.added", detail: "uid \(uid) +\(stake)") }
             return uid
         }
     }

@@ -59,8 +59,8 @@ public final class LocalNet: Sendable {
     public init(_ configuration: Configuration, log: @escaping @Sendable (String) -> Void) throws {
         self.configuration = configuration
         self.log = log
-        try FileManager.default.createDirectory(
-            atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        // The folder holds the ledger and the host's hotkeys: owner-only, whatever the umask.
+        try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
         ledger = try Ledger(path: Self.ledgerPath(dataDirectory: configuration.dataDirectory))
     }
 
@@ -231,19 +231,23 @@ public final class LocalNet: Sendable {
         }
         let netuid = (existing.map(\.netuid).max() ?? 0) + 1
         let definition = try SubnetPlugin(path: path).definition
-        try ledger.createSubnet(netuid: netuid, name: definition.name, owner: owner, config: definition.config)
-        try ledger.setPlugin(netuid: netuid, plugin: path)
+        try ledger.createSubnet(
+            netuid: netuid, name: definition.name, owner: owner, config: definition.config, plugin: path)
         return try SubnetRuntime(netuid: netuid, path: path, ledger: ledger)
     }
 
     private func join(_ netuid: Int, _ hotkey: String, block: UInt64, stake: UInt64, permit: Bool) throws {
         guard let neuron = try ledger.neuron(netuid: netuid, hotkey: hotkey) else {
-            let uid = try ledger.register(netuid: netuid, hotkey: hotkey, coldkey: hotkey, block: block)
-            if stake > 0 { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake) }
-            if permit { try ledger.setValidatorPermit(netuid: netuid, uid: uid, true) }
+            try ledger.register(
+                netuid: netuid, hotkey: hotkey, coldkey: hotkey, block: block, stake: stake, validatorPermit: permit)
             return
         }
         if neuron.stake < stake { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake - neuron.stake) }
+        // A ledger written before registration was one transaction may hold a validator
+        // without its permit: give it back rather than run a validator the axons refuse.
+        if permit && !neuron.validatorPermit {
+            try ledger.setValidatorPermit(netuid: netuid, uid: neuron.uid, true)
+        }
     }
 
     private func pluginPaths() -> [String] {

@@ -40,7 +40,6 @@ public final class BTAuthVerifier: Sendable {
         let scheme: BTAuth.Scheme
         let signature: [UInt8]
         let receiver: String
-        let now: Int64
     }
 
     /// The authenticated sender of a verified request.
@@ -87,15 +86,9 @@ public final class BTAuthVerifier: Sendable {
         guard boundTo == receiver.string else {
             throw BTAuthRejection(.wrongReceiver, "request was signed for a different receiving hotkey")
         }
-        let age = now.subtractingReportingOverflow(nonce)
-        if nonce < now, age.overflow || age.partialValue > maxAge.nanoseconds {
-            throw BTAuthRejection(.stale, "nonce is older than the \(Self.seconds(maxAge))s freshness window")
-        }
-        if nonce > now, nonce - now > allowedSkew.nanoseconds {
-            throw BTAuthRejection(.stale, "nonce is more than \(Self.seconds(allowedSkew))s in the future")
-        }
+        try checkFreshness(nonce, now: now)
         return Pending(
-            sender: sender, nonce: nonce, scheme: scheme, signature: signature, receiver: boundTo, now: now)
+            sender: sender, nonce: nonce, scheme: scheme, signature: signature, receiver: boundTo)
     }
 
     /// Steps 4–5: the signature over the payload rebuilt from what was received, then replay.
@@ -104,22 +97,26 @@ public final class BTAuthVerifier: Sendable {
     ///   - method: the received method.
     ///   - target: the received request target (path plus `?query`).
     ///   - body: the raw received body; its hash is always recomputed.
-    public func verify(_ pending: Pending, method: String, target: String, body: [UInt8])
+    ///   - now: the time the body finished arriving. Freshness is judged again here, so a
+    ///     body held back after fresh headers cannot outlive the replay memory (an entry is
+    ///     kept for `maxAge` after its nonce, and only a nonce fresh *now* is accepted).
+    public func verify(_ pending: Pending, method: String, target: String, body: [UInt8], now: Int64 = BTAuth.now())
         throws(BTAuthRejection) -> Caller
     {
-        try verify(pending, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body))
+        try verify(pending, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body), now: now)
     }
 
     /// ``verify(_:method:target:body:)`` for a body held elsewhere (e.g. a NIO buffer).
-    public func verify(_ pending: Pending, method: String, target: String, body: UnsafeRawBufferPointer)
-        throws(BTAuthRejection) -> Caller
-    {
-        try verify(pending, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body))
+    public func verify(
+        _ pending: Pending, method: String, target: String, body: UnsafeRawBufferPointer, now: Int64 = BTAuth.now()
+    ) throws(BTAuthRejection) -> Caller {
+        try verify(pending, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body), now: now)
     }
 
-    private func verify(_ pending: Pending, method: String, target: String, bodySHA256Hex: String)
+    private func verify(_ pending: Pending, method: String, target: String, bodySHA256Hex: String, now: Int64)
         throws(BTAuthRejection) -> Caller
     {
+        try checkFreshness(pending.nonce, now: now)
         guard pending.scheme == .ed25519 else {
             throw BTAuthRejection(
                 .unsupportedScheme,
@@ -136,7 +133,7 @@ public final class BTAuthVerifier: Sendable {
         guard key.verify(signature: pending.signature, of: payload) else {
             throw BTAuthRejection(.badSignature, "signature does not verify against the claimed hotkey")
         }
-        switch replay.record(sender: pending.sender, nonce: pending.nonce, now: pending.now) {
+        switch replay.record(sender: pending.sender, nonce: pending.nonce, now: now) {
         case .replayed?:
             throw BTAuthRejection(.replayed, "this nonce was already accepted from this hotkey")
         case .some:
@@ -152,11 +149,23 @@ public final class BTAuthVerifier: Sendable {
         method: String, target: String, header: (String) -> String?, body: [UInt8],
         now: Int64 = BTAuth.now()
     ) throws(BTAuthRejection) -> Caller {
-        try verify(checkHeaders(header, now: now), method: method, target: target, body: body)
+        try verify(checkHeaders(header, now: now), method: method, target: target, body: body, now: now)
     }
 
     /// Pairs currently held for replay protection.
     public var rememberedNonces: Int { replay.count }
+
+    /// The nonce is inside the freshness window at `now`: at most `maxAge` old and at most
+    /// `allowedSkew` ahead.
+    private func checkFreshness(_ nonce: Int64, now: Int64) throws(BTAuthRejection) {
+        let age = now.subtractingReportingOverflow(nonce)
+        if nonce < now, age.overflow || age.partialValue > maxAge.nanoseconds {
+            throw BTAuthRejection(.stale, "nonce is older than the \(Self.seconds(maxAge))s freshness window")
+        }
+        if nonce > now, nonce - now > allowedSkew.nanoseconds {
+            throw BTAuthRejection(.stale, "nonce is more than \(Self.seconds(allowedSkew))s in the future")
+        }
+    }
 
     /// Decimal digits, optionally signed, as Python's `int()` reads a clean header. A value
     /// beyond 64 bits is a nonce centuries away: stale, not malformed.

@@ -19,10 +19,14 @@ import UnixSignals
 ///
 /// A forward request is checked in this order, and refused at the first failure:
 /// btauth/1 headers, receiver and freshness (401, before any byte of the body is read);
-/// body size (413); signature and replay (401, or 503 when the replay memory is full);
+/// body size (413); freshness again once the body is in, signature and replay (401, or 503
+/// when the replay memory is full);
 /// subnet (404); the host's permission for this caller (403); the caller's requests in
 /// flight (429); JSON syntax (400); the handler's time budget (504). Errors are JSON:
 /// `{"error": "<reason>", "message": "<what to do>"}`.
+///
+/// Connections are guarded as ``AxonChannel`` describes: a cap (503 past it), header and
+/// request deadlines from a request's first byte, an idle timeout, and HTTP/1.0 closing.
 public final class Axon: Sendable {
     /// This axon's hotkey address: requests must be signed for it.
     public let hotkey: SS58Address
@@ -30,6 +34,7 @@ public final class Axon: Sendable {
     private let service: any AxonService
     private let verifier: BTAuthVerifier
     private let limiter: CallerLimiter
+    private let connections = ConnectionCounter()
     private let logger: Logger
 
     public init(
@@ -72,8 +77,19 @@ public final class Axon: Sendable {
         }
     }
 
+    /// Connections open on this axon now.
+    public var openConnections: Int { connections.count }
+
     private func makeServerBuilder() throws -> HTTPServerBuilder {
-        guard let tls = configuration.tls else { return .http1() }
+        let c = configuration
+        let limits = ConnectionLimits(
+            maxConnections: c.maxConnections, headerTimeout: c.headerTimeout, requestTimeout: c.requestTimeout,
+            idleTimeout: c.idleTimeout)
+        let counter = connections
+        let http = HTTPServerBuilder { responder in
+            AxonChannel(responder: responder, limits: limits, counter: counter)
+        }
+        guard let tls = configuration.tls else { return http }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath).map {
                 NIOSSLCertificateSource.certificate($0)
@@ -81,7 +97,7 @@ public final class Axon: Sendable {
             let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
             let tlsConfiguration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain, privateKey: .privateKey(key))
-            return try .tls(.http1(), tlsConfiguration: tlsConfiguration)
+            return try .tls(http, tlsConfiguration: tlsConfiguration)
         } catch {
             throw WireError.transport(
                 "cannot load the axon's TLS certificate \(tls.certificateChainPath) or key \(tls.privateKeyPath): "
@@ -118,7 +134,8 @@ public final class Axon: Sendable {
     private func forward(_ request: Request, context: BasicRequestContext) async -> Response {
         let pending: BTAuthVerifier.Pending
         do {
-            pending = try verifier.checkHeaders { name in request.headers[Self.fieldNames[name]!] }
+            pending = try verifier.checkHeaders(
+                { name in request.headers[Self.fieldNames[name]!] }, now: configuration.now())
         } catch let rejection {
             return refusal(rejection)
         }
@@ -139,9 +156,11 @@ public final class Axon: Sendable {
 
         let target = request.head.path ?? "/"
         let method = request.method.rawValue
+        // Freshness is judged again now that the body is in: see BTAuthVerifier.verify.
+        let now = configuration.now()
         let verified: Result<BTAuthVerifier.Caller, BTAuthRejection> = body.withUnsafeReadableBytes { raw in
             do throws(BTAuthRejection) {
-                return .success(try verifier.verify(pending, method: method, target: target, body: raw))
+                return .success(try verifier.verify(pending, method: method, target: target, body: raw, now: now))
             } catch {
                 return .failure(error)
             }

@@ -19,6 +19,17 @@ public struct AxonConfiguration: Sendable {
     public var replayCapacity: Int
     /// Serve HTTPS with this certificate; nil serves plain HTTP.
     public var tls: TLSFiles?
+    /// Most connections open at once; past it a new connection is answered 503 and closed.
+    public var maxConnections: Int
+    /// Time from a request's first byte to the end of its headers; past it the connection
+    /// is closed (a client trickling headers cannot hold it open).
+    public var headerTimeout: Duration
+    /// Time from a request's first byte to the end of its body.
+    public var requestTimeout: Duration
+    /// Time a connection may stay open with no request in progress.
+    public var idleTimeout: Duration
+    /// The clock btauth/1 freshness is judged by, in nanoseconds since 1970 (tests drive it).
+    public var now: @Sendable () -> Int64
 
     /// PEM files for HTTPS.
     public struct TLSFiles: Sendable {
@@ -35,7 +46,9 @@ public struct AxonConfiguration: Sendable {
         host: String = "127.0.0.1", port: Int = 8091, maxBodySize: Int = 1 << 20,
         handlerTimeout: Duration = .seconds(12), maxConcurrentPerCaller: Int = 32,
         maxAge: Duration = .seconds(10), allowedSkew: Duration = .seconds(2),
-        replayCapacity: Int = 262_144, tls: TLSFiles? = nil
+        replayCapacity: Int = 262_144, tls: TLSFiles? = nil, maxConnections: Int = 256,
+        headerTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60), now: @escaping @Sendable () -> Int64 = BTAuth.now
     ) {
         self.host = host
         self.port = port
@@ -46,5 +59,10 @@ public struct AxonConfiguration: Sendable {
         self.allowedSkew = allowedSkew
         self.replayCapacity = replayCapacity
         self.tls = tls
+        self.maxConnections = maxConnections
+        self.headerTimeout = headerTimeout
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.now = now
     }
 }

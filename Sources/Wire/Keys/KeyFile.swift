@@ -24,25 +24,7 @@ public enum KeyFile {
     /// Reads a plaintext ed25519 hotkey file and checks that its seed, public key and
     /// address agree.
     public static func read(at path: String) throws(WireError) -> Hotkey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw .keyFile(
-                path: path,
-                reason: errno == ENOENT
-                    ? "no such file; create one with `synod keys new`"
-                    : "cannot be read (\(String(cString: strerror(errno))))")
-        }
-        let mode = info.st_mode & 0o777
-        guard mode & 0o077 == 0 else {
-            throw .keyFile(
-                path: path,
-                reason: "is readable by other users (mode \(String(mode, radix: 8))); "
-                    + "a private key must be private: run `chmod 600 \(path)`")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .keyFile(path: path, reason: "cannot be read")
-        }
-        return try parse(data: data, path: path)
+        try parse(data: Data(PrivateFiles.readPrivate(path)), path: path)
     }
 
     /// Parses key-file JSON (`path` only names the file in errors).
@@ -111,23 +93,18 @@ public enum KeyFile {
     ///
     /// - Parameter overwrite: replace an existing file; otherwise an existing file is refused.
     public static func write(_ hotkey: Hotkey, to path: String, overwrite: Bool = false) throws(WireError) {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: path), !overwrite {
+        if FileManager.default.fileExists(atPath: path), !overwrite {
             throw .keyFile(
                 path: path, reason: "already exists; refusing to overwrite a key (pass --force to replace it)")
         }
         let directory = (path as NSString).deletingLastPathComponent
-        do {
-            try manager.createDirectory(
-                atPath: directory, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .keyFile(path: path, reason: "cannot create \(directory): \(error.localizedDescription)")
+        do { try PrivateFiles.makeDirectory(directory) } catch {
+            throw .keyFile(path: path, reason: "cannot create its folder: \(error)")
         }
-        try writeAtomically(Array(json(for: hotkey).utf8), to: path)
+        try PrivateFiles.writeAtomically(Array(json(for: hotkey).utf8), to: path)
         // The SDK keeps the public half beside the key (`<hotkey>pub.txt`) and reads it for
         // the address when the key itself is locked.
-        try writeAtomically(Array(publicJSON(for: hotkey).utf8), to: path + "pub.txt")
+        try PrivateFiles.writeAtomically(Array(publicJSON(for: hotkey).utf8), to: path + "pub.txt")
     }
 
     /// The SDK's `<hotkey>pub.txt` JSON.
@@ -135,27 +112,6 @@ public enum KeyFile {
         let publicHex = "0x" + Hex.encode(hotkey.publicKey.bytes)
         return #"{"accountId":"\#(publicHex)","ss58Address":"\#(hotkey.address.string)","cryptoType":0,"#
             + #""publicKey":"\#(publicHex)"}"#
-    }
-
-    /// Writes through a 0600 temporary file, fsync and rename, so a crash leaves either the
-    /// old file or the new one.
-    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws(WireError) {
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else {
-            throw .keyFile(path: path, reason: "cannot be created (\(String(cString: strerror(errno))))")
-        }
-        // The creation mode only applies to new files; fchmod also clamps a stale temp file.
-        let written =
-            fchmod(fd, 0o600) == 0
-            && bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) } == bytes.count
-            && fsync(fd) == 0
-        close(fd)
-        guard written, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .keyFile(path: path, reason: "could not be written (\(reason))")
-        }
     }
 
     /// The hotkey names in `wallet`, sorted.
@@ -167,7 +123,7 @@ public enum KeyFile {
             let hotkeys = ((root as NSString).appendingPathComponent(wallet) as NSString)
                 .appendingPathComponent("hotkeys")
             for hotkey in ((try? manager.contentsOfDirectory(atPath: hotkeys)) ?? []).sorted()
-            where !hotkey.hasSuffix(".tmp") && !hotkey.hasSuffix("pub.txt") && !hotkey.hasPrefix(".") {
+            where !hotkey.contains(".tmp") && !hotkey.hasSuffix("pub.txt") && !hotkey.hasPrefix(".") {
                 found.append((wallet, hotkey, (hotkeys as NSString).appendingPathComponent(hotkey)))
             }
         }

@@ -7,6 +7,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidKey(String)
     /// A key file that cannot be read, parsed or trusted.
     case keyFile(path: String, reason: String)
+    /// A file or folder that could not be made or written privately.
+    case file(path: String, reason: String)
     /// An axon that could not start or a dendrite that could not be set up.
     case transport(String)
 
@@ -18,6 +20,8 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             "invalid key: \(reason)"
         case .keyFile(let path, let reason):
             "key file \(path): \(reason)"
+        case .file(let path, let reason):
+            "\(path): \(reason)"
         case .transport(let reason):
             reason
         }
