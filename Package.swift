@@ -217,7 +217,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SubnetHostTests",
-            dependencies: ["SubnetHost", "Ledger", "LuaSandbox", "Consensus"],
+            dependencies: [
+                "SubnetHost", "Ledger", "LuaSandbox", "Consensus", "Wire", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -346,6 +346,42 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Stores (or with `nil` removes) a value like ``setValue(_:forKey:netuid:)``, and in the
+    /// same transaction asks `admit` whether the keys under `prefix` may grow to the count
+    /// and bytes (key plus value) they would have after the write; `admit` throws to refuse,
+    /// and nothing is written then.
+    public func setValue(
+        _ value: Data?, forKey key: String, netuid: Int, prefix: String,
+        admit: (_ keys: Int, _ bytes: Int) throws -> Void
+    ) throws {
+        try pool.write { db in
+            let totals = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes
+                    FROM kv WHERE netuid = ? AND key >= ? AND key < ?
+                    """,
+                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])!
+            let old = try Row.fetchOne(
+                db, sql: "SELECT length(key) + length(value) AS bytes FROM kv WHERE netuid = ? AND key = ?",
+                arguments: [netuid, key])
+            let oldBytes: Int = old?["bytes"] ?? 0
+            var keys: Int = totals["keys"]
+            var bytes: Int = totals["bytes"]
+            if let value {
+                keys += old == nil ? 1 : 0
+                bytes += key.utf8.count + value.count - oldBytes
+                try admit(keys, bytes)
+                try db.execute(
+                    sql:
+                        "INSERT INTO kv (netuid, key, value) VALUES (?, ?, ?) ON CONFLICT(netuid, key) DO UPDATE SET value = excluded.value",
+                    arguments: [netuid, key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM kv WHERE netuid = ? AND key = ?", arguments: [netuid, key])
+            }
+        }
+    }
+
     /// Reads a value of the subnet's key-value store.
     public func value(forKey key: String, netuid: Int) throws -> Data? {
         try pool.read { db in

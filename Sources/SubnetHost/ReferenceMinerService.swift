@@ -40,7 +40,16 @@ public struct ReferenceMinerService: AxonService {
             }
             return Array(try answer.jsonText().utf8)
         } catch let error as PluginError {
-            throw AxonHandlerError(status: 500, message: "the reference miner failed: \(error)")
+            // The protocol's 400: valid JSON that is not a task this subnet understands
+            // (the miner hook errors on it, or answers what cannot be sent). A hook that
+            // ran out of its limits is the server's trouble, not the caller's.
+            switch error.sandboxError?.kind {
+            case .runtime?, .value?:
+                throw AxonHandlerError(
+                    status: 400, message: "subnet \(request.netuid)'s miner cannot answer this task: \(error)")
+            default:
+                throw AxonHandlerError(status: 500, message: "the reference miner failed: \(error)")
+            }
         } catch let error as SandboxError {
             throw AxonHandlerError(status: 500, message: "the answer cannot be sent as JSON: \(error.message)")
         }

@@ -1,4 +1,5 @@
 public import LuaSandbox
+import Wire
 
 /// What a plugin's self-check ran and saw.
 public struct SelfCheckReport: Sendable, Hashable {
@@ -22,9 +23,13 @@ extension SubnetPlugin {
     /// and no silent or garbage miner may earn more than an honest one. Without a `miner`
     /// hook, only silent miners are simulated.
     ///
-    /// The host runs this on every new version before it replaces the old one.
-    public func selfCheck(block: UInt64 = 1) throws(PluginError) -> SelfCheckReport {
-        let context = HookContext(netuid: 0, block: block, validator: "synod-self-check")
+    /// The host runs this on every new version before it replaces the old one, as the
+    /// subnet's own netuid at the chain's current block, for a validator whose address is
+    /// made afresh each time: the check looks like any validator's round, so a plugin
+    /// cannot behave for the check and differently for real validators.
+    public func selfCheck(netuid: Int = 1, block: UInt64 = 1) throws(PluginError) -> SelfCheckReport {
+        let validator = SS58Address(publicKey: (0..<32).map { _ in UInt8.random(in: 0...255) }).string
+        let context = HookContext(netuid: netuid, block: block, validator: validator)
         let task = try task(context)
         var labels: [String] = []
         var responses: [LuaValue?] = []

@@ -33,10 +33,8 @@ public final class SubnetPlugin {
         path: String, store: any PluginStore = MemoryStore(), limits: SandboxLimits = .default,
         logger: Logger = Logger(label: "synod.plugin")
     ) throws(PluginError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
-        }
-        try self.init(source: Array(data), chunkName: path, store: store, limits: limits, logger: logger)
+        try self.init(
+            source: Self.readSource(path).source, chunkName: path, store: store, limits: limits, logger: logger)
     }
 
     /// Loads a plugin from its source text; `chunkName` (usually its path) names it in errors.
@@ -51,7 +49,7 @@ public final class SubnetPlugin {
         var entries: [String: LuaReference] = [:]
         do {
             sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
-            try Self.registerStore(store, in: sandbox)
+            try Self.registerStore(store, in: sandbox, quotaLog: RateLimitedLogger(logger: logger))
             // Synod's runtime first, so it keeps the original functions.
             let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)
             defer { sandbox.release(runtime) }

@@ -6,7 +6,7 @@ import Wire
 
 /// One subnet's plugin, owned by an actor: hook calls run one at a time, and a new version
 /// replaces the old one only between calls, only after it has loaded and passed its
-/// ``SubnetPlugin/selfCheck(block:)`` in a fresh sandbox. A version that fails leaves the
+/// ``SubnetPlugin/selfCheck(netuid:block:)`` in a fresh sandbox. A version that fails leaves the
 /// old one running; every attempt is recorded in the ledger (digest, outcome, reason).
 ///
 /// ```swift
@@ -19,6 +19,12 @@ public actor SubnetRuntime {
     public nonisolated let path: String
     private let ledger: Ledger?
     private var plugin: SubnetPlugin
+    /// The file as last seen (identity, size, modification time): an unchanged file is
+    /// not read again.
+    private var seen: FileStamp?
+    /// The digest of the last content that failed, so a broken file is reported once per
+    /// distinct content, not at every check.
+    private var lastRejected: String?
     /// The running version's definition.
     public private(set) var definition: SubnetDefinition
 
@@ -38,7 +44,8 @@ public actor SubnetRuntime {
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
-        let plugin = try Self.prepare(path: path, netuid: netuid, store: Self.store(ledger, netuid))
+        let (source, stamp) = try SubnetPlugin.readSource(path)
+        let plugin = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger)
         do {
             try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -48,26 +55,43 @@ public actor SubnetRuntime {
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
         self.plugin = plugin
         self.definition = plugin.definition
+        self.seen = stamp
     }
 
     /// Loads the file again if its content changed; swaps versions only if the new one
     /// loads, passes its self-check and its settings suit the ledger.
+    ///
+    /// The file is `stat`ed first and read only when that changed; it is read once per
+    /// attempt (the bytes hashed are the bytes loaded) and never past
+    /// ``SubnetPlugin/maxSourceBytes``. Content that already failed is not tried again.
     public func reloadIfChanged() -> ReloadOutcome {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let error = PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
+        let stamp: FileStamp
+        let source: [UInt8]
+        do {
+            stamp = try FileStamp(path: path)
+            if stamp == seen { return .unchanged }
+            (source, _) = try SubnetPlugin.readSource(path)
+        } catch {
+            // Reported once until the file changes, not at every check.
+            seen = nil
+            if lastRejected == error.description { return .unchanged }
+            lastRejected = error.description
             return .rejected(error)
         }
-        let digest = SHA256.hex(data)
-        if digest == definition.sha256 { return .unchanged }
+        seen = stamp
+        let digest = SHA256.hex(source)
+        if digest == definition.sha256 || digest == lastRejected { return .unchanged }
         do {
-            let next = try Self.prepare(path: path, netuid: netuid, store: Self.store(ledger, netuid))
+            let next = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger)
             try Self.apply(next.definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
             definition = next.definition
+            lastRejected = nil
             Self.record(ledger, netuid, next.definition.sha256, "reloaded", "")
             return .reloaded(from: old, to: next.definition.sha256)
         } catch {
+            lastRejected = digest
             Self.record(ledger, netuid, digest, "rejected", error.description)
             return .rejected(error)
         }
@@ -111,16 +135,14 @@ public actor SubnetRuntime {
     // MARK: Steps
 
     /// Loads a version and self-checks it on a scratch store, so the check's simulated
-    /// validator leaves no trace in the subnet's state; the version then runs on `store`.
-    private static func prepare(path: String, netuid: Int, store: any PluginStore) throws(PluginError)
+    /// validator leaves no trace in the subnet's state; the version then runs on the
+    /// subnet's store. The check runs as this subnet at the chain's head.
+    private static func prepare(_ source: [UInt8], path: String, netuid: Int, ledger: Ledger?) throws(PluginError)
         -> SubnetPlugin
     {
-        // One read: the version checked is the version that runs.
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PluginError(path, "cannot read the plugin file: no such file, or it is not readable")
-        }
-        _ = try SubnetPlugin(source: Array(data), chunkName: path).selfCheck()
-        let plugin = try SubnetPlugin(source: Array(data), chunkName: path, store: store)
+        let head = (try? ledger?.chainHead()) ?? 0
+        _ = try SubnetPlugin(source: source, chunkName: path).selfCheck(netuid: netuid, block: max(head, 1))
+        let plugin = try SubnetPlugin(source: source, chunkName: path, store: store(ledger, netuid))
         try plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
         return plugin
     }

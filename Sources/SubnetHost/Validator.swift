@@ -1,4 +1,5 @@
 public import Ledger
+public import Logging
 public import LuaSandbox
 public import Wire
 
@@ -7,10 +8,18 @@ public import Wire
 public struct Validator: Sendable {
     public let hotkey: Hotkey
     public let dendrite: Dendrite
+    /// Where a miner's failed answer is reported: once per miner and reason a minute, so a
+    /// dead miner is named in the log without repeating it every round.
+    public let failures: RateLimitedLogger
 
-    public init(hotkey: Hotkey, dendrite: Dendrite) {
+    public init(
+        hotkey: Hotkey, dendrite: Dendrite,
+        failures: RateLimitedLogger = RateLimitedLogger(
+            logger: Logger(label: "synod.validator"), interval: .seconds(60))
+    ) {
         self.hotkey = hotkey
         self.dendrite = dendrite
+        self.failures = failures
     }
 
     /// What one step did.
@@ -55,14 +64,36 @@ public struct Validator: Sendable {
         let outcomes = await dendrite.forward(body, to: endpoints, netuid: UInt16(netuid), timeout: timeout)
         var responses: [LuaValue?] = []
         let answered = outcomes.filter { $0.answer != nil }.count
-        for outcome in outcomes {
-            guard let bytes = outcome.answer, let value = try? LuaValue(json: bytes),
-                try await runtime.validate(value)
-            else {
-                responses.append(nil)
-                continue
+        for (uid, outcome) in zip(uids, outcomes) {
+            var failure: (kind: String, detail: String)?
+            var usable: LuaValue?
+            switch outcome.result {
+            case .answered(let bytes):
+                do {
+                    let value = try LuaValue(json: bytes)
+                    if try await runtime.validate(value) {
+                        usable = value
+                    } else {
+                        failure = ("invalid", "the plugin's validate rejected the answer")
+                    }
+                } catch let error as SandboxError {
+                    failure = ("unreadable", "the answer is not a value the plugin can read: \(error.message)")
+                }
+            case .refused(let status, let reason, let message):
+                failure = ("refused \(status)", "the axon answered \(status) \(reason): \(message.prefix(200))")
+            case .timedOut:
+                failure = ("timeout", "no answer within \(timeout)")
+            case .failed(let why):
+                failure = ("unreachable", why)
             }
-            responses.append(value)
+            if let failure {
+                failures.warning(
+                    "subnet \(netuid) · uid \(uid) (\(outcome.endpoint.hotkey.string.prefix(8))…): "
+                        + "no usable answer: \(failure.detail)",
+                    key: "\(netuid)/\(outcome.endpoint.hotkey.string)/\(failure.kind)",
+                    metadata: ["netuid": "\(netuid)", "uid": "\(uid)", "endpoint": "\(outcome.endpoint.url)"])
+            }
+            responses.append(usable)
         }
         let scores = try await runtime.score(task: task, responses: responses, context: context)
         let weights = try await runtime.reward(scores: scores, context: context)

@@ -164,7 +164,7 @@ struct SubnetPluginTests {
         } catch {
             #expect(
                 error.description
-                    == "/no/such/plugin.lua: cannot read the plugin file: no such file, or it is not readable")
+                    == "/no/such/plugin.lua: cannot read the plugin file: no such file")
         }
     }
 

@@ -123,4 +123,69 @@ struct SubnetRuntimeTests {
         try write("return 42")
         #expect(throws: PluginError.self) { try SubnetRuntime(netuid: 1, path: path, ledger: ledger) }
     }
+
+    @Test func aHugeFileIsRefusedBeforeItIsRead() async throws {
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        // A sparse gigabyte: reading it whole once took the host to 2.1 GB.
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        #expect(ftruncate(fd, 1 << 30) == 0)
+        close(fd)
+        guard case .rejected(let error) = await runtime.reloadIfChanged() else {
+            Issue.record("a 1 GiB plugin file was not refused")
+            return
+        }
+        #expect(error.message == "the plugin file is 1073741824 bytes; a plugin may be at most 1048576 bytes")
+        #expect(await runtime.definition.config.tempo == 20)
+    }
+
+    @Test func aBrokenFileIsReportedOncePerContent() async throws {
+        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        try write("return subnet {")
+        guard case .rejected = await runtime.reloadIfChanged() else {
+            Issue.record("a broken file was accepted")
+            return
+        }
+        // The same broken content, even rewritten, is not reported again...
+        #expect(await runtime.reloadIfChanged() == .unchanged)
+        try write("return subnet {")
+        #expect(await runtime.reloadIfChanged() == .unchanged)
+        // ...a different broken content is, and a fixed one loads.
+        try write("return subnet { name = 1 }")
+        guard case .rejected = await runtime.reloadIfChanged() else {
+            Issue.record("a new broken content was not reported")
+            return
+        }
+        try write(Self.version(tempo: 40))
+        guard case .reloaded = await runtime.reloadIfChanged() else {
+            Issue.record("the fixed file was not loaded")
+            return
+        }
+        let rejected = try ledger.pluginVersions(netuid: 1).filter { $0.outcome == "rejected" }
+        #expect(rejected.count == 2)
+    }
+
+    /// The self-check looks like a real validator's round: the subnet's netuid, the chain's
+    /// block, and a validator address like any other (a new one each time).
+    @Test func theSelfCheckLooksLikeAnyValidatorsRound() throws {
+        try ledger.setChainHead(77)
+        try write(
+            Self.version(tempo: 20, task: #"error("seen " .. ctx.netuid .. " " .. ctx.block .. " " .. ctx.validator)"#))
+        var seen: [String] = []
+        for _ in 0..<2 {
+            do {
+                _ = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+            } catch {
+                seen.append(error.message)
+            }
+        }
+        #expect(seen.count == 2)
+        for message in seen {
+            let words = message.split(separator: " ")
+            let at = try #require(words.firstIndex(of: "seen"))
+            #expect(words[at + 1] == "1" && words[at + 2] == "77", "\(message)")
+            let validator = String(words[at + 3])
+            #expect(validator.count == 48 && validator.hasPrefix("5"), "\(validator)")
+        }
+        #expect(seen[0] != seen[1])
+    }
 }

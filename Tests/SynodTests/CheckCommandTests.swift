@@ -68,7 +68,7 @@ struct CheckCommandTests {
     @Test func aMissingFileExitsOne() throws {
         let run = try synod(["check", "no-such.lua"])
         #expect(run.status == 1)
-        #expect(run.stderr == "no-such.lua: cannot read the plugin file: no such file, or it is not readable\n")
+        #expect(run.stderr == "no-such.lua: cannot read the plugin file: no such file\n")
     }
 
     static func valid(hyperparameters: String) -> String {
