@@ -131,10 +131,12 @@ let package = Package(
             dependencies: ["LuaSandbox"],
             swiftSettings: swiftSettings
         ),
+        // The fatal-signal handler that names the plugin version a crash happened in.
+        .target(name: "CCrashMarker"),
         .target(
             name: "SubnetHost",
             dependencies: [
-                "LuaSandbox", "Tensor", "Consensus", "Ledger", "Wire", .product(name: "Logging", package: "swift-log"),
+                "LuaSandbox", "Tensor", "Consensus", "Ledger", "Wire", "CCrashMarker", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -234,9 +236,16 @@ let package = Package(
             exclude: ["interop.py"],
             swiftSettings: swiftSettings
         ),
+        // A host that dies of a memory fault inside a plugin call (crash quarantine tests).
+        .executableTarget(
+            name: "CrashProbe",
+            dependencies: ["CLua", "SubnetHost", "Ledger", "LuaSandbox"],
+            path: "Tests/Support/CrashProbe",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SynodTests",
-            dependencies: ["synod", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["synod", "CrashProbe", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
     ]

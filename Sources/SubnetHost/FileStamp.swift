@@ -5,28 +5,23 @@ struct FileStamp: Sendable, Equatable {
     var device: UInt64
     var inode: UInt64
     var size: Int
-    var modified: timespec
-    var changed: timespec
+    var modified: Date
 
     init(path: String) throws(PluginError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+        let attributes: [FileAttributeKey: Any]
+        do {
+            // A plugin may be a symbolic link to the file: the file is what is read.
+            attributes = try FileManager.default.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? error.localizedDescription : "no such file"
             throw PluginError(path, "cannot read the plugin file: \(reason)")
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
             throw PluginError(path, "the plugin path is not a regular file")
         }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int(info.st_size)
-        modified = info.st_mtim
-        changed = info.st_ctim
-    }
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.device == b.device && a.inode == b.inode && a.size == b.size
-            && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-            && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+        device = (attributes[.deviceIdentifier] as? NSNumber)?.uint64Value ?? 0
+        inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+        size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        modified = attributes[.modificationDate] as? Date ?? .distantPast
     }
 }

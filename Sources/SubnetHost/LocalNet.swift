@@ -62,6 +62,7 @@ public final class LocalNet: Sendable {
         // The folder holds the ledger and the host's hotkeys: owner-only, whatever the umask.
         try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
         ledger = try Ledger(path: Self.ledgerPath(dataDirectory: configuration.dataDirectory))
+        try CrashMarker.install(path: CrashMarker.path(dataDirectory: configuration.dataDirectory))
     }
 
     /// Where the ledger of a data folder lives.
@@ -78,6 +79,10 @@ public final class LocalNet: Sendable {
         let validators = try (0..<c.validators).map { try hotkey("validator-\($0)") }
         let miners = try (0..<c.miners).map { try hotkey("miner-\($0)") }
         var head = try ledger.chainHead()
+        // Versions the last run died in are recorded as suspect before anything loads.
+        for crash in try CrashMarker.collect(path: CrashMarker.path(dataDirectory: c.dataDirectory), into: ledger) {
+            log("subnet \(crash.netuid): version \(crash.sha256.prefix(12)) quarantined: \(crash.reason)")
+        }
 
         // Subnets: one per plugin that loads; a plugin that does not is reported and skipped.
         var runtimes: [UInt16: SubnetRuntime] = [:]
@@ -91,7 +96,8 @@ public final class LocalNet: Sendable {
                     "subnet \(runtime.netuid) \(d.name) (\(path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
                 )
             } catch let error as PluginError {
-                log("skipped \(path): \(error)")
+                // The error names the file (and line) itself when it is about the file.
+                log(error.location.hasPrefix(path) ? "skipped \(error)" : "skipped \(path): \(error)")
             }
         }
         guard !runtimes.isEmpty else {
@@ -227,6 +233,13 @@ public final class LocalNet: Sendable {
     private func openSubnet(path: String, owner: String, block: UInt64) throws -> SubnetRuntime {
         let existing = try ledger.subnets()
         if let subnet = existing.first(where: { $0.plugin == path }) {
+            let sha256 = SHA256.hex(try SubnetPlugin.readSource(path).source)
+            if try CrashMarker.isQuarantined(netuid: subnet.netuid, sha256: sha256, in: ledger) {
+                throw PluginError(
+                    path,
+                    "version \(sha256.prefix(12)) of subnet \(subnet.netuid) is quarantined: the host died while it "
+                        + "ran; edit the plugin file to load it again (synod status shows the signal)")
+            }
             return try SubnetRuntime(netuid: subnet.netuid, path: path, ledger: ledger)
         }
         let netuid = (existing.map(\.netuid).max() ?? 0) + 1

@@ -38,9 +38,11 @@ public final class SubnetPlugin {
     }
 
     /// Loads a plugin from its source text; `chunkName` (usually its path) names it in errors.
+    ///
+    /// - Parameter libraries: native libraries a host adds for its plugins, beside `tensor`.
     public init(
         source: [UInt8], chunkName: String, store: any PluginStore = MemoryStore(), limits: SandboxLimits = .default,
-        logger: Logger = Logger(label: "synod.plugin")
+        logger: Logger = Logger(label: "synod.plugin"), libraries: [SandboxLibrary] = []
     ) throws(PluginError) {
         let name = URL(fileURLWithPath: chunkName).deletingPathExtension().lastPathComponent
         let sandbox: Sandbox
@@ -48,7 +50,7 @@ public final class SubnetPlugin {
         let definition: SubnetDefinition
         var entries: [String: LuaReference] = [:]
         do {
-            sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor], logger: logger)
+            sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor] + libraries, logger: logger)
             try Self.registerStore(store, in: sandbox, quotaLog: RateLimitedLogger(logger: logger))
             // Synod's runtime first, so it keeps the original functions.
             let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)

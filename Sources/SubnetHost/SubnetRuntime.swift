@@ -18,6 +18,7 @@ public actor SubnetRuntime {
     public nonisolated let netuid: Int
     public nonisolated let path: String
     private let ledger: Ledger?
+    private let libraries: [SandboxLibrary]
     private var plugin: SubnetPlugin
     /// The file as last seen (identity, size, modification time): an unchanged file is
     /// not read again.
@@ -40,12 +41,17 @@ public actor SubnetRuntime {
 
     /// Loads and self-checks the plugin at `path`; with a ledger, records the version and
     /// applies the plugin's tempo and hyperparameters to subnet `netuid` if it exists.
-    public init(netuid: Int, path: String, ledger: Ledger? = nil) throws(PluginError) {
+    ///
+    /// `libraries` are native libraries the host adds for the plugin, beside `tensor`.
+    public init(netuid: Int, path: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [])
+        throws(PluginError)
+    {
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
+        self.libraries = libraries
         let (source, stamp) = try SubnetPlugin.readSource(path)
-        let plugin = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger)
+        let plugin = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
         do {
             try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -82,7 +88,7 @@ public actor SubnetRuntime {
         let digest = SHA256.hex(source)
         if digest == definition.sha256 || digest == lastRejected { return .unchanged }
         do {
-            let next = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger)
+            let next = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
             try Self.apply(next.definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
@@ -109,14 +115,27 @@ public actor SubnetRuntime {
 
     // MARK: Hooks of the running version
 
-    public func task(_ context: HookContext) throws(PluginError) -> LuaValue { try plugin.task(context) }
-    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? { try plugin.answer(task) }
-    public func validate(_ response: LuaValue) throws(PluginError) -> Bool { try plugin.validate(response) }
+    // Every call into the running version is marked (see ``CrashMarker``): a fatal signal
+    // during it quarantines this version.
+
+    public func task(_ context: HookContext) throws(PluginError) -> LuaValue {
+        try running { () throws(PluginError) in try plugin.task(context) }
+    }
+    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
+        try running { () throws(PluginError) in try plugin.answer(task) }
+    }
+    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
+        try running { () throws(PluginError) in try plugin.validate(response) }
+    }
     public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
-        try plugin.score(task: task, responses: responses, context: context)
+        try running { () throws(PluginError) in try plugin.score(task: task, responses: responses, context: context) }
     }
     public func reward(scores: [Double], context: HookContext) throws(PluginError) -> [Double] {
-        try plugin.reward(scores: scores, context: context)
+        try running { () throws(PluginError) in try plugin.reward(scores: scores, context: context) }
+    }
+
+    private func running<T>(_ body: () throws(PluginError) -> T) throws(PluginError) -> T {
+        try CrashMarker.during(netuid: netuid, sha256: definition.sha256, body)
     }
 
     /// Tells the running version about an epoch (its `on_epoch` hook).
@@ -129,7 +148,10 @@ public actor SubnetRuntime {
             "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
             "validator_trust": list(o.validatorTrust), "earned": .array(earned),
         ]
-        try plugin.onEpoch(result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
+        try running { () throws(PluginError) in
+            try plugin.onEpoch(
+                result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
+        }
     }
 
     // MARK: Steps
@@ -137,14 +159,20 @@ public actor SubnetRuntime {
     /// Loads a version and self-checks it on a scratch store, so the check's simulated
     /// validator leaves no trace in the subnet's state; the version then runs on the
     /// subnet's store. The check runs as this subnet at the chain's head.
-    private static func prepare(_ source: [UInt8], path: String, netuid: Int, ledger: Ledger?) throws(PluginError)
-        -> SubnetPlugin
-    {
+    private static func prepare(
+        _ source: [UInt8], path: String, netuid: Int, ledger: Ledger?, libraries: [SandboxLibrary]
+    ) throws(PluginError) -> SubnetPlugin {
         let head = (try? ledger?.chainHead()) ?? 0
-        _ = try SubnetPlugin(source: source, chunkName: path).selfCheck(netuid: netuid, block: max(head, 1))
-        let plugin = try SubnetPlugin(source: source, chunkName: path, store: store(ledger, netuid))
-        try plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
-        return plugin
+        // A candidate that crashes the host while it is checked is quarantined like a
+        // running one.
+        return try CrashMarker.during(netuid: netuid, sha256: SHA256.hex(source)) { () throws(PluginError) in
+            _ = try SubnetPlugin(source: source, chunkName: path, libraries: libraries)
+                .selfCheck(netuid: netuid, block: max(head, 1))
+            let plugin = try SubnetPlugin(
+                source: source, chunkName: path, store: store(ledger, netuid), libraries: libraries)
+            try plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
+            return plugin
+        }
     }
 
     private static func store(_ ledger: Ledger?, _ netuid: Int) -> any PluginStore {

@@ -11,7 +11,8 @@ struct StatusCommand: ParsableCommand {
             Reads the ledger in the data folder of `synod up` (it may be running: readers \\
             never wait for it). Per subnet: UIDs and serving miners, tempo, last epoch, epochs \\
             and rao emitted, the plugin and its running version; a version rejected since \\
-            then is shown with its reason.
+            then is shown with its reason, and a version quarantined (the host died while it \\
+            ran) with the signal.
 
             Exit status: 0 shown; 2 no ledger there.
             """
@@ -43,7 +44,7 @@ struct StatusCommand: ParsableCommand {
             let neurons = try ledger.neurons(netuid: subnet.netuid)
             let (epochs, emitted) = try ledger.emitted(netuid: subnet.netuid)
             let versions = try ledger.pluginVersionRecords(netuid: subnet.netuid)
-            let running = versions.last { $0.outcome != "rejected" }
+            let running = versions.last { $0.outcome == "loaded" || $0.outcome == "reloaded" }
             rows.append([
                 String(subnet.netuid), subnet.name, String(neurons.count),
                 String(neurons.filter { $0.endpoint != nil }.count), String(subnet.config.tempo),
@@ -54,6 +55,11 @@ struct StatusCommand: ParsableCommand {
             if let last = versions.last, last.outcome == "rejected" {
                 notes.append(
                     "subnet \(subnet.netuid): version \(last.sha256.prefix(12)) was rejected at \(time.string(from: last.recordedAt)) UTC: \(last.message)"
+                )
+            }
+            if let last = versions.last, last.outcome == "suspect" {
+                notes.append(
+                    "subnet \(subnet.netuid): version \(last.sha256.prefix(12)) is quarantined since \(time.string(from: last.recordedAt)) UTC: \(last.message)"
                 )
             }
         }
