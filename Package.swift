@@ -102,12 +102,15 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+        // prctl(2) for the signer process (variadic in C, so out of Swift's reach).
+        .target(name: "CProcessHardening"),
         // Keys, ss58 addresses, btauth/1 signed requests, the axon and the dendrite.
         .target(
             name: "Wire",
             dependencies: [
                 "CLibCrypto",
                 "CSodium",
+                "CProcessHardening",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -30,12 +30,16 @@ public final class LocalNet: Sendable {
         public var host: String
         /// Where `GET /metrics` is served (0: an ephemeral port; nil: not served).
         public var metricsPort: Int?
+        /// Where the host's hotkeys are held (see ``HostSigner``).
+        public var signer: HostSigner.Launch
 
         public init(
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
             validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
-            reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil
+            reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil,
+            signer: HostSigner.Launch = .inProcess
         ) {
+            self.signer = signer
             self.pluginsDirectory = pluginsDirectory
             self.dataDirectory = dataDirectory
             self.blockTime = blockTime
@@ -75,9 +79,15 @@ public final class LocalNet: Sendable {
         let c = configuration
         // Trapped first, so a Ctrl-C at any moment from here on stops the loop cleanly.
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let owner = try hotkey("owner")
-        let validators = try (0..<c.validators).map { try hotkey("validator-\($0)") }
-        let miners = try (0..<c.miners).map { try hotkey("miner-\($0)") }
+        // The hotkeys live in the signer; this process learns their addresses only.
+        let validatorNames = (0..<c.validators).map { "validator-\($0)" }
+        let minerNames = (0..<c.miners).map { "miner-\($0)" }
+        let signer = try await HostSigner(
+            dataDirectory: c.dataDirectory, names: ["owner"] + validatorNames + minerNames, launch: c.signer)
+        defer { signer.stop() }
+        let owner = signer.addresses["owner"]!
+        let validators = validatorNames.map { signer.client($0) }
+        let miners = minerNames.map { signer.addresses[$0]! }
         var head = try ledger.chainHead()
         // Versions the last run died in are recorded as suspect before anything loads.
         for crash in try CrashMarker.collect(path: CrashMarker.path(dataDirectory: c.dataDirectory), into: ledger) {
@@ -88,7 +98,7 @@ public final class LocalNet: Sendable {
         var runtimes: [UInt16: SubnetRuntime] = [:]
         for path in pluginPaths() {
             do {
-                let runtime = try openSubnet(path: path, owner: owner.address.string, block: head)
+                let runtime = try openSubnet(path: path, owner: owner.string, block: head)
                 runtimes[UInt16(runtime.netuid)] = runtime
                 metrics.pluginVersion(netuid: runtime.netuid, outcome: "loaded")
                 let d = await runtime.definition
@@ -108,11 +118,11 @@ public final class LocalNet: Sendable {
                 try join(
                     runtime.netuid, v.address.string, block: head, stake: 1_000_000_000 * UInt64(i + 1), permit: true)
             }
-            for m in miners { try join(runtime.netuid, m.address.string, block: head, stake: 0, permit: false) }
+            for m in miners { try join(runtime.netuid, m.string, block: head, stake: 0, permit: false) }
         }
 
         let service = ReferenceMinerService(runtimes: runtimes, ledger: ledger)
-        let dendrites = validators.map { Dendrite(hotkey: $0) }
+        let dendrites = validators.map { Dendrite(signer: $0) }
         log(
             "synod up: \(runtimes.count) subnet(s) · \(c.validators) validators, \(c.miners) miners on \(c.host) · block every \(c.blockTime) · ledger \(c.dataDirectory)/synod.sqlite"
         )
@@ -122,7 +132,7 @@ public final class LocalNet: Sendable {
             let (ports, portSink) = AsyncStream.makeStream(of: (Int, Int).self)
             for (i, miner) in miners.enumerated() {
                 let axon = Axon(
-                    hotkey: miner.address, service: service,
+                    hotkey: miner, service: service,
                     configuration: AxonConfiguration(host: c.host, port: 0))
                 group.addTask { try await axon.run { port in portSink.yield((i, port)) } }
             }
@@ -130,7 +140,7 @@ public final class LocalNet: Sendable {
             for await (i, port) in ports {
                 for runtime in runtimes.values {
                     try ledger.setEndpoint(
-                        netuid: runtime.netuid, hotkey: miners[i].address.string, endpoint: "http://\(c.host):\(port)")
+                        netuid: runtime.netuid, hotkey: miners[i].string, endpoint: "http://\(c.host):\(port)")
                 }
                 bound += 1
                 if bound == miners.count { break }
@@ -171,7 +181,7 @@ public final class LocalNet: Sendable {
                     return
                 }
             }
-            let validatorSet = zip(validators, dendrites).map { Validator(hotkey: $0.0, dendrite: $0.1) }
+            let validatorSet = dendrites.map { Validator(dendrite: $0) }
             let last = c.blocks.map { head + $0 }
             while !Task.isCancelled && !stop.isSet {
                 try await Task.sleep(for: c.blockTime)
@@ -196,7 +206,7 @@ public final class LocalNet: Sendable {
     private func advance(_ runtime: SubnetRuntime, validators: [Validator], block: UInt64) async throws {
         for validator in validators {
             let due = try ledger.weightsDue(
-                netuid: runtime.netuid, hotkey: validator.hotkey.address.string, block: block)
+                netuid: runtime.netuid, hotkey: validator.address.string, block: block)
             guard due else { continue }
             do {
                 let step = try await validator.step(runtime: runtime, ledger: ledger, block: block)
@@ -267,16 +277,6 @@ public final class LocalNet: Sendable {
         let folder = configuration.pluginsDirectory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".lua") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
-    }
-
-    /// The host's hotkey `name` (wallet "synod-local" under the data directory), made once.
-    private func hotkey(_ name: String) throws -> Hotkey {
-        let wallets = (configuration.dataDirectory as NSString).appendingPathComponent("wallets")
-        let path = KeyFile.path(wallet: "synod-local", hotkey: name, walletsDirectory: wallets)
-        if FileManager.default.fileExists(atPath: path) { return try KeyFile.read(at: path) }
-        let key = try Hotkey.generate()
-        try KeyFile.write(key, to: path)
-        return key
     }
 }
 

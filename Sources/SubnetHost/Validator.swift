@@ -6,18 +6,19 @@ public import Wire
 /// A validator of the host's: each step it builds a task, sends it to every miner that
 /// serves an axon, scores the answers with the plugin and sets the resulting weights.
 public struct Validator: Sendable {
-    public let hotkey: Hotkey
     public let dendrite: Dendrite
     /// Where a miner's failed answer is reported: once per miner and reason a minute, so a
     /// dead miner is named in the log without repeating it every round.
     public let failures: RateLimitedLogger
 
+    /// The validator's address (its dendrite signs for it).
+    public var address: SS58Address { dendrite.address }
+
     public init(
-        hotkey: Hotkey, dendrite: Dendrite,
+        dendrite: Dendrite,
         failures: RateLimitedLogger = RateLimitedLogger(
             logger: Logger(label: "synod.validator"), interval: .seconds(60))
     ) {
-        self.hotkey = hotkey
         self.dendrite = dendrite
         self.failures = failures
     }
@@ -48,7 +49,7 @@ public struct Validator: Sendable {
     /// One validator step on subnet `netuid` at `block`.
     public func step(runtime: SubnetRuntime, ledger: Ledger, block: UInt64) async throws -> Step {
         let netuid = runtime.netuid
-        let me = hotkey.address.string
+        let me = address.string
         let miners = try ledger.neurons(netuid: netuid).filter { $0.endpoint != nil && $0.hotkey != me }
         let context = HookContext(netuid: netuid, block: block, validator: me)
         let task = try await runtime.task(context)

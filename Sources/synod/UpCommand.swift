@@ -63,11 +63,18 @@ struct UpCommand: AsyncParsableCommand {
         }
     }
 
+    /// This executable, for starting `synod signer` beside it.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     func run() async throws {
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
-            metricsPort: noMetrics ? nil : metricsPort)
+            metricsPort: noMetrics ? nil : metricsPort,
+            // The hotkeys live in a `synod signer` child process: this one runs plugins.
+            signer: .process(executable: Self.executablePath))
         // One line per event, flushed: logs reach a pipe or a file as they happen.
         let net = try LocalNet(configuration) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

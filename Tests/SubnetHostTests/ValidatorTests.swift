@@ -39,7 +39,7 @@ struct ValidatorTests {
         let failures = RateLimitedLogger(
             logger: Logger(label: "test") { _ in CaptureHandler(lines: lines) }, interval: .seconds(3600))
         let dendrite = Dendrite(hotkey: me)
-        let validator = Validator(hotkey: me, dendrite: dendrite, failures: failures)
+        let validator = Validator(dendrite: dendrite, failures: failures)
         for block in 1...3 {
             let step = try await validator.step(runtime: runtime, ledger: ledger, block: UInt64(block) * 100)
             #expect(step.responses == [nil])

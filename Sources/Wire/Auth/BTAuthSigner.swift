@@ -20,15 +20,41 @@ public struct BTAuthSigner: Sendable {
         nonce: Int64? = nil
     ) -> [(name: String, value: String)] {
         let nonce = nonce ?? BTAuth.now()
-        let payload = BTAuth.payload(
-            scheme: .ed25519, method: method, target: target,
-            bodySHA256Hex: Digest.sha256Hex(body), nonce: nonce, sender: hotkey.address.string,
-            receiver: receiver?.string)
+        let payload = Self.payload(
+            method: method, target: target, body: body, sender: hotkey.address, receiver: receiver, nonce: nonce)
+        return Self.headers(sender: hotkey.address, nonce: nonce, signature: hotkey.sign(payload), receiver: receiver)
+    }
+
+    /// The btauth/1 headers for one request, signed by `signer` (a hotkey, or the signer
+    /// process holding it).
+    public static func headers(
+        method: String, target: String, body: [UInt8], receiver: SS58Address?, signer: any PayloadSigner,
+        nonce: Int64? = nil
+    ) async throws -> [(name: String, value: String)] {
+        let nonce = nonce ?? BTAuth.now()
+        let payload = Self.payload(
+            method: method, target: target, body: body, sender: signer.address, receiver: receiver, nonce: nonce)
+        return headers(
+            sender: signer.address, nonce: nonce, signature: try await signer.sign(payload: payload), receiver: receiver
+        )
+    }
+
+    private static func payload(
+        method: String, target: String, body: [UInt8], sender: SS58Address, receiver: SS58Address?, nonce: Int64
+    ) -> [UInt8] {
+        BTAuth.payload(
+            scheme: .ed25519, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body), nonce: nonce,
+            sender: sender.string, receiver: receiver?.string)
+    }
+
+    private static func headers(sender: SS58Address, nonce: Int64, signature: [UInt8], receiver: SS58Address?)
+        -> [(name: String, value: String)]
+    {
         var headers: [(name: String, value: String)] = [
             (BTAuth.Header.version, BTAuth.version),
-            (BTAuth.Header.hotkey, hotkey.address.string),
+            (BTAuth.Header.hotkey, sender.string),
             (BTAuth.Header.nonce, String(nonce)),
-            (BTAuth.Header.signature, "0x" + Hex.encode(hotkey.sign(payload))),
+            (BTAuth.Header.signature, "0x" + Hex.encode(signature)),
             (BTAuth.Header.crypto, BTAuth.Scheme.ed25519.rawValue),
         ]
         if let receiver { headers.append((BTAuth.Header.receiver, receiver.string)) }

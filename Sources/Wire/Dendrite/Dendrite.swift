@@ -76,16 +76,23 @@ public struct DendriteConfiguration: Sendable {
 /// fans a task out to many miners at once, each with its own timeout, so one slow or broken
 /// miner never holds up the others. Connections are pooled and reused per miner.
 public final class Dendrite: Sendable {
-    /// The validator's hotkey.
-    public let hotkey: Hotkey
+    /// What signs the validator's requests: its hotkey, or the signer process holding it.
+    public let signer: any PayloadSigner
     public let configuration: DendriteConfiguration
-    private let signer: BTAuthSigner
     private let client: HTTPClient
 
-    public init(hotkey: Hotkey, configuration: DendriteConfiguration = .init()) {
-        self.hotkey = hotkey
+    /// The validator's address.
+    public var address: SS58Address { signer.address }
+
+    public convenience init(hotkey: Hotkey, configuration: DendriteConfiguration = .init()) {
+        self.init(signer: hotkey, configuration: configuration)
+    }
+
+    /// A dendrite whose requests `signer` signs (a ``SignerClient`` keeps the seed out of
+    /// this process).
+    public init(signer: any PayloadSigner, configuration: DendriteConfiguration = .init()) {
+        self.signer = signer
         self.configuration = configuration
-        self.signer = BTAuthSigner(hotkey: hotkey)
         var pool = HTTPClient.Configuration.ConnectionPool()
         pool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.connectionsPerMiner
         // A miner that refuses connections has answered: report it now instead of retrying
@@ -137,11 +144,11 @@ public final class Dendrite: Sendable {
         var request = HTTPClientRequest(url: endpoint.url + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        for header in signer.headers(method: "POST", target: prefix + path, body: body, receiver: endpoint.hotkey) {
-            request.headers.add(name: header.name, value: header.value)
-        }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
+            let headers = try await BTAuthSigner.headers(
+                method: "POST", target: prefix + path, body: body, receiver: endpoint.hotkey, signer: signer)
+            for header in headers { request.headers.add(name: header.name, value: header.value) }
             let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let answer = try await response.body.collect(upTo: configuration.maxResponseSize)
             let bytes = Array(answer.readableBytesView)
