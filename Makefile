@@ -6,13 +6,17 @@
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make bench-consensus  release build, Yuma epoch timings beside numpy float64
 #   make bench-wire  release build, signed requests/s of the axon beside FastAPI + bittensor (wrk)
+#   make fuzz    libFuzzer targets (tensor scripts, value bridge, JSON, btauth/1 headers) with
+#                ASan+UBSan, FUZZ_SECONDS each (default 60); seeds in fuzz/corpus/
+#   make test-sanitized  the sandbox, tensor and JSON tests under ASan+UBSan (own build folder)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
 DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libsodium-dev libopenblas-dev python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test bench bench-tensor bench-consensus bench-wire embed clean
+.PHONY: deps build run test fuzz test-sanitized bench bench-tensor bench-consensus bench-wire embed clean
+FUZZ_SECONDS ?= 60
 BENCH_VENV := .venv-bench
 WIRE_VENV := .venv-wire
 # The bittensor SDK the wire interoperability tests check Synod against.
@@ -40,6 +44,19 @@ $(WIRE_VENV)/.installed:
 
 test: deps $(WIRE_VENV)/.installed
 	$(SWIFT) test
+
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The C that plugins drive, and the Swift around it, under AddressSanitizer, and the C also
+# under UndefinedBehaviorSanitizer (swiftc has no UBSan on Linux; the ASan runtime carries
+# UBSan's handlers): a second configuration, so it has its own build folder.
+SANITIZE := --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined
+test-sanitized: deps
+	$(SWIFT) build --build-tests --scratch-path .build-sanitized $(SANITIZE)
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(abspath scripts/lsan.supp) \
+	  $(SWIFT) test --skip-build --scratch-path .build-sanitized \
+	  $(SANITIZE) --filter 'LuaSandboxTests|TensorTests|StrictJSONTests'
 
 bench: deps
 	$(SWIFT) build -c release --product SandboxBenchmark

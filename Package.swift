@@ -45,10 +45,13 @@ let package = Package(
             dependencies: ["CLua"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // A strict, allocation-free RFC 8259 syntax check: the axon's and LuaValue's.
+        .target(name: "StrictJSON", swiftSettings: swiftSettings),
         .target(
             name: "LuaSandbox",
             dependencies: [
                 "CLuaShim",
+                "StrictJSON",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -111,6 +114,7 @@ let package = Package(
                 "CLibCrypto",
                 "CSodium",
                 "CProcessHardening",
+                "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -203,6 +207,11 @@ let package = Package(
         .testTarget(
             name: "LuaSandboxTests",
             dependencies: ["LuaSandbox", "LuaSandboxTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrictJSONTests",
+            dependencies: ["StrictJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -18,3 +18,13 @@ int synod_lock_memory(unsigned long long *limit) {
     if (current.rlim_cur != RLIM_INFINITY && current.rlim_cur < (1ull << 30)) return -1;
     return mlockall(MCL_CURRENT | MCL_FUTURE) == 0 ? 0 : errno;
 }
+
+long long synod_raise_open_files_limit(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    }
+    return (long long)limit.rlim_cur;
+}

@@ -74,6 +74,9 @@ static inline float exp_kernel(float x) {
     const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
     const float hi = 88.72283935546875f, lo = -87.33654475f;
     float xc = x > hi ? hi : (x < lo ? lo : x);
+    // NaN passes the clamp; converting it to an integer below would be undefined
+    // behaviour (found by the tensor fuzzer), so it is computed as 0 and replaced at the end.
+    xc = xc == xc ? xc : 0.0f;
     float t = xc * log2e;
     // Round to nearest by adding and removing 1.5 * 2^23 (valid for |t| < 2^22).
     float kf = (t + 12582912.0f) - 12582912.0f;

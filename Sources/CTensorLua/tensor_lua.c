@@ -94,7 +94,8 @@ static int64_t check_size(lua_State *L, int idx, const char *what) {
 }
 
 static void same_shape(lua_State *L, const tensor *a, const tensor *b) {
-    if (a->rows != b->rows || a->cols != b->cols) {
+    // The kind counts too: a vector of 3 and a 3×0 matrix hold different numbers of floats.
+    if (a->matrix != b->matrix || a->rows != b->rows || a->cols != b->cols) {
         char x[64], y[64];
         fail(L, "tensor shapes differ: %s and %s", shape_text(a, x, sizeof x), shape_text(b, y, sizeof y));
     }
@@ -610,6 +611,11 @@ static int m_softmax(lua_State *L) {
     int64_t rows = is_matrix(t) ? t->rows : 1, cols = is_matrix(t) ? t->cols : t->rows;
     for (int64_t i = 0; i < rows; i++)
         synod_t_softmax(t->data + i * cols, (float)temperature, out->data + i * cols, (size_t)cols);
+    // A temperature so small that 1/temperature overflows, or a row of only -inf, has no
+    // softmax: say so rather than hand back NaN.
+    if (synod_t_any_nan(out->data, (size_t)numel(out)))
+        return fail(L, "softmax: the result is not finite (temperature %g is too small, or a row is all -inf)",
+                    (double)temperature);
     return 1;
 }
 

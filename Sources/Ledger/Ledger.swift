@@ -334,15 +334,17 @@ public final class Ledger: Sendable {
 
     /// Stores a value in the subnet's key-value store (plugin state that survives reloads).
     public func setValue(_ value: Data?, forKey key: String, netuid: Int) throws {
-        try pool.write { db in
-            if let value {
-                try db.execute(
-                    sql:
-                        "INSERT INTO kv (netuid, key, value) VALUES (?, ?, ?) ON CONFLICT(netuid, key) DO UPDATE SET value = excluded.value",
-                    arguments: [netuid, key, value])
-            } else {
-                try db.execute(sql: "DELETE FROM kv WHERE netuid = ? AND key = ?", arguments: [netuid, key])
-            }
+        try pool.write { db in try Self.writeValue(db, value, forKey: key, netuid: netuid) }
+    }
+
+    private static func writeValue(_ db: Database, _ value: Data?, forKey key: String, netuid: Int) throws {
+        if let value {
+            try db.execute(
+                sql:
+                    "INSERT INTO kv (netuid, key, value) VALUES (?, ?, ?) ON CONFLICT(netuid, key) DO UPDATE SET value = excluded.value",
+                arguments: [netuid, key, value])
+        } else {
+            try db.execute(sql: "DELETE FROM kv WHERE netuid = ? AND key = ?", arguments: [netuid, key])
         }
     }
 
@@ -372,13 +374,8 @@ public final class Ledger: Sendable {
                 keys += old == nil ? 1 : 0
                 bytes += key.utf8.count + value.count - oldBytes
                 try admit(keys, bytes)
-                try db.execute(
-                    sql:
-                        "INSERT INTO kv (netuid, key, value) VALUES (?, ?, ?) ON CONFLICT(netuid, key) DO UPDATE SET value = excluded.value",
-                    arguments: [netuid, key, value])
-            } else {
-                try db.execute(sql: "DELETE FROM kv WHERE netuid = ? AND key = ?", arguments: [netuid, key])
             }
+            try Self.writeValue(db, value, forKey: key, netuid: netuid)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SubnetHost
+import Wire
 
 /// `synod up`: run the plugins of a folder as subnets of a local chain.
 struct UpCommand: AsyncParsableCommand {
@@ -69,6 +70,9 @@ struct UpCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Many axons and validators in one process: descriptors up to the hard limit, so
+        // the axons' connection caps (503) apply before the process runs out.
+        ProcessLimits.raiseOpenFiles()
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,

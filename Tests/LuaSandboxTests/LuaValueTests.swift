@@ -137,4 +137,17 @@ struct LuaValueJSONParsingTests {
             #expect(error.message == "the JSON nests deeper than 16 levels")
         }
     }
+
+    /// Found by the JSON fuzzer: Foundation's parser read "[1,]" and "0\0junk"; what a miner
+    /// sends is now read only when it is strict JSON, and read exactly.
+    @Test func jsonIsReadOnlyWhenStrictAndNumbersExactly() throws {
+        for text in ["[1,]", "{\"a\":1,}", "0\u{0}junk", "[1] x"] {
+            let error = sandboxError { _ = try LuaValue(json: Array(text.utf8)) }
+            #expect(error?.kind == .value, "\(text.debugDescription)")
+            #expect(error?.message.hasPrefix("the bytes are not JSON (") == true)
+        }
+        let big = try LuaValue(json: Array("123456789012345678901234567890".utf8))
+        #expect(big == .number(123456789012345678901234567890.0))
+        #expect(try LuaValue(json: Array(big.jsonText().utf8)) == big)
+    }
 }

@@ -1,5 +1,5 @@
-// prctl(2) is variadic, so Swift cannot call it: these wrap the two calls the signer
-// process makes on itself.
+// prctl(2) is variadic and the rlimit constants do not reach Swift, so the few process
+// settings Synod makes on itself are wrapped here.
 #ifndef CPROCESSHARDENING_H
 #define CPROCESSHARDENING_H
 
@@ -9,12 +9,14 @@ int synod_set_undumpable(void);
 /// Deliver `signal` to this process when its parent dies (PR_SET_PDEATHSIG). 0 or errno.
 int synod_set_parent_death_signal(int signal);
 
-#endif
-
-#ifndef CPROCESSHARDENING_LOCK
-#define CPROCESSHARDENING_LOCK
 /// Locks all present and future memory into RAM (mlockall) when RLIMIT_MEMLOCK is
 /// unlimited or at least 1 GiB (a smaller limit would make later allocations fail).
 /// Returns 0 when locked, -1 when the limit is too small (written to `limit`), or errno.
 int synod_lock_memory(unsigned long long *limit);
+
+/// Raises the soft limit on open descriptors to the hard limit, so a host with many axons
+/// and validators does not run out before the axons' connection caps apply. Returns the
+/// new soft limit, or -1.
+long long synod_raise_open_files_limit(void);
+
 #endif

@@ -7,6 +7,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import StrictJSON
 import UnixSignals
 
 /// The miner-side HTTP server: verifies btauth/1 on every request, then hands the task

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Wire
+@testable import StrictJSON
 
 @Suite struct JSONSyntaxTests {
     @Test(arguments: [

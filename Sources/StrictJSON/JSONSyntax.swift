@@ -5,7 +5,9 @@
 #endif
 
 /// A strict RFC 8259 syntax check that allocates nothing: the axon refuses malformed bodies
-/// (400) before any handler sees them, without paying for a parse it would throw away.
+/// (400) before any handler sees them, without paying for a parse it would throw away, and
+/// LuaValue reads only what passes it (Foundation's parser also takes trailing commas and
+/// stops at a NUL byte).
 public enum JSONSyntax {
     /// Why some bytes are not one JSON text, and where.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -172,7 +174,7 @@ public enum JSONSyntax {
                         index += 1
                     case UInt8(ascii: "u"):
                         guard index + 4 < bytes.count,
-                            (1...4).allSatisfy({ Hex.isDigit(bytes[index + $0]) })
+                            (1...4).allSatisfy({ JSONSyntax.isHexDigit(bytes[index + $0]) })
                         else { throw fail("invalid \\u escape") }
                         index += 5
                     default:
@@ -224,8 +226,8 @@ public enum JSONSyntax {
     }
 }
 
-extension Hex {
-    static func isDigit(_ byte: UInt8) -> Bool {
+extension JSONSyntax {
+    static func isHexDigit(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x46, 0x61...0x66: true
         default: false
