@@ -135,7 +135,7 @@ let package = Package(
         // Helpers for tests of anything built on LuaSandbox.
         .target(
             name: "LuaSandboxTesting",
-            dependencies: ["LuaSandbox"],
+            dependencies: ["LuaSandbox", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The fatal-signal handler that names the plugin version a crash happened in.
@@ -232,7 +232,8 @@ let package = Package(
         .testTarget(
             name: "SubnetHostTests",
             dependencies: [
-                "SubnetHost", "Ledger", "LuaSandbox", "Consensus", "Wire", .product(name: "Logging", package: "swift-log"),
+                "SubnetHost", "Ledger", "LuaSandbox", "LuaSandboxTesting", "Consensus", "Wire",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

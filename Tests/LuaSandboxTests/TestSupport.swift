@@ -18,39 +18,3 @@ func testLimits(
     limits.timeoutSeconds = timeout
     return limits
 }
-
-/// Captures log lines so tests can assert on `print` output.
-final class LogCapture: Sendable {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    private let storage = Mutex<[Line]>([])
-
-    var lines: [Line] { storage.withLock { $0 } }
-
-    func append(_ line: Line) { storage.withLock { $0.append(line) } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(capture: self) }
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            var flat: [String: String] = [:]
-            for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { flat[k] = "\(v)" }
-            capture.append(Line(level: event.level, message: "\(event.message)", metadata: flat))
-        }
-    }
-}

@@ -2,8 +2,8 @@ import Foundation
 import Ledger
 import Logging
 import LuaSandbox
+import LuaSandboxTesting
 import SubnetHost
-import Synchronization
 import Testing
 
 /// A plugin's store is bounded per subnet, in keys and in bytes; a refused write fails in
@@ -68,28 +68,13 @@ struct StoreQuotaTests {
     }
 
     @Test func refusalsAreLoggedButNotFloodedIntoTheLog() throws {
-        let lines = LineBox()
-        let logger = Logger(label: "test") { _ in CaptureHandler(lines: lines) }
+        let capture = LogCapture()
+        let logger = capture.logger
         let plugin = try SubnetPlugin(
             source: Array(Self.filler.utf8), chunkName: "plugins/f.lua", store: MemoryStore(quota: .init(maxKeys: 1)),
             logger: logger)
         for _ in 0..<20 { _ = try plugin.task(HookContext(netuid: 1, block: 3, validator: "v")) }
-        let logged = lines.lines.withLock { $0 }.filter { $0.contains("quota of 1 keys") }
+        let logged = capture.messages.filter { $0.contains("quota of 1 keys") }
         #expect(logged.count == 1, "\(logged)")
     }
-}
-
-final class LineBox: Sendable {
-    let lines = Mutex<[String]>([])
-}
-
-struct CaptureHandler: LogHandler {
-    let lines: LineBox
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) { lines.lines.withLock { $0.append("\(event.message)") } }
 }

@@ -2,8 +2,8 @@ import Foundation
 import Ledger
 import Logging
 import LuaSandbox
+import LuaSandboxTesting
 import SubnetHost
-import Synchronization
 import Testing
 import Wire
 
@@ -32,12 +32,10 @@ struct ValidatorTests {
         try ledger.register(
             netuid: 1, hotkey: me.address.string, coldkey: "c", block: 0, stake: 1_000, validatorPermit: true)
         try ledger.register(netuid: 1, hotkey: miner.address.string, coldkey: "c", block: 0)
-        // A port nothing listens on: bind one, note it, close it.
-        let closed = try Self.closedPort()
-        try ledger.setEndpoint(netuid: 1, hotkey: miner.address.string, endpoint: "http://127.0.0.1:\(closed)")
-        let lines = LineBox()
-        let failures = RateLimitedLogger(
-            logger: Logger(label: "test") { _ in CaptureHandler(lines: lines) }, interval: .seconds(3600))
+        // Port 1 on loopback: nothing listens there, so every connection is refused.
+        try ledger.setEndpoint(netuid: 1, hotkey: miner.address.string, endpoint: "http://127.0.0.1:1")
+        let capture = LogCapture()
+        let failures = RateLimitedLogger(logger: capture.logger, interval: .seconds(3600))
         let dendrite = Dendrite(hotkey: me)
         let validator = Validator(dendrite: dendrite, failures: failures)
         for block in 1...3 {
@@ -45,7 +43,7 @@ struct ValidatorTests {
             #expect(step.responses == [nil])
         }
         try await dendrite.shutdown()
-        let logged = lines.lines.withLock { $0 }
+        let logged = capture.messages
         #expect(logged.count == 1, "\(logged)")
         #expect(
             logged.first?.hasPrefix("subnet 1 · uid 1 (\(miner.address.string.prefix(8))…): no usable answer: ") == true
@@ -66,22 +64,6 @@ struct ValidatorTests {
             #expect(error.message.hasPrefix("subnet 1's miner cannot answer this task: "))
         }
     }
-
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }
 
 @Suite("RateLimitedLogger")
@@ -92,10 +74,10 @@ struct RateLimitedLoggerTests {
     }
 
     @Test func oneLinePerKeyPerIntervalAndTheRepeatsAreCounted() {
-        let lines = LineBox()
+        let capture = LogCapture()
         let clock = Clock()
         let logger = RateLimitedLogger(
-            logger: Logger(label: "t") { _ in CaptureHandler(lines: lines) }, interval: .seconds(10),
+            logger: capture.logger, interval: .seconds(10),
             now: { clock.now })
         #expect(logger.log(.warning, "a"))
         #expect(!logger.log(.warning, "a"))
@@ -103,6 +85,6 @@ struct RateLimitedLoggerTests {
         #expect(logger.log(.warning, "b"))
         clock.now = clock.now.advanced(by: .seconds(10))
         #expect(logger.log(.warning, "a"))
-        #expect(lines.lines.withLock { $0 } == ["a", "b", "a"])
+        #expect(capture.messages == ["a", "b", "a"])
     }
 }
