@@ -8,8 +8,11 @@ internal import CSodium
 public final class Ed25519PrivateKey: @unchecked Sendable {
     // An EVP_PKEY is immutable once made and safe to use from several threads at once.
     private let key: OpaquePointer
-    /// The 32-byte seed (the key file's `secretSeed`).
-    public let seed: [UInt8]
+    /// The seed's own 32 bytes, wiped when the key is freed (an array could be copied
+    /// anywhere; this buffer is never moved).
+    private let seedBytes: UnsafeMutableBufferPointer<UInt8>
+    /// The 32-byte seed (the key file's `secretSeed`): a copy, for writing key files.
+    public var seed: [UInt8] { Array(seedBytes) }
     /// The matching public key.
     public let publicKey: Ed25519PublicKey
 
@@ -28,7 +31,8 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
             throw .invalidKey("libcrypto could not derive the public key: \(OpenSSLError.lastMessage())")
         }
         self.key = key
-        self.seed = seed
+        seedBytes = .allocate(capacity: 32)
+        _ = seedBytes.initialize(from: seed)
         self.publicKey = try Ed25519PublicKey(raw)
     }
 
@@ -41,7 +45,12 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
         return try Ed25519PrivateKey(seed: seed)
     }
 
-    deinit { EVP_PKEY_free(key) }
+    deinit {
+        // libcrypto cleanses its copy when the key is freed; this one is wiped here.
+        OPENSSL_cleanse(seedBytes.baseAddress, 32)
+        seedBytes.deallocate()
+        EVP_PKEY_free(key)
+    }
 
     /// The 64-byte signature of `message`.
     public func sign(_ message: [UInt8]) -> [UInt8] {

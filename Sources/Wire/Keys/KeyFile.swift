@@ -24,7 +24,10 @@ public enum KeyFile {
     /// Reads a plaintext ed25519 hotkey file and checks that its seed, public key and
     /// address agree.
     public static func read(at path: String) throws(WireError) -> Hotkey {
-        try parse(data: Data(PrivateFiles.readPrivate(path)), path: path)
+        var bytes = try PrivateFiles.readPrivate(path)
+        // The file's text holds the seed in hex: wiped once parsed.
+        defer { bytes.withUnsafeMutableBytes { PrivateFiles.wipe($0) } }
+        return try parse(data: Data(bytes), path: path)
     }
 
     /// Parses key-file JSON (`path` only names the file in errors).

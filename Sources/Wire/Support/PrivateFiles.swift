@@ -1,3 +1,4 @@
+internal import CLibCrypto
 import Foundation
 
 /// Files and folders only their owner may read: key files, the host's data folder.
@@ -89,6 +90,12 @@ public enum PrivateFiles {
             offset += n
         }
         return bytes
+    }
+
+    /// Overwrites `bytes` with zeros in a way the optimiser cannot drop.
+    public static func wipe(_ bytes: UnsafeMutableRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        OPENSSL_cleanse(base, bytes.count)
     }
 
     private static func failure(_ path: String, _ what: String, _ error: Int32? = nil) -> WireError {
