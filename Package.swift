@@ -107,6 +107,8 @@ let package = Package(
         ),
         // prctl(2) for the signer process (variadic in C, so out of Swift's reach).
         .target(name: "CProcessHardening"),
+        // Keccak-f[1600] for STROBE/Merlin (sr25519): no system library exposes it.
+        .target(name: "CKeccak", cSettings: [.unsafeFlags(["-O2"])]),
         // Keys, ss58 addresses, btauth/1 signed requests, the axon and the dendrite.
         .target(
             name: "Wire",
@@ -114,6 +116,7 @@ let package = Package(
                 "CLibCrypto",
                 "CSodium",
                 "CProcessHardening",
+                "CKeccak",
                 "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -241,6 +244,8 @@ let package = Package(
             name: "WireTests",
             dependencies: [
                 "Wire",
+                "CKeccak",
+                "CLibCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -42,8 +42,8 @@ import Testing
                 ("signature", with(BTAuth.Header.signature, flipped), Golden.body, Golden.path, "bad_signature"),
                 ("unsigned", [], Golden.body, Golden.path, "malformed"),
                 (
-                    "sr25519", headers.filter { $0.name != BTAuth.Header.crypto }, Golden.body, Golden.path,
-                    "unsupported_scheme"
+                    "ed25519 signature sent as sr25519", headers.filter { $0.name != BTAuth.Header.crypto },
+                    Golden.body, Golden.path, "bad_signature"
                 ),
                 ("stale", signed(Golden.body, nonce: BTAuth.now() - 11_000_000_000), Golden.body, Golden.path, "stale"),
             ]

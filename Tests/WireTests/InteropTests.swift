@@ -48,7 +48,6 @@ struct InteropTests {
                     },
                     Golden.path, "bad_signature"
                 ),
-                ("sr25519", try sdkSigned(scheme: "sr25519"), Golden.path, "unsupported_scheme"),
             ]
             for (name, headers, path, reason) in tampered {
                 let body = name == "body" ? Array(#"{"numbers":[9]}"#.utf8) : Golden.body
@@ -57,6 +56,42 @@ struct InteropTests {
                 #expect(response.reason == reason, "\(name): \(response.body)")
             }
         }
+    }
+
+    /// A stock SDK wallet signs sr25519 (its default, no X-Bittensor-Crypto header): Synod's
+    /// axon accepts it, and refuses it tampered or replayed.
+    @Test func sdkSignedSr25519RequestsAreAccepted() async throws {
+        let sdk = try PythonSDK()
+        let seed = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        // The SDK treats the 32 bytes as the mini-secret: the same address as Synod's key.
+        let validator = try Sr25519PrivateKey(miniSecret: seed).publicKey.address
+        try await withAxon(service: SumService(validators: [validator])) { port in
+            let headers = try sdk.sign(
+                seed: seed, path: Golden.path, body: Golden.body, receiver: Golden.receiver.address, scheme: "sr25519")
+            #expect(!headers.contains { $0.name.lowercased() == BTAuth.Header.crypto.lowercased() })
+            let tampered = try await send(port: port, headers: headers, body: Array(#"{"numbers":[9]}"#.utf8))
+            #expect(tampered.status == 401 && tampered.reason == "bad_signature", "\(tampered.body)")
+            let ok = try await send(port: port, headers: headers, body: Golden.body)
+            #expect(ok.status == 200, "\(ok.body)")
+            #expect(ok.body.contains(#""caller":"\#(validator.string)""#))
+            let replay = try await send(port: port, headers: headers, body: Golden.body)
+            #expect(replay.status == 401 && replay.reason == "replayed")
+        }
+    }
+
+    @Test func synodSignedSr25519RequestsVerifyWithTheSDK() async throws {
+        let sdk = try PythonSDK()
+        let key = try Sr25519PrivateKey.generate()
+        let headers = try await BTAuthSigner.headers(
+            method: "POST", target: Golden.path, body: Golden.body, receiver: Golden.receiver.address, signer: key)
+        func verify(_ body: [UInt8]) throws -> [String: Any] {
+            try sdk.call([
+                "op": "verify", "headers": Dictionary(uniqueKeysWithValues: headers.map { ($0.name, $0.value) }),
+                "body": Hex.encode(body), "method": "POST", "path": Golden.path, "receiver": Golden.receiverAddress,
+            ])
+        }
+        #expect(try verify(Golden.body)["hotkey"] as? String == key.address.string)
+        #expect(try verify(Array("{}".utf8))["error"] as? String == "BadSignature")
     }
 
     @Test func synodSignedRequestsVerifyWithTheSDK() throws {

@@ -58,6 +58,13 @@ public enum BTAuth {
         return Array(text.utf8)
     }
 
+    /// `payload` as polkadot.js-style wallets sign raw bytes: `<Bytes>` + payload + `</Bytes>`.
+    /// Verifiers accept an sr25519 signature over either form, as the SDK does; Synod signs
+    /// the raw payload.
+    static func bytesWrapped(_ payload: [UInt8]) -> [UInt8] {
+        Array("<Bytes>".utf8) + payload + Array("</Bytes>".utf8)
+    }
+
     /// Nanoseconds since the Unix epoch on the wall clock, the nonce's unit.
     public static func now() -> Int64 {
         var spec = timespec()

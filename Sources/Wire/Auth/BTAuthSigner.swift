@@ -21,42 +21,48 @@ public struct BTAuthSigner: Sendable {
     ) -> [(name: String, value: String)] {
         let nonce = nonce ?? BTAuth.now()
         let payload = Self.payload(
-            method: method, target: target, body: body, sender: hotkey.address, receiver: receiver, nonce: nonce)
-        return Self.headers(sender: hotkey.address, nonce: nonce, signature: hotkey.sign(payload), receiver: receiver)
+            scheme: .ed25519, method: method, target: target, body: body, sender: hotkey.address,
+            receiver: receiver, nonce: nonce)
+        return Self.headers(
+            scheme: .ed25519, sender: hotkey.address, nonce: nonce, signature: hotkey.sign(payload),
+            receiver: receiver)
     }
 
-    /// The btauth/1 headers for one request, signed by `signer` (a hotkey, or the signer
-    /// process holding it).
+    /// The btauth/1 headers for one request, signed by `signer` (an ed25519 hotkey, an
+    /// sr25519 key, or the signer process holding a key) under its scheme.
     public static func headers(
         method: String, target: String, body: [UInt8], receiver: SS58Address?, signer: any PayloadSigner,
         nonce: Int64? = nil
     ) async throws -> [(name: String, value: String)] {
         let nonce = nonce ?? BTAuth.now()
         let payload = Self.payload(
-            method: method, target: target, body: body, sender: signer.address, receiver: receiver, nonce: nonce)
+            scheme: signer.scheme, method: method, target: target, body: body, sender: signer.address,
+            receiver: receiver, nonce: nonce)
         return headers(
-            sender: signer.address, nonce: nonce, signature: try await signer.sign(payload: payload), receiver: receiver
-        )
+            scheme: signer.scheme, sender: signer.address, nonce: nonce,
+            signature: try await signer.sign(payload: payload), receiver: receiver)
     }
 
     private static func payload(
-        method: String, target: String, body: [UInt8], sender: SS58Address, receiver: SS58Address?, nonce: Int64
+        scheme: BTAuth.Scheme, method: String, target: String, body: [UInt8], sender: SS58Address,
+        receiver: SS58Address?, nonce: Int64
     ) -> [UInt8] {
         BTAuth.payload(
-            scheme: .ed25519, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body), nonce: nonce,
+            scheme: scheme, method: method, target: target, bodySHA256Hex: Digest.sha256Hex(body), nonce: nonce,
             sender: sender.string, receiver: receiver?.string)
     }
 
-    private static func headers(sender: SS58Address, nonce: Int64, signature: [UInt8], receiver: SS58Address?)
-        -> [(name: String, value: String)]
-    {
+    private static func headers(
+        scheme: BTAuth.Scheme, sender: SS58Address, nonce: Int64, signature: [UInt8], receiver: SS58Address?
+    ) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [
             (BTAuth.Header.version, BTAuth.version),
             (BTAuth.Header.hotkey, sender.string),
             (BTAuth.Header.nonce, String(nonce)),
             (BTAuth.Header.signature, "0x" + Hex.encode(signature)),
-            (BTAuth.Header.crypto, BTAuth.Scheme.ed25519.rawValue),
         ]
+        // As the SDK: ed25519 is declared; no X-Bittensor-Crypto means sr25519.
+        if scheme == .ed25519 { headers.append((BTAuth.Header.crypto, scheme.rawValue)) }
         if let receiver { headers.append((BTAuth.Header.receiver, receiver.string)) }
         return headers
     }

@@ -117,12 +117,6 @@ public final class BTAuthVerifier: Sendable {
         throws(BTAuthRejection) -> Caller
     {
         try checkFreshness(pending.nonce, now: now)
-        guard pending.scheme == .ed25519 else {
-            throw BTAuthRejection(
-                .unsupportedScheme,
-                "request is signed with sr25519 (the SDK's default when \(BTAuth.Header.crypto) is absent); "
-                    + "this Synod server verifies ed25519 only: sign with an ed25519 hotkey")
-        }
         guard pending.signature.count == 64, let (address, key) = keys.key(for: pending.sender) else {
             throw BTAuthRejection(.malformed, "invalid hotkey address or signature encoding")
         }
@@ -130,7 +124,19 @@ public final class BTAuthVerifier: Sendable {
             scheme: pending.scheme, method: method, target: target,
             bodySHA256Hex: bodySHA256Hex, nonce: pending.nonce, sender: pending.sender,
             receiver: pending.receiver)
-        guard key.verify(signature: pending.signature, of: payload) else {
+        let verified: Bool
+        switch pending.scheme {
+        case .ed25519:
+            verified = key.verify(signature: pending.signature, of: payload)
+        case .sr25519:
+            // As the SDK's verifier: the raw payload, or the payload wrapped in
+            // `<Bytes>…</Bytes>` (how polkadot.js and browser wallets sign raw bytes).
+            let sr = Sr25519PublicKey(key.bytes)
+            verified =
+                sr.verify(signature: pending.signature, of: payload)
+                || sr.verify(signature: pending.signature, of: BTAuth.bytesWrapped(payload))
+        }
+        guard verified else {
             throw BTAuthRejection(.badSignature, "signature does not verify against the claimed hotkey")
         }
         switch replay.record(sender: pending.sender, nonce: pending.nonce, now: now) {

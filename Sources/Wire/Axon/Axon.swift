@@ -115,7 +115,7 @@ public final class Axon: Sendable {
             Self.json(
                 .ok,
                 [
-                    "hotkey": self.hotkey.string, "protocol": BTAuth.protocolName, "schemes": ["ed25519"],
+                    "hotkey": self.hotkey.string, "protocol": BTAuth.protocolName, "schemes": ["ed25519", "sr25519"],
                     "subnets": await self.service.subnets().sorted(),
                     "max_body_bytes": self.configuration.maxBodySize,
                 ])

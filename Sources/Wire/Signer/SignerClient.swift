@@ -6,6 +6,8 @@ import Synchronization
 /// connection is opened again on the next request.
 public final class SignerClient: PayloadSigner {
     public let address: SS58Address
+    /// The signer holds ed25519 hotkeys (sr25519 key files come with the key-file work).
+    public var scheme: BTAuth.Scheme { .ed25519 }
     /// The key's name in the signer (its hotkey file name).
     public let name: String
     public let socketPath: String
