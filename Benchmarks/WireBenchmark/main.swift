@@ -40,7 +40,7 @@ func rate(threads: Int, _ operation: @escaping @Sendable () -> Void) -> Double {
 
 let message = Array(repeating: UInt8(7), count: 256)
 let signature = sender.sign(message)
-let publicKey = sender.publicKey
+let publicKey = try Ed25519PublicKey(sender.publicKeyBytes)
 let openssl1 = rate(threads: 1) { precondition(publicKey.verifyWithOpenSSL(signature: signature, of: message)) }
 let openssl2 = rate(threads: 2) { precondition(publicKey.verifyWithOpenSSL(signature: signature, of: message)) }
 let verify1 = rate(threads: 1) { precondition(publicKey.verify(signature: signature, of: message)) }

@@ -18,6 +18,7 @@ public final class HostSigner: Sendable {
     public let socketPath: String
     /// The address of each key, by name.
     public let addresses: [String: SS58Address]
+    private let schemes: [String: BTAuth.Scheme]
     private let child: Process?
     private let stdin: Pipe?
 
@@ -55,7 +56,8 @@ public final class HostSigner: Sendable {
             stdin = input
         }
         let list = try SignerClient.addresses(socketPath: socketPath, names: names)
-        addresses = Dictionary(uniqueKeysWithValues: zip(names, list))
+        addresses = Dictionary(uniqueKeysWithValues: zip(names, list.map(\.address)))
+        schemes = Dictionary(uniqueKeysWithValues: zip(names, list.map(\.scheme)))
     }
 
     /// The wallet the host's own hotkeys live in.
@@ -63,7 +65,7 @@ public final class HostSigner: Sendable {
 
     /// A signer for key `name` (one connection each).
     public func client(_ name: String) -> SignerClient {
-        SignerClient(socketPath: socketPath, name: name, address: addresses[name]!)
+        SignerClient(socketPath: socketPath, name: name, address: addresses[name]!, scheme: schemes[name]!)
     }
 
     /// Ends the signer process (closing its standard input ends it; the signal is the

@@ -6,11 +6,12 @@ import Wire
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create, show and list ed25519 hotkeys (bittensor wallet layout).",
+        abstract: "Create, show and list hotkeys, sr25519 or ed25519 (bittensor wallet layout).",
         discussion: """
             Keys live at <wallets-dir>/<wallet>/hotkeys/<hotkey> in the bittensor SDK's JSON, so \
-            the SDK and btcli read Synod's keys and Synod reads theirs (ed25519, unencrypted). \
-            Key files are written with mode 0600; one that other users can read is refused.
+            the SDK and btcli read Synod's keys and Synod reads theirs (sr25519 or ed25519, \
+            unencrypted). New keys are sr25519, as the SDK makes them. Key files are written \
+            with mode 0600; one that other users can read is refused.
             """,
         subcommands: [New.self, Show.self, List.self]
     )
@@ -34,16 +35,19 @@ struct KeysCommand: ParsableCommand {
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a new random ed25519 hotkey and print its address.")
+            abstract: "Create a new random hotkey (sr25519 unless --crypto ed25519) and print its address.")
 
         @OptionGroup var location: Location
+
+        @Option(help: "The signature scheme: sr25519 (the SDK's default) or ed25519.")
+        var crypto: Crypto = .sr25519
 
         @Flag(help: "Replace an existing key file (the old key is lost).")
         var force = false
 
         func run() throws {
             let path = location.path
-            let hotkey = try Hotkey.generate()
+            let hotkey = try Hotkey.generate(scheme: crypto.scheme)
             try KeysCommand.fail { () throws(WireError) in try KeyFile.write(hotkey, to: path, overwrite: force) }
             print(hotkey.address.string)
             FileHandle.standardError.write(Data("wrote \(path) (mode 0600)\n".utf8))
@@ -65,11 +69,12 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let path = location.path
             let hotkey = try KeysCommand.fail { () throws(WireError) in try KeyFile.read(at: path) }
-            let publicKey = "0x" + Hex.encode(hotkey.publicKey.bytes)
-            let secret = seed ? "0x" + Hex.encode(hotkey.privateKey.seed) : nil
+            let publicKey = "0x" + Hex.encode(hotkey.publicKeyBytes)
+            let secret = seed ? "0x" + Hex.encode(hotkey.seed) : nil
             if json {
                 var fields = [
-                    "address": hotkey.address.string, "publicKey": publicKey, "cryptoType": "ed25519", "path": path,
+                    "address": hotkey.address.string, "publicKey": publicKey, "cryptoType": hotkey.scheme.rawValue,
+                    "path": path,
                 ]
                 fields["secretSeed"] = secret
                 let data = try JSONSerialization.data(
@@ -78,7 +83,7 @@ struct KeysCommand: ParsableCommand {
             } else {
                 print("address     \(hotkey.address.string)")
                 print("public key  \(publicKey)")
-                print("crypto      ed25519")
+                print("crypto      \(hotkey.scheme.rawValue)")
                 print("file        \(path)")
                 if let secret { print("secret seed \(secret)") }
             }
@@ -103,7 +108,8 @@ struct KeysCommand: ParsableCommand {
             for key in keys {
                 let name = "\(key.wallet)/\(key.hotkey)"
                 do {
-                    print("\(name)  \(try KeyFile.read(at: key.path).address.string)")
+                    let hotkey = try KeyFile.read(at: key.path)
+                    print("\(name)  \(hotkey.address.string)  \(hotkey.scheme.rawValue)")
                 } catch {
                     // One unreadable key must not hide the others.
                     print("\(name)  (unusable: \(error))")
@@ -121,6 +127,13 @@ struct KeysCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The `--crypto` values.
+enum Crypto: String, ExpressibleByArgument, CaseIterable {
+    case sr25519, ed25519
+
+    var scheme: BTAuth.Scheme { self == .sr25519 ? .sr25519 : .ed25519 }
 }
 
 private var defaultWallets: String {

@@ -169,8 +169,8 @@ struct ExecTests {
                   consensus               Compute one Yuma epoch from JSON input and print the
                                           result as JSON.
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
-                  keys                    Create, show and list ed25519 hotkeys (bittensor
-                                          wallet layout).
+                  keys                    Create, show and list hotkeys, sr25519 or ed25519
+                                          (bittensor wallet layout).
 
                   See 'synod help <subcommand>' for detailed help.
 

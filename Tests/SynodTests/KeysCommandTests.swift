@@ -23,14 +23,19 @@ struct KeysCommandTests {
         ])
         let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect(object?["address"] as? String == address)
+        #expect(object?["cryptoType"] as? String == "sr25519")  // the SDK's default
         #expect(object?["secretSeed"] == nil)  // never the seed unless asked
         let withSeed = try synod([
             "keys", "show", "--wallet", "validator", "--hotkey", "hk", "--wallets-dir", root, "--seed",
         ])
         #expect(withSeed.stdout.contains("secret seed 0x"))
 
+        let ed = try synod([
+            "keys", "new", "--wallet", "validator", "--hotkey", "ed", "--wallets-dir", root, "--crypto", "ed25519",
+        ])
+        let edAddress = ed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let listed = try synod(["keys", "list", "--wallets-dir", root])
-        #expect(listed.stdout == "validator/hk  \(address)\n")
+        #expect(listed.stdout == "validator/ed  \(edAddress)  ed25519\nvalidator/hk  \(address)  sr25519\n")
 
         // A second `new` does not destroy the key.
         let again = try synod(["keys", "new", "--wallet", "validator", "--hotkey", "hk", "--wallets-dir", root])

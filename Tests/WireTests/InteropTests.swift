@@ -17,7 +17,7 @@ struct InteropTests {
                 scheme: String = "ed25519"
             ) throws -> [(name: String, value: String)] {
                 try sdk.sign(
-                    seed: validator.privateKey.seed, path: path, body: body, receiver: receiver, scheme: scheme)
+                    seed: validator.seed, path: path, body: body, receiver: receiver, scheme: scheme)
             }
             let accepted = try sdkSigned()
             let ok = try await send(port: port, headers: accepted, body: Golden.body)
@@ -117,20 +117,34 @@ struct InteropTests {
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
 
-        // The SDK's key, read by Synod.
-        let made = try sdk.call(["op": "wallet_new", "path": root, "name": "sdk", "hotkey": "hk"])
-        let read = try KeyFile.read(at: KeyFile.path(wallet: "sdk", hotkey: "hk", walletsDirectory: root))
-        #expect(read.address.string == made["address"] as? String)
+        for scheme in [BTAuth.Scheme.sr25519, .ed25519] {
+            // The SDK's key (a stock sr25519 wallet, or ed25519), read by Synod.
+            let made = try sdk.call([
+                "op": "wallet_new", "path": root, "name": "sdk-\(scheme)", "hotkey": "hk", "scheme": scheme.rawValue,
+            ])
+            let read = try KeyFile.read(
+                at: KeyFile.path(wallet: "sdk-\(scheme)", hotkey: "hk", walletsDirectory: root))
+            #expect(read.address.string == made["address"] as? String)
+            #expect(read.scheme == scheme)
 
-        // Synod's key, read by the SDK.
-        let mine = try Hotkey.generate()
-        try KeyFile.write(mine, to: KeyFile.path(wallet: "synod", hotkey: "hk", walletsDirectory: root))
-        let seen = try sdk.call(["op": "wallet_read", "path": root, "name": "synod", "hotkey": "hk"])
-        #expect(seen["address"] as? String == mine.address.string)
+            // Synod's key, read by the SDK, which signs with it: the signature verifies here.
+            let mine = try Hotkey.generate(scheme: scheme)
+            try KeyFile.write(mine, to: KeyFile.path(wallet: "synod-\(scheme)", hotkey: "hk", walletsDirectory: root))
+            let seen = try sdk.call(["op": "wallet_read", "path": root, "name": "synod-\(scheme)", "hotkey": "hk"])
+            #expect(seen["address"] as? String == mine.address.string)
+            let signature = try #require(Hex.decode(seen["signature"] as? String ?? ""))
+            let message = Array("synod interop".utf8)
+            switch scheme {
+            case .sr25519:
+                #expect(Sr25519PublicKey(mine.publicKeyBytes).verify(signature: signature, of: message))
+            case .ed25519:
+                #expect(try Ed25519PublicKey(mine.publicKeyBytes).verify(signature: signature, of: message))
+            }
+        }
 
         for _ in 0..<20 {
             let key = try Hotkey.generate()
-            let address = try sdk.call(["op": "address", "public_key": Hex.encode(key.publicKey.bytes)])
+            let address = try sdk.call(["op": "address", "public_key": Hex.encode(key.publicKeyBytes)])
             #expect(address["address"] as? String == key.address.string)
         }
     }
@@ -139,7 +153,8 @@ struct InteropTests {
         guard let python = PythonSDK.python else { throw WireError.transport("bittensor SDK not installed") }
         let root = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let minerKey = try Hotkey.generate()
+        // A stock wallet's hotkey: sr25519, as btcli and the SDK make them.
+        let minerKey = try Hotkey.generate(scheme: .sr25519)
         try KeyFile.write(minerKey, to: KeyFile.path(wallet: "miner", hotkey: "default", walletsDirectory: root))
 
         let miner = Process()
@@ -172,8 +187,9 @@ struct InteropTests {
         let dendrite = Dendrite(hotkey: Golden.sender)
         let outcome = await dendrite.forward(Array(#"{"numbers":[1,2,3,4]}"#.utf8), to: endpoint, netuid: 3)
         #expect(outcome.answer.map { String(decoding: $0, as: UTF8.self) } == #"{"sum":10}"#, "\(outcome.result)")
-        // A validator the miner does not serve is refused by the miner (its 403).
-        let stranger = Dendrite(hotkey: try Hotkey.generate())
+        // A validator the miner does not serve is refused by the miner (its 403, so the SDK
+        // verified this sr25519 validator's signature first).
+        let stranger = Dendrite(hotkey: try Hotkey.generate(scheme: .sr25519))
         let refused = await stranger.forward(Golden.body, to: endpoint, netuid: 3)
         #expect(refused.status == 403)
         try await dendrite.shutdown()

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct SS58AddressTests {
     @Test func goldenKeysGiveTheGoldenAddresses() throws {
-        #expect(Hex.encode(Golden.sender.publicKey.bytes) == Golden.senderPublicKey)
+        #expect(Hex.encode(Golden.sender.publicKeyBytes) == Golden.senderPublicKey)
         #expect(Golden.sender.address.string == Golden.senderAddress)
         #expect(Golden.receiver.address.string == Golden.receiverAddress)
     }

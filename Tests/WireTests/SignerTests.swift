@@ -19,8 +19,10 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: socket)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let addresses = try SignerClient.addresses(socketPath: socket, names: ["miner-0", "validator-0"])
-        #expect(addresses == [keys["miner-0"]!.address, keys["validator-0"]!.address])
-        let client = SignerClient(socketPath: socket, name: "validator-0", address: addresses[1])
+        #expect(addresses.map(\.address) == [keys["miner-0"]!.address, keys["validator-0"]!.address])
+        #expect(addresses.map(\.scheme) == [.ed25519, .ed25519])
+        let client = SignerClient(
+            socketPath: socket, name: "validator-0", address: addresses[1].address, scheme: .ed25519)
         // A request signed through the signer passes the verifier like one signed in-process.
         let receiver = keys["miner-0"]!.address
         let headers = try await BTAuthSigner.headers(
@@ -28,7 +30,7 @@ import Testing
         let verifier = BTAuthVerifier(receiver: receiver)
         let caller = try verifier.verify(
             method: "POST", target: Golden.path, header: lookup(headers), body: Golden.body)
-        #expect(caller.hotkey == addresses[1])
+        #expect(caller.hotkey == addresses[1].address)
         // The same bytes as the key itself would sign (Ed25519 is deterministic).
         let nonce = BTAuth.now()
         let direct = BTAuthSigner(hotkey: keys["validator-0"]!).headers(
@@ -40,7 +42,8 @@ import Testing
 
     @Test func itSignsNothingButBtauthPayloadsOfItsOwnKeys() async throws {
         let (_, socket, keys) = try server()
-        let client = SignerClient(socketPath: socket, name: "validator-0", address: keys["validator-0"]!.address)
+        let client = SignerClient(
+            socketPath: socket, name: "validator-0", address: keys["validator-0"]!.address, scheme: .ed25519)
         func refusal(_ payload: [UInt8], by client: SignerClient) async -> String {
             do {
                 _ = try await client.sign(payload: payload)
@@ -59,7 +62,8 @@ import Testing
             sender: keys["miner-0"]!.address.string, receiver: nil)
         #expect(await refusal(other, by: client) == "the signer refused: the payload's sender is not this key")
         // A key it does not hold.
-        let stranger = SignerClient(socketPath: socket, name: "owner", address: keys["miner-0"]!.address)
+        let stranger = SignerClient(
+            socketPath: socket, name: "owner", address: keys["miner-0"]!.address, scheme: .ed25519)
         #expect(await refusal(other, by: stranger) == "the signer refused: no key named 'owner' in the signer")
         // The connection survives refusals: a good payload is still signed.
         let good = BTAuth.payload(
@@ -78,5 +82,27 @@ import Testing
         #expect(throws: WireError.self) {
             try SignerKeys.load(names: ["../escape"], wallet: "w", walletsDirectory: root, create: true)
         }
+    }
+
+    /// A stock sr25519 hotkey in the signer's wallet is used as it is: the signer reports its
+    /// scheme, and what it signs verifies as sr25519.
+    @Test func anSr25519KeyInTheWalletSignsAsSr25519() async throws {
+        let root = temporaryDirectory()
+        let stock = try Hotkey.generate(scheme: .sr25519)
+        try KeyFile.write(
+            stock, to: KeyFile.path(wallet: "w", hotkey: "validator-0", walletsDirectory: root + "/wallets"))
+        let keys = try SignerKeys.load(
+            names: ["validator-0"], wallet: "w", walletsDirectory: root + "/wallets", create: true)
+        let server = try SignerServer(keys: keys, socketPath: root + "/signer.sock")
+        Thread { server.serve() }.start()
+        let listed = try SignerClient.addresses(socketPath: root + "/signer.sock", names: ["validator-0"])
+        #expect(listed.first?.address == stock.address && listed.first?.scheme == .sr25519)
+        let client = SignerClient(
+            socketPath: root + "/signer.sock", name: "validator-0", address: stock.address, scheme: .sr25519)
+        let headers = try await BTAuthSigner.headers(
+            method: "POST", target: Golden.path, body: Golden.body, receiver: Golden.receiver.address, signer: client)
+        let caller = try BTAuthVerifier(receiver: Golden.receiver.address).verify(
+            method: "POST", target: Golden.path, header: lookup(headers), body: Golden.body)
+        #expect(caller.hotkey == stock.address)
     }
 }

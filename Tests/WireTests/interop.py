@@ -39,11 +39,14 @@ def run(command: dict) -> dict:
         return {"hotkey": caller.hotkey_ss58, "nonce": caller.nonce_ns}
     if op == "wallet_new":
         wallet = bt.Wallet(name=command["name"], hotkey=command["hotkey"], path=command["path"])
-        wallet.create_new_hotkey(use_password=False, overwrite=True, suppress=True, crypto_type=CRYPTO_ED25519)
+        crypto = CRYPTO_ED25519 if command.get("scheme", "ed25519") == "ed25519" else CRYPTO_SR25519
+        wallet.create_new_hotkey(use_password=False, overwrite=True, suppress=True, crypto_type=crypto)
         return {"address": wallet.hotkey.ss58_address}
     if op == "wallet_read":
         wallet = bt.Wallet(name=command["name"], hotkey=command["hotkey"], path=command["path"])
-        return {"address": wallet.hotkey.ss58_address}
+        # Signing with the key read proves the whole key, not only the address, crossed over.
+        signature = wallet.hotkey.sign(b"synod interop")
+        return {"address": wallet.hotkey.ss58_address, "signature": "0x" + bytes(signature).hex()}
     if op == "address":
         return {"address": ss58_encode(bytes.fromhex(command["public_key"]), 42)}
     raise ValueError(f"unknown op {op}")

@@ -21,10 +21,10 @@ public struct BTAuthSigner: Sendable {
     ) -> [(name: String, value: String)] {
         let nonce = nonce ?? BTAuth.now()
         let payload = Self.payload(
-            scheme: .ed25519, method: method, target: target, body: body, sender: hotkey.address,
+            scheme: hotkey.scheme, method: method, target: target, body: body, sender: hotkey.address,
             receiver: receiver, nonce: nonce)
         return Self.headers(
-            scheme: .ed25519, sender: hotkey.address, nonce: nonce, signature: hotkey.sign(payload),
+            scheme: hotkey.scheme, sender: hotkey.address, nonce: nonce, signature: hotkey.sign(payload),
             receiver: receiver)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Hotkey files in the `bittensor` SDK's wallet layout and JSON, so an existing Bittensor
-/// ed25519 hotkey works as is and a key made by Synod works with the SDK.
+/// hotkey (sr25519 or ed25519) works as is and a key made by Synod works with the SDK.
 ///
 /// Layout: `<wallets>/<wallet>/hotkeys/<hotkey>`, where `<wallets>` defaults to
 /// `~/.bittensor/wallets`. Files are written with mode 0600 (directories 0700), through a
@@ -21,8 +21,8 @@ public enum KeyFile {
             .appendingPathComponent("hotkeys/\(hotkey)")
     }
 
-    /// Reads a plaintext ed25519 hotkey file and checks that its seed, public key and
-    /// address agree.
+    /// Reads a plaintext hotkey file (sr25519 or ed25519) and checks that its seed, public
+    /// key and address agree.
     public static func read(at path: String) throws(WireError) -> Hotkey {
         var bytes = try PrivateFiles.readPrivate(path)
         // The file's text holds the seed in hex: wiped once parsed.
@@ -55,27 +55,40 @@ public enum KeyFile {
         } catch {
             throw .keyFile(path: path, reason: "is not valid JSON (\(error.localizedDescription))")
         }
-        if let type = object["cryptoType"] as? Int, type != 0 {
+        // As the SDK: cryptoType 0 is ed25519, 1 (or none at all) sr25519.
+        let scheme: BTAuth.Scheme
+        switch object["cryptoType"] as? Int {
+        case 0?: scheme = .ed25519
+        case 1?, nil: scheme = .sr25519
+        case let type?:
+            throw .keyFile(path: path, reason: "has unknown cryptoType \(type); expected 0 (ed25519) or 1 (sr25519)")
+        }
+        // An ed25519 file's privateKey is its seed; an sr25519 file's is the expanded key,
+        // from which the seed (mini-secret) cannot be recovered.
+        guard
+            let seedText = (object["secretSeed"] as? String)
+                ?? (scheme == .ed25519 ? object["privateKey"] as? String : nil)
+        else {
             throw .keyFile(
                 path: path,
-                reason: type == 1
-                    ? "holds an sr25519 key (cryptoType 1); Synod signs with ed25519 hotkeys only: "
-                        + "create one with `synod keys new` or the SDK's ed25519 crypto type"
-                    : "has unknown cryptoType \(type); expected 0 (ed25519)")
-        }
-        guard let seedText = (object["secretSeed"] as? String) ?? (object["privateKey"] as? String)
-        else {
-            throw .keyFile(path: path, reason: "has no \"secretSeed\" or \"privateKey\" field")
+                reason: scheme == .ed25519
+                    ? "has no \"secretSeed\" or \"privateKey\" field"
+                    : "has no \"secretSeed\" (the sr25519 mini-secret); regenerate it from its mnemonic")
         }
         guard let seed = Hex.decode(seedText), seed.count == 32 else {
             throw .keyFile(path: path, reason: "\"secretSeed\" is not 32 bytes of 0x-prefixed hex")
         }
         let hotkey: Hotkey
-        do { hotkey = try Hotkey(seed: seed) } catch {
+        do { hotkey = try Hotkey(seed: seed, scheme: scheme) } catch {
             throw .keyFile(path: path, reason: error.description)
         }
-        if let publicText = object["publicKey"] as? String, Hex.decode(publicText) != hotkey.publicKey.bytes {
+        if let publicText = object["publicKey"] as? String, Hex.decode(publicText) != hotkey.publicKeyBytes {
             throw .keyFile(path: path, reason: "\"publicKey\" does not belong to the seed (a damaged file?)")
+        }
+        if scheme == .sr25519, let privateText = object["privateKey"] as? String,
+            case .sr25519(let key) = hotkey.secret, Hex.decode(privateText) != key.expanded
+        {
+            throw .keyFile(path: path, reason: "\"privateKey\" does not belong to the seed (a damaged file?)")
         }
         if let addressText = object["ss58Address"] as? String, addressText != hotkey.address.string {
             throw .keyFile(
@@ -84,13 +97,22 @@ public enum KeyFile {
         return hotkey
     }
 
-    /// The JSON the SDK writes for an ed25519 keypair, byte for byte.
+    /// The JSON the SDK writes for a keypair, byte for byte: `privateKey` is the ed25519
+    /// seed, or the sr25519 expanded key (key ‖ nonce).
     public static func json(for hotkey: Hotkey) -> String {
-        let publicHex = "0x" + Hex.encode(hotkey.publicKey.bytes)
-        let seedHex = "0x" + Hex.encode(hotkey.privateKey.seed)
+        let publicHex = "0x" + Hex.encode(hotkey.publicKeyBytes)
+        let seedHex = "0x" + Hex.encode(hotkey.seed)
+        let privateHex: String
+        switch hotkey.secret {
+        case .ed25519: privateHex = seedHex
+        case .sr25519(let key): privateHex = "0x" + Hex.encode(key.expanded)
+        }
         return #"{"accountId":"\#(publicHex)","publicKey":"\#(publicHex)","secretSeed":"\#(seedHex)","#
-            + #""ss58Address":"\#(hotkey.address.string)","privateKey":"\#(seedHex)","cryptoType":0}"#
+            + #""ss58Address":"\#(hotkey.address.string)","privateKey":"\#(privateHex)","cryptoType":\#(cryptoType(hotkey))}"#
     }
+
+    /// The SDK's `cryptoType` number of a hotkey's scheme.
+    static func cryptoType(_ hotkey: Hotkey) -> Int { hotkey.scheme == .ed25519 ? 0 : 1 }
 
     /// Writes `hotkey` to `path` with mode 0600, creating directories with mode 0700.
     ///
@@ -112,8 +134,9 @@ public enum KeyFile {
 
     /// The SDK's `<hotkey>pub.txt` JSON.
     static func publicJSON(for hotkey: Hotkey) -> String {
-        let publicHex = "0x" + Hex.encode(hotkey.publicKey.bytes)
-        return #"{"accountId":"\#(publicHex)","ss58Address":"\#(hotkey.address.string)","cryptoType":0,"#
+        let publicHex = "0x" + Hex.encode(hotkey.publicKeyBytes)
+        return
+            #"{"accountId":"\#(publicHex)","ss58Address":"\#(hotkey.address.string)","cryptoType":\#(cryptoType(hotkey)),"#
             + #""publicKey":"\#(publicHex)"}"#
     }
 

@@ -10,7 +10,6 @@ public protocol PayloadSigner: Sendable {
 }
 
 extension Hotkey: PayloadSigner {
-    public var scheme: BTAuth.Scheme { .ed25519 }
     public func sign(payload: [UInt8]) async throws -> [UInt8] { sign(payload) }
 }
 

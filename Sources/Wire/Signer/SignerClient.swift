@@ -6,25 +6,28 @@ import Synchronization
 /// connection is opened again on the next request.
 public final class SignerClient: PayloadSigner {
     public let address: SS58Address
-    /// The signer holds ed25519 hotkeys (sr25519 key files come with the key-file work).
-    public var scheme: BTAuth.Scheme { .ed25519 }
+    /// The key's scheme, as the signer reported it.
+    public let scheme: BTAuth.Scheme
     /// The key's name in the signer (its hotkey file name).
     public let name: String
     public let socketPath: String
     private let connection = Mutex<Int32>(-1)
 
-    /// A client for key `name`, whose address the signer reported.
-    public init(socketPath: String, name: String, address: SS58Address) {
+    /// A client for key `name`, whose address and scheme the signer reported.
+    public init(socketPath: String, name: String, address: SS58Address, scheme: BTAuth.Scheme) {
         self.socketPath = socketPath
         self.name = name
         self.address = address
+        self.scheme = scheme
     }
 
     deinit { connection.withLock { if $0 >= 0 { close($0) } } }
 
-    /// The addresses of the keys `names`, in order (the signer makes missing keys when it
-    /// was started with `--create`).
-    public static func addresses(socketPath: String, names: [String]) throws(WireError) -> [SS58Address] {
+    /// The addresses and schemes of the keys `names`, in order (the signer makes missing
+    /// keys when it was started with `--create`).
+    public static func addresses(socketPath: String, names: [String]) throws(WireError)
+        -> [(address: SS58Address, scheme: BTAuth.Scheme)]
+    {
         let fd = try connect(socketPath)
         defer { close(fd) }
         let answer = try exchange([SignerFrame.list] + Array(names.joined(separator: "\n").utf8), fd: fd)
@@ -32,9 +35,15 @@ public final class SignerClient: PayloadSigner {
         guard lines.count == names.count else {
             throw .transport("the signer answered \(lines.count) addresses for \(names.count) keys")
         }
-        var addresses: [SS58Address] = []
-        for line in lines { addresses.append(try SS58Address(line)) }
-        return addresses
+        var keys: [(address: SS58Address, scheme: BTAuth.Scheme)] = []
+        for line in lines {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let scheme = BTAuth.Scheme(rawValue: String(fields[1])) else {
+                throw .transport("the signer answered an unreadable key line")
+            }
+            keys.append((try SS58Address(fields[0]), scheme))
+        }
+        return keys
     }
 
     public func sign(payload: [UInt8]) async throws -> [UInt8] {

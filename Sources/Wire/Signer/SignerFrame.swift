@@ -4,7 +4,7 @@ import Foundation
 /// frame. Requests start with an operation byte; answers with a status byte (0: done, then
 /// the result; 1: refused, then the reason as UTF-8).
 ///
-/// - `list` (1): key names, one per line → their ss58 addresses, one per line.
+/// - `list` (1): key names, one per line → "ss58-address scheme", one per line.
 /// - `sign` (2): a 2-byte name length, the key's name, then a btauth/1 payload → 64 bytes.
 enum SignerFrame {
     static let list: UInt8 = 1

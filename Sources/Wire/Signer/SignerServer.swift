@@ -73,7 +73,7 @@ public final class SignerServer: Sendable {
             var addresses: [String] = []
             for name in names {
                 guard let key = keys[name] else { return refuse("no key named '\(name)' in the signer") }
-                addresses.append(key.address.string)
+                addresses.append(key.address.string + " " + key.scheme.rawValue)
             }
             return [SignerFrame.done] + Array(addresses.joined(separator: "\n").utf8)
         case SignerFrame.sign?:
@@ -83,7 +83,7 @@ public final class SignerServer: Sendable {
             let name = String(decoding: request[3..<(3 + length)], as: UTF8.self)
             let payload = Array(request[(3 + length)...])
             guard let key = keys[name] else { return refuse("no key named '\(name)' in the signer") }
-            if let problem = Self.problem(payload, sender: key.address) { return refuse(problem) }
+            if let problem = Self.problem(payload, key: key) { return refuse(problem) }
             return [SignerFrame.done] + key.sign(payload)
         default:
             return refuse("unknown request")
@@ -91,12 +91,13 @@ public final class SignerServer: Sendable {
     }
 
     /// Why `payload` is not a btauth/1 payload `sender` may sign, or nil when it is.
-    static func problem(_ payload: [UInt8], sender: SS58Address) -> String? {
+    static func problem(_ payload: [UInt8], key: Hotkey) -> String? {
         let lines = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count == 8, lines[0] == BTAuth.protocolName else {
             return "only btauth/1 request payloads are signed here"
         }
-        guard lines[6] == sender.string else { return "the payload's sender is not this key" }
+        guard lines[1] == key.scheme.rawValue else { return "the payload's scheme is not this key's" }
+        guard lines[6] == key.address.string else { return "the payload's sender is not this key" }
         return nil
     }
 
