@@ -13,7 +13,7 @@ struct KeysCommand: ParsableCommand {
             unencrypted). New keys are sr25519, as the SDK makes them. Key files are written \
             with mode 0600; one that other users can read is refused.
             """,
-        subcommands: [New.self, Show.self, List.self]
+        subcommands: [New.self, Regen.self, Show.self, List.self]
     )
 
     struct Location: ParsableArguments {
@@ -48,6 +48,45 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let path = location.path
             let hotkey = try Hotkey.generate(scheme: crypto.scheme)
+            try KeysCommand.fail { () throws(WireError) in try KeyFile.write(hotkey, to: path, overwrite: force) }
+            print(hotkey.address.string)
+            FileHandle.standardError.write(Data("wrote \(path) (mode 0600)\n".utf8))
+        }
+    }
+
+    struct Regen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recreate a hotkey from its mnemonic phrase, read from standard input.",
+            discussion: """
+                The phrase (12 to 24 BIP-39 English words) is read from standard input, never \
+                from an argument (arguments show in `ps` and in shell history). A second line, if \
+                given, is the passphrase. The key is derived as substrate, btcli and the SDK do, \
+                so the same phrase gives the same address here and there.
+                """)
+
+        @OptionGroup var location: Location
+
+        @Flag(help: "Read a mnemonic phrase from standard input (the only source supported).")
+        var mnemonic = false
+
+        @Option(help: "The signature scheme: sr25519 (the SDK's default) or ed25519.")
+        var crypto: Crypto = .sr25519
+
+        @Flag(help: "Replace an existing key file (the old key is lost).")
+        var force = false
+
+        func run() throws {
+            guard mnemonic else {
+                throw ValidationError("say where the key comes from: --mnemonic (read from standard input)")
+            }
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let lines = input.split(separator: "\n", omittingEmptySubsequences: false)
+            let phrase = lines.first.map(String.init) ?? ""
+            let passphrase = lines.count > 1 ? String(lines[1]) : ""
+            let path = location.path
+            let hotkey = try KeysCommand.fail { () throws(WireError) in
+                try Hotkey(seed: Mnemonic.miniSecret(of: phrase, passphrase: passphrase), scheme: crypto.scheme)
+            }
             try KeysCommand.fail { () throws(WireError) in try KeyFile.write(hotkey, to: path, overwrite: force) }
             print(hotkey.address.string)
             FileHandle.standardError.write(Data("wrote \(path) (mode 0600)\n".utf8))

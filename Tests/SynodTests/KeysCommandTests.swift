@@ -59,4 +59,21 @@ struct KeysCommandTests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no such file; create one with `synod keys new`"))
     }
+
+    /// The phrase comes from standard input and gives the key btcli would.
+    @Test func regenFromAMnemonicOnStandardInput() throws {
+        let root = try wallets()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk\n"
+        let made = try synod(["keys", "regen", "--mnemonic", "--wallets-dir", root], stdin: phrase)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout == "5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV\n")
+        let bad = try synod(
+            ["keys", "regen", "--mnemonic", "--wallets-dir", root, "--hotkey", "x"],
+            stdin: "drive bottom obey lake curtain smoke basket hold race lonely fit walk\n")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("checksum does not match"))
+        let noSource = try synod(["keys", "regen", "--wallets-dir", root, "--hotkey", "y"])
+        #expect(noSource.status == 2)
+    }
 }
