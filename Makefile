@@ -82,6 +82,8 @@ bench-wire: deps $(WIRE_VENV)/.bench-installed
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl; }
 	$(SWIFT) build -c release --product WireBenchmark
 	SYNOD_BENCH_PYTHON=$(abspath $(WIRE_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/WireBenchmark
+	SYNOD_BENCH_SCHEME=sr25519 SYNOD_BENCH_PYTHON=$(abspath $(WIRE_VENV))/bin/python \
+	  $$($(SWIFT) build -c release --show-bin-path)/WireBenchmark
 
 embed:
 	scripts/embed-sandbox.sh

@@ -204,7 +204,7 @@ let package = Package(
             name: "WireBenchmark",
             dependencies: ["Wire", "BenchmarkSupport"],
             path: "Benchmarks/WireBenchmark",
-            exclude: ["python_server.py", "replay.lua"],
+            exclude: ["python_server.py", "replay.lua", "sr25519_peer.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

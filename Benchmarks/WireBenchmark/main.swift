@@ -5,7 +5,9 @@
 // machine's OpenSSL, which bound what any btauth/1 server can do here.
 //
 // Environment: SYNOD_BENCH_PYTHON (a python with bittensor, fastapi, uvicorn; `make
-// bench-wire` makes one), SYNOD_BENCH_SECONDS (per run, default 4).
+// bench-wire` makes one), SYNOD_BENCH_SECONDS (per run, default 4), SYNOD_BENCH_SCHEME
+// (ed25519, the default, or sr25519: the scheme the load's requests are signed with).
+// sr25519 sign and verify rates are printed beside bittensor_core's (sr25519_peer.py).
 import BenchmarkSupport
 import Foundation
 import Wire
@@ -13,7 +15,8 @@ import Wire
 let seconds = Double(ProcessInfo.processInfo.environment["SYNOD_BENCH_SECONDS"] ?? "") ?? 4
 let connections = 64
 let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-let sender = try Hotkey(seed: [UInt8](repeating: 1, count: 32))
+let scheme = BTAuth.Scheme(rawValue: ProcessInfo.processInfo.environment["SYNOD_BENCH_SCHEME"] ?? "") ?? .ed25519
+let sender = try Hotkey(seed: [UInt8](repeating: 1, count: 32), scheme: scheme)
 let receiver = try Hotkey(seed: [UInt8](repeating: 2, count: 32))
 let path = "/v1/subnets/1/forward"
 let body = #"{"numbers":[1,2,3,4,5,6,7,8]}"#
@@ -39,13 +42,38 @@ func rate(threads: Int, _ operation: @escaping @Sendable () -> Void) -> Double {
 }
 
 let message = Array(repeating: UInt8(7), count: 256)
-let signature = sender.sign(message)
-let publicKey = try Ed25519PublicKey(sender.publicKeyBytes)
+let edKey = try Hotkey(seed: [UInt8](repeating: 1, count: 32), scheme: .ed25519)
+let signature = edKey.sign(message)
+let publicKey = try Ed25519PublicKey(edKey.publicKeyBytes)
 let openssl1 = rate(threads: 1) { precondition(publicKey.verifyWithOpenSSL(signature: signature, of: message)) }
 let openssl2 = rate(threads: 2) { precondition(publicKey.verifyWithOpenSSL(signature: signature, of: message)) }
 let verify1 = rate(threads: 1) { precondition(publicKey.verify(signature: signature, of: message)) }
 let verify2 = rate(threads: 2) { precondition(publicKey.verify(signature: signature, of: message)) }
-let sign1 = rate(threads: 1) { _ = sender.sign(message) }
+let sign1 = rate(threads: 1) { _ = edKey.sign(message) }
+
+// MARK: sr25519 beside bittensor_core
+
+let srKey = try Sr25519PrivateKey(miniSecret: [UInt8](repeating: 1, count: 32))
+let srSignature = srKey.sign(message)
+let srVerify1 = rate(threads: 1) { precondition(srKey.publicKey.verify(signature: srSignature, of: message)) }
+let srSign1 = rate(threads: 1) { _ = srKey.sign(message) }
+
+/// bittensor_core's sr25519 rates (one thread), or nil without the Python peer.
+func sr25519Peer() throws -> (sign: Double, verify: Double)? {
+    guard let python = ProcessInfo.processInfo.environment["SYNOD_BENCH_PYTHON"] else { return nil }
+    let peer = Process()
+    peer.executableURL = URL(fileURLWithPath: python)
+    peer.arguments = [directory + "/sr25519_peer.py", String(seconds / 2)]
+    let output = Pipe()
+    peer.standardOutput = output
+    try peer.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    peer.waitUntilExit()
+    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
+        let sign = object["sign"], let verify = object["verify"]
+    else { return nil }
+    return (sign, verify)
+}
 
 // MARK: Load
 
@@ -214,6 +242,15 @@ print(
 print(
     "  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. OpenSSL sign \(Int(sign1))/s"
 )
+let rust = try sr25519Peer()
+print(
+    "sr25519 verify, 256-byte message, 1 thread: Synod \(Int(srVerify1))/s"
+        + (rust.map { String(format: ", bittensor_core %d/s (%.0f%%)", Int($0.verify), 100 * srVerify1 / $0.verify) }
+            ?? ""))
+print(
+    "sr25519 sign, 1 thread: Synod \(Int(srSign1))/s"
+        + (rust.map { String(format: ", bittensor_core %d/s (%.0f%%)", Int($0.sign), 100 * srSign1 / $0.sign) } ?? ""))
+print("load signed with \(scheme.rawValue)")
 print()
 
 let python = try await pythonServer()
