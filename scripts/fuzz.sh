@@ -70,11 +70,21 @@ build_json() {
         "${objects[@]}" "$OUT/libStrictJSON.a" -Xlinker -lopenblas -Xlinker -llua5.4 -o "$OUT/json-fuzz"
 }
 build_btauth() {
-    $SWIFTC $SWIFT_SAN -module-name BTAuthFuzz -I Sources/CLibCrypto -I Sources/CSodium \
-        Sources/Wire/Auth/*.swift Sources/Wire/Keys/*.swift Sources/Wire/Signer/PayloadSigner.swift \
+    # Wire's keys (ed25519 and sr25519, with Keccak-f from C), btauth/1 and what they use.
+    mkdir -p "$OUT/modules/CKeccak"
+    cat > "$OUT/modules/CKeccak/module.modulemap" <<MAP
+module CKeccak {
+    header "$(pwd)/Sources/CKeccak/include/CKeccak.h"
+    export *
+}
+MAP
+    $CC -c $SAN -fsanitize=fuzzer-no-link -O2 -I Sources/CKeccak/include Sources/CKeccak/keccak.c -o "$OUT/obj/keccak.o"
+    $SWIFTC $SWIFT_SAN -module-name BTAuthFuzz -I Sources/CLibCrypto -I Sources/CSodium -I "$OUT/modules/CKeccak" \
+        Sources/Wire/Auth/*.swift Sources/Wire/Keys/*.swift Sources/Wire/Keys/Generated/*.swift \
+        Sources/Wire/Sr25519/*.swift Sources/Wire/Signer/PayloadSigner.swift \
         Sources/Wire/Support/Hex.swift Sources/Wire/Support/Base58.swift Sources/Wire/Support/WireError.swift \
         Sources/Wire/Support/SHA256.swift Sources/Wire/Support/PrivateFiles.swift fuzz/btauth_fuzz.swift \
-        -lcrypto -lsodium -o "$OUT/btauth-fuzz"
+        "$OUT/obj/keccak.o" -lcrypto -lsodium -o "$OUT/btauth-fuzz"
 }
 
 status=0
