@@ -134,7 +134,7 @@ func wrk(port: Int) async throws -> LoadResult {
     let text = try await run(
         "/usr/bin/wrk",
         ["-t2", "-c\(connections)", "-d\(Int(seconds))s", "-s", directory + "/replay.lua", "http://127.0.0.1:\(port)"],
-        environment: ["REQUESTS": file, "WRK_THREADS": "2"])
+        environment: ["REQUESTS": file, "WRK_THREADS": "2", "CRYPTO": scheme.rawValue])
     guard let json = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
         throw WireError.transport("wrk printed no result:\n\(text)")
     }

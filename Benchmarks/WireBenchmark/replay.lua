@@ -19,15 +19,17 @@ function init(args)
   for line in file:lines() do
     if index % nthreads == id then
       local nonce, signature = line:match("^(%S+) (%S+)$")
-      requests[#requests + 1] = wrk.format("POST", path, {
+      local headers = {
         ["Content-Type"] = "application/json",
         ["X-Bittensor-Version"] = "1",
         ["X-Bittensor-Hotkey"] = sender,
         ["X-Bittensor-Nonce"] = nonce,
         ["X-Bittensor-Signature"] = signature,
-        ["X-Bittensor-Crypto"] = "ed25519",
         ["X-Bittensor-Receiver"] = receiver,
-      }, body)
+      }
+      -- As the SDK: ed25519 is declared, sr25519 (CRYPTO=sr25519) is the header's absence.
+      if os.getenv("CRYPTO") ~= "sr25519" then headers["X-Bittensor-Crypto"] = "ed25519" end
+      requests[#requests + 1] = wrk.format("POST", path, headers, body)
     end
     index = index + 1
   end
