@@ -109,6 +109,8 @@ let package = Package(
         .target(name: "CProcessHardening"),
         // Keccak-f[1600] for STROBE/Merlin (sr25519): no system library exposes it.
         .target(name: "CKeccak", cSettings: [.unsafeFlags(["-O2"])]),
+        // Variable-time double scalar multiplication on ristretto255 (sr25519 verification).
+        .target(name: "CRistretto", cSettings: [.unsafeFlags(["-O2"])]),
         // Keys, ss58 addresses, btauth/1 signed requests, the axon and the dendrite.
         .target(
             name: "Wire",
@@ -117,6 +119,7 @@ let package = Package(
                 "CSodium",
                 "CProcessHardening",
                 "CKeccak",
+                "CRistretto",
                 "StrictJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -245,6 +248,8 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "CKeccak",
+                "CRistretto",
+                "CSodium",
                 "CLibCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -78,13 +78,23 @@ module CKeccak {
     export *
 }
 MAP
+    mkdir -p "$OUT/modules/CRistretto"
+    cat > "$OUT/modules/CRistretto/module.modulemap" <<MAP
+module CRistretto {
+    header "$(pwd)/Sources/CRistretto/include/CRistretto.h"
+    export *
+}
+MAP
     $CC -c $SAN -fsanitize=fuzzer-no-link -O2 -I Sources/CKeccak/include Sources/CKeccak/keccak.c -o "$OUT/obj/keccak.o"
+    $CC -c $SAN -fsanitize=fuzzer-no-link -O2 -I Sources/CRistretto/include Sources/CRistretto/ristretto.c \
+        -o "$OUT/obj/ristretto.o"
     $SWIFTC $SWIFT_SAN -module-name BTAuthFuzz -I Sources/CLibCrypto -I Sources/CSodium -I "$OUT/modules/CKeccak" \
+        -I "$OUT/modules/CRistretto" \
         Sources/Wire/Auth/*.swift Sources/Wire/Keys/*.swift Sources/Wire/Keys/Generated/*.swift \
         Sources/Wire/Sr25519/*.swift Sources/Wire/Signer/PayloadSigner.swift \
         Sources/Wire/Support/Hex.swift Sources/Wire/Support/Base58.swift Sources/Wire/Support/WireError.swift \
         Sources/Wire/Support/SHA256.swift Sources/Wire/Support/PrivateFiles.swift fuzz/btauth_fuzz.swift \
-        "$OUT/obj/keccak.o" -lcrypto -lsodium -o "$OUT/btauth-fuzz"
+        "$OUT/obj/keccak.o" "$OUT/obj/ristretto.o" -lcrypto -lsodium -o "$OUT/btauth-fuzz"
 }
 
 status=0

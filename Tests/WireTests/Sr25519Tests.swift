@@ -1,5 +1,7 @@
 import CKeccak
 import CLibCrypto
+import CRistretto
+import CSodium
 import Foundation
 import Testing
 
@@ -146,5 +148,41 @@ import Testing
         let caller = try BTAuthVerifier(receiver: Golden.receiver.address).verify(
             method: "POST", target: Golden.path, header: lookup(headers), body: Golden.body)
         #expect(caller.hotkey == key.address)
+    }
+
+    /// The variable-time joint multiplication agrees with libsodium's constant-time
+    /// operations (a·B + b·P) on random inputs, and refuses invalid encodings.
+    @Test func theJointMultiplicationAgreesWithLibsodium() {
+        _ = sodium_init()
+        for _ in 0..<64 {
+            var a = [UInt8](repeating: 0, count: 32)
+            var b = a
+            var p = a
+            crypto_core_ristretto255_scalar_random(&a)
+            crypto_core_ristretto255_scalar_random(&b)
+            crypto_core_ristretto255_random(&p)
+            var aB = [UInt8](repeating: 0, count: 32)
+            var bP = aB
+            var sum = aB
+            var joint = aB
+            #expect(crypto_scalarmult_ristretto255_base(&aB, a) == 0)
+            #expect(crypto_scalarmult_ristretto255(&bP, b, p) == 0)
+            #expect(crypto_core_ristretto255_add(&sum, aB, bP) == 0)
+            #expect(synod_ristretto255_double_scalarmult_vartime(&joint, a, p, b) == 0)
+            #expect(joint == sum)
+        }
+        var out = [UInt8](repeating: 0, count: 32)
+        let zero = [UInt8](repeating: 0, count: 32)
+        // Not canonical (p itself), negative (odd), and the top bit set: all refused.
+        var p = [UInt8](repeating: 0xff, count: 32)
+        p[0] = 0xed
+        p[31] = 0x7f
+        #expect(synod_ristretto255_double_scalarmult_vartime(&out, zero, p, zero) == -1)
+        var odd = [UInt8](repeating: 0, count: 32)
+        odd[0] = 1
+        #expect(synod_ristretto255_double_scalarmult_vartime(&out, zero, odd, zero) == -1)
+        var top = [UInt8](repeating: 0, count: 32)
+        top[31] = 0x80
+        #expect(synod_ristretto255_double_scalarmult_vartime(&out, zero, top, zero) == -1)
     }
 }

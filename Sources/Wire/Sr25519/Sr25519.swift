@@ -1,3 +1,4 @@
+internal import CRistretto
 internal import CSodium
 
 /// An sr25519 (schnorrkel) signing key, as every `btcli` / `bittensor` wallet makes them:
@@ -125,14 +126,11 @@ public struct Sr25519PublicKey: Sendable, Hashable {
         transcript.append(label: Array("sign:pk".utf8), message: bytes)
         transcript.append(label: Array("sign:R".utf8), message: R)
         let k = Sr25519.reduce(transcript.challengeBytes(label: Array("sign:c".utf8), count: 64))
-        // R' = s·B − k·A must encode to R.
-        var sB = [UInt8](repeating: 0, count: 32)
-        var kA = [UInt8](repeating: 0, count: 32)
+        // R' = s·B − k·A must encode to R: one joint variable-time pass (public data only).
+        var negativeK = [UInt8](repeating: 0, count: 32)
+        crypto_core_ristretto255_scalar_negate(&negativeK, k)
         var expected = [UInt8](repeating: 0, count: 32)
-        guard crypto_scalarmult_ristretto255_base(&sB, s) == 0,
-            crypto_scalarmult_ristretto255(&kA, k, bytes) == 0,
-            crypto_core_ristretto255_sub(&expected, sB, kA) == 0
-        else { return false }
+        guard synod_ristretto255_double_scalarmult_vartime(&expected, s, bytes, negativeK) == 0 else { return false }
         return sodium_memcmp(expected, R, 32) == 0
     }
 }
