@@ -71,6 +71,11 @@ struct InteropTests {
             #expect(!headers.contains { $0.name.lowercased() == BTAuth.Header.crypto.lowercased() })
             let tampered = try await send(port: port, headers: headers, body: Array(#"{"numbers":[9]}"#.utf8))
             #expect(tampered.status == 401 && tampered.reason == "bad_signature", "\(tampered.body)")
+            let stale = try sdk.sign(
+                seed: seed, path: Golden.path, body: Golden.body, receiver: Golden.receiver.address,
+                nonce: BTAuth.now() - 11_000_000_000, scheme: "sr25519")
+            let refused = try await send(port: port, headers: stale, body: Golden.body)
+            #expect(refused.status == 401 && refused.reason == "stale", "\(refused.body)")
             let ok = try await send(port: port, headers: headers, body: Golden.body)
             #expect(ok.status == 200, "\(ok.body)")
             #expect(ok.body.contains(#""caller":"\#(validator.string)""#))
@@ -140,6 +145,14 @@ struct InteropTests {
             case .ed25519:
                 #expect(try Ed25519PublicKey(mine.publicKeyBytes).verify(signature: signature, of: message))
             }
+        }
+
+        // The same phrase gives the same sr25519 address here as in the SDK (12 and 24 words).
+        for i in 0..<20 {
+            let made = try sdk.call(["op": "mnemonic", "words": i % 2 == 0 ? 12 : 24])
+            let phrase = try #require(made["mnemonic"] as? String)
+            let key = try Hotkey(seed: Mnemonic.miniSecret(of: phrase), scheme: .sr25519)
+            #expect(key.address.string == made["address"] as? String, "\(phrase)")
         }
 
         for _ in 0..<20 {

@@ -47,6 +47,10 @@ def run(command: dict) -> dict:
         # Signing with the key read proves the whole key, not only the address, crossed over.
         signature = wallet.hotkey.sign(b"synod interop")
         return {"address": wallet.hotkey.ss58_address, "signature": "0x" + bytes(signature).hex()}
+    if op == "mnemonic":
+        words = Keypair.generate_mnemonic(command.get("words", 12))
+        keypair = Keypair.create_from_mnemonic(words, crypto_type=CRYPTO_SR25519)
+        return {"mnemonic": words, "address": keypair.ss58_address}
     if op == "address":
         return {"address": ss58_encode(bytes.fromhex(command["public_key"]), 42)}
     raise ValueError(f"unknown op {op}")
