@@ -302,40 +302,36 @@ static void point_add(point *r, const point *p, const point *q, const fe *d2) {
     fe_mul(&r->z, &f, &g);
 }
 
-// Doubling that skips T (one multiplication) when the result is only doubled again.
-static void point_double_xyz(point *r, const point *p) {
-    fe a, b, c, e, f, g, h, t;
+// Doubling (dbl-2008-hwcd with a = −1) up to its four factors: X3 = E·F, Y3 = G·H,
+// Z3 = F·G, T3 = E·H.
+static void double_factors(const point *p, fe *e, fe *f, fe *g, fe *h) {
+    fe a, b, c, t;
     fe_sq(&a, &p->x);
     fe_sq(&b, &p->y);
     fe_sq(&c, &p->z);
     fe_add(&c, &c, &c);
     fe_add(&t, &p->x, &p->y);
-    fe_sq(&e, &t);
-    fe_sub(&e, &e, &a);
-    fe_sub(&e, &e, &b);
-    fe_sub(&g, &b, &a);
-    fe_sub(&f, &g, &c);
-    fe_neg(&h, &a);
-    fe_sub(&h, &h, &b);
+    fe_sq(e, &t);
+    fe_sub(e, e, &a);
+    fe_sub(e, e, &b);  // E = 2XY
+    fe_sub(g, &b, &a);  // G = −A + B
+    fe_sub(f, g, &c);   // F = G − C
+    fe_neg(h, &a);
+    fe_sub(h, h, &b);   // H = −A − B
+}
+
+// Doubling that skips T (one multiplication) when the result is only doubled again.
+static void point_double_xyz(point *r, const point *p) {
+    fe e, f, g, h;
+    double_factors(p, &e, &f, &g, &h);
     fe_mul(&r->x, &e, &f);
     fe_mul(&r->y, &g, &h);
     fe_mul(&r->z, &f, &g);
 }
 
 static void point_double(point *r, const point *p) {
-    fe a, b, c, e, f, g, h, t;
-    fe_sq(&a, &p->x);
-    fe_sq(&b, &p->y);
-    fe_sq(&c, &p->z);
-    fe_add(&c, &c, &c);
-    fe_add(&t, &p->x, &p->y);
-    fe_sq(&e, &t);
-    fe_sub(&e, &e, &a);
-    fe_sub(&e, &e, &b);  // E = 2XY
-    fe_sub(&g, &b, &a);  // G = −A + B (a = −1)
-    fe_sub(&f, &g, &c);  // F = G − C
-    fe_neg(&h, &a);
-    fe_sub(&h, &h, &b);  // H = −A − B
+    fe e, f, g, h;
+    double_factors(p, &e, &f, &g, &h);
     fe_mul(&r->x, &e, &f);
     fe_mul(&r->y, &g, &h);
     fe_mul(&r->t, &e, &h);
