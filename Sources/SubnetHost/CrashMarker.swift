@@ -23,10 +23,19 @@ public enum CrashMarker {
         }
     }
 
-    /// Runs `body` marked as running version `sha256` of subnet `netuid`.
-    static func during<T, E: Error>(netuid: Int, sha256: String, _ body: () throws(E) -> T) throws(E) -> T {
-        let label = "\(netuid) \(sha256)"
-        label.utf8CString.withUnsafeBufferPointer { synod_crash_marker_enter($0.baseAddress, $0.count - 1) }
+    /// The marker line's label for version `sha256` of subnet `netuid`, made once per
+    /// version (hook calls are the hot path: they only copy these bytes).
+    struct Label: Sendable {
+        let bytes: [CChar]
+
+        init(netuid: Int, sha256: String) {
+            bytes = Array("\(netuid) \(sha256)".utf8CString.dropLast())
+        }
+    }
+
+    /// Runs `body` marked with `label` (a version of a subnet).
+    static func during<T, E: Error>(_ label: Label, _ body: () throws(E) -> T) throws(E) -> T {
+        label.bytes.withUnsafeBufferPointer { synod_crash_marker_enter($0.baseAddress, $0.count) }
         defer { synod_crash_marker_leave() }
         return try body()
     }

@@ -27,7 +27,11 @@ public actor SubnetRuntime {
     /// distinct content, not at every check.
     private var lastRejected: String?
     /// The running version's definition.
-    public private(set) var definition: SubnetDefinition
+    public private(set) var definition: SubnetDefinition {
+        didSet { crashLabel = CrashMarker.Label(netuid: netuid, sha256: definition.sha256) }
+    }
+    /// The running version's crash-marker label, made when the version changes.
+    private var crashLabel: CrashMarker.Label
 
     /// What ``reloadIfChanged()`` did.
     public enum ReloadOutcome: Sendable, Equatable {
@@ -61,6 +65,7 @@ public actor SubnetRuntime {
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
         self.plugin = plugin
         self.definition = plugin.definition
+        self.crashLabel = CrashMarker.Label(netuid: netuid, sha256: plugin.definition.sha256)
         self.seen = stamp
     }
 
@@ -135,7 +140,7 @@ public actor SubnetRuntime {
     }
 
     private func running<T>(_ body: () throws(PluginError) -> T) throws(PluginError) -> T {
-        try CrashMarker.during(netuid: netuid, sha256: definition.sha256, body)
+        try CrashMarker.during(crashLabel, body)
     }
 
     /// Tells the running version about an epoch (its `on_epoch` hook).
@@ -165,7 +170,8 @@ public actor SubnetRuntime {
         let head = (try? ledger?.chainHead()) ?? 0
         // A candidate that crashes the host while it is checked is quarantined like a
         // running one.
-        return try CrashMarker.during(netuid: netuid, sha256: SHA256.hex(source)) { () throws(PluginError) in
+        return try CrashMarker.during(CrashMarker.Label(netuid: netuid, sha256: SHA256.hex(source))) {
+            () throws(PluginError) in
             _ = try SubnetPlugin(source: source, chunkName: path, libraries: libraries)
                 .selfCheck(netuid: netuid, block: max(head, 1))
             let plugin = try SubnetPlugin(
