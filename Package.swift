@@ -93,6 +93,12 @@ let package = Package(
             dependencies: ["Consensus", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The chain's rules and the `Chain` seam: local (ledger), in memory.
+        .target(
+            name: "SynodChain",
+            dependencies: ["Consensus", "Ledger"],
+            swiftSettings: swiftSettings
+        ),
         // Debian's libssl-dev: Ed25519, SHA-256 and BLAKE2b from the system libcrypto.
         .systemLibrary(
             name: "CLibCrypto",
@@ -149,7 +155,8 @@ let package = Package(
         .target(
             name: "SubnetHost",
             dependencies: [
-                "LuaSandbox", "Tensor", "Consensus", "Ledger", "Wire", "CCrashMarker", .product(name: "Logging", package: "swift-log"),
+                "LuaSandbox", "Tensor", "Consensus", "Ledger", "SynodChain", "Wire", "CCrashMarker",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,6 +168,7 @@ let package = Package(
             name: "synod",
             dependencies: [
                 "SubnetHost",
+                "SynodChain",
                 "LuaSandbox",
                 "Tensor",
                 "Consensus",
@@ -198,7 +206,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ConsensusBenchmark",
-            dependencies: ["Consensus", "Ledger", "BenchmarkSupport"],
+            dependencies: ["Consensus", "Ledger", "SynodChain", "BenchmarkSupport"],
             path: "Benchmarks/ConsensusBenchmark",
             exclude: ["numpy_peer.py"],
             swiftSettings: swiftSettings
@@ -236,9 +244,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SynodChainTests",
+            dependencies: ["SynodChain", "Ledger", "Consensus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SubnetHostTests",
             dependencies: [
-                "SubnetHost", "Ledger", "LuaSandbox", "LuaSandboxTesting", "Consensus", "Wire",
+                "SubnetHost", "Ledger", "SynodChain", "LuaSandbox", "LuaSandboxTesting", "Consensus", "Wire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -268,7 +281,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SynodTests",
-            dependencies: ["synod", "CrashProbe", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "synod", "CrashProbe", "SynodChain", "Ledger", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

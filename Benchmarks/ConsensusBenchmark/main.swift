@@ -4,6 +4,7 @@ import BenchmarkSupport
 import Consensus
 import Foundation
 import Ledger
+import SynodChain
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -90,18 +91,16 @@ let ledger = try Ledger(path: ledgerFolder.appendingPathComponent("ledger.sqlite
 var subnetConfig = SubnetConfig()
 subnetConfig.weightsRateLimit = 0
 try ledger.createSubnet(netuid: 1, name: "bench", owner: "owner", config: subnetConfig)
+let chain = LocalChain(ledger: ledger)
 for uid in 0..<256 {
-    try ledger.register(netuid: 1, hotkey: "hk\(uid)", coldkey: "ck\(uid)", block: 0)
-    if uid < 64 {
-        try ledger.addStake(netuid: 1, hotkey: "hk\(uid)", amount: 1_000_000_000 + UInt64(uid))
-        try ledger.setValidatorPermit(netuid: 1, uid: uid, true)
-    }
+    try chain.join(
+        netuid: 1, hotkey: "hk\(uid)", coldkey: "ck\(uid)", stake: uid < 64 ? 1_000_000_000 + UInt64(uid) : 0,
+        validatorPermit: uid < 64)
 }
 let benchInput = makeInput(n: 256, validators: 64, seed: 256)
 for v in 0..<64 {
-    try ledger.setWeights(
-        netuid: 1, hotkey: "hk\(v)", uids: benchInput.weights[v].map(\.uid), values: benchInput.weights[v].map(\.value),
-        block: 1)
+    try chain.setWeights(
+        netuid: 1, hotkey: "hk\(v)", uids: benchInput.weights[v].map(\.uid), values: benchInput.weights[v].map(\.value))
 }
 var ledgerBest = Double.infinity
 var rowsWritten: [Int] = []
@@ -110,7 +109,7 @@ for _ in 0..<10 {
     ledgerBest = min(
         ledgerBest,
         try seconds {
-            rowsWritten.append(try ledger.runEpoch(netuid: 1, block: block, emission: 1_000_000_000).rowsWritten)
+            rowsWritten.append(try chain.settleEpoch(netuid: 1, block: block).rowsWritten)
         })
     block += 10
 }

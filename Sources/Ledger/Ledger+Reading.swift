@@ -19,7 +19,7 @@ extension Ledger {
         try pool.read { db in
             _ = try Self.subnet(db, netuid)
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM neurons WHERE netuid = ? ORDER BY uid", arguments: [netuid]
+                db, sql: Ledger.neuronSelect + " WHERE n.netuid = ? ORDER BY n.uid", arguments: [netuid]
             ).map(Self.neuron)
         }
     }
@@ -29,17 +29,24 @@ extension Ledger {
     public func neuron(netuid: Int, hotkey: String) throws -> NeuronInfo? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM neurons WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey]
+                db, sql: Ledger.neuronSelect + " WHERE n.netuid = ? AND n.hotkey = ?", arguments: [netuid, hotkey]
             ).map(Self.neuron)
         }
     }
+
+    /// Every column of a neuron, and whether it has a weight row.
+    static let neuronSelect = """
+        SELECT n.*, EXISTS (SELECT 1 FROM weight_rows w WHERE w.netuid = n.netuid AND w.uid = n.uid) AS has_weights
+        FROM neurons n
+        """
 
     static func neuron(_ row: Row) -> NeuronInfo {
         NeuronInfo(
             uid: row["uid"], hotkey: row["hotkey"], coldkey: row["coldkey"],
             registeredAt: UInt64(row["registered_at"] as Int64), lastUpdate: UInt64(row["last_update"] as Int64),
             stake: UInt64(row["stake"] as Int64), endpoint: row["endpoint"],
-            validatorPermit: row["validator_permit"], emission: UInt64(row["emission"] as Int64))
+            validatorPermit: row["validator_permit"], emission: UInt64(row["emission"] as Int64),
+            hasWeights: row["has_weights"])
     }
 
     /// The local chain's head block as `synod up` last recorded it (0 before it ran).
@@ -55,48 +62,24 @@ extension Ledger {
     /// Kept under netuid 0, which no plugin subnet uses.
     static let chainHeadKey = "chain.head"
 
-    /// Records where a registered hotkey's axon answers (the chain's `serve_axon`).
-    /// `endpoint` must pass ``normalizedEndpoint(_:)``.
+    /// Records where a registered hotkey's axon answers (the chain checks the address).
     public func setEndpoint(netuid: Int, hotkey: String, endpoint: String) throws {
-        let normalized = try Self.normalizedEndpoint(endpoint)
         try pool.write { db in
             let uid = try Self.uid(db, netuid, hotkey)
             try db.execute(
                 sql: "UPDATE neurons SET endpoint = ? WHERE netuid = ? AND uid = ?",
-                arguments: [normalized, netuid, uid])
-            try Self.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(normalized)")
+                arguments: [endpoint, netuid, uid])
+            try Self.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(endpoint)")
         }
     }
 
-    /// An axon address as stored: `http://` or `https://`, a host and a port, no path
-    /// (`http://127.0.0.1:8091/` becomes `http://127.0.0.1:8091`). Refuses anything else.
-    public static func normalizedEndpoint(_ endpoint: String) throws -> String {
-        guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
-            let host = url.host, !host.isEmpty, let port = url.port, (1...65535).contains(port),
-            url.path.isEmpty || url.path == "/", url.query == nil
-        else {
-            throw LedgerError(
-                .invalid,
-                "endpoint '\(endpoint)' is not an axon address; give http://HOST:PORT or https://HOST:PORT")
-        }
-        return "\(scheme)://\(host):\(port)"
-    }
-
-    /// Whether `hotkey` may set weights on the subnet at `block`: it never has, or the
-    /// subnet's rate limit has passed since it last did (the check ``setWeights`` applies).
-    public func weightsDue(netuid: Int, hotkey: String, block: UInt64) throws -> Bool {
+    /// Every subnet's tempo and newest epoch block, in one read: what a chain checks each
+    /// block to find the epochs due.
+    public func epochSchedule() throws -> [(netuid: Int, tempo: Int, lastEpochBlock: UInt64)] {
         try pool.read { db in
-            let subnet = try Self.subnet(db, netuid)
-            let uid = try Self.uid(db, netuid, hotkey)
-            let hasSet =
-                try Int.fetchOne(
-                    db, sql: "SELECT 1 FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid]) != nil
-            guard hasSet else { return true }
-            let last =
-                try Int64.fetchOne(
-                    db, sql: "SELECT last_update FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                ?? 0
-            return Int64(block) - last >= Int64(subnet.weightsRateLimit)
+            try Row.fetchAll(db, sql: "SELECT netuid, tempo, last_epoch_block FROM subnets ORDER BY netuid").map {
+                ($0["netuid"], $0["tempo"], UInt64($0["last_epoch_block"] as Int64))
+            }
         }
     }
 
@@ -125,13 +108,14 @@ extension Ledger {
             try db.execute(
                 sql: """
                     UPDATE subnets SET tempo = ?, max_allowed_uids = ?, immunity_period = ?, min_non_immune_uids = ?,
-                      min_allowed_weights = ?, weights_rate_limit = ?, owner_cut_ppm = ?, hyperparameters = ?
+                      min_allowed_weights = ?, weights_rate_limit = ?, owner_cut_ppm = ?, hyperparameters = ?,
+                      weights_version = ?
                     WHERE netuid = ?
                     """,
                 arguments: [
                     config.tempo, config.maxAllowedUIDs, config.immunityPeriod, config.minNonImmuneUIDs,
                     config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters), netuid,
+                    Self.encode(config.parameters), Int64(config.weightsVersion), netuid,
                 ])
             try Self.log(db, netuid: netuid, kind: "subnet.config", detail: Self.encode(config.parameters))
         }
@@ -206,6 +190,7 @@ extension Ledger {
         config.minNonImmuneUIDs = subnet.minNonImmuneUIDs
         config.minAllowedWeights = subnet.minAllowedWeights
         config.weightsRateLimit = subnet.weightsRateLimit
+        config.weightsVersion = subnet.weightsVersion
         config.ownerCutPerMillion = subnet.ownerCutPerMillion
         config.parameters = subnet.parameters
         let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0

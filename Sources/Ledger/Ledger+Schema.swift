@@ -65,6 +65,9 @@ extension Ledger {
                 try db.execute(sql: "DROP TABLE \(old)")
             }
         }
+        migrator.registerMigration("v4-weights-version") { db in
+            try db.execute(sql: "ALTER TABLE subnets ADD COLUMN weights_version INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }()
 
@@ -77,6 +80,7 @@ extension Ledger {
         var minNonImmuneUIDs: Int
         var minAllowedWeights: Int
         var weightsRateLimit: Int
+        var weightsVersion: UInt64
         var ownerCutPerMillion: Int
         var parameters: EpochParameters
         var lastEpochBlock: UInt64
@@ -90,7 +94,8 @@ extension Ledger {
             netuid: netuid, owner: row["owner"], tempo: row["tempo"], maxAllowedUIDs: row["max_allowed_uids"],
             immunityPeriod: row["immunity_period"], minNonImmuneUIDs: row["min_non_immune_uids"],
             minAllowedWeights: row["min_allowed_weights"],
-            weightsRateLimit: row["weights_rate_limit"], ownerCutPerMillion: row["owner_cut_ppm"],
+            weightsRateLimit: row["weights_rate_limit"],
+            weightsVersion: UInt64(row["weights_version"] as Int64), ownerCutPerMillion: row["owner_cut_ppm"],
             parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64))
     }
 
@@ -118,23 +123,6 @@ extension Ledger {
         try db.execute(
             sql: "INSERT INTO events (at, netuid, kind, detail) VALUES (?, ?, ?, ?)",
             arguments: [Date().timeIntervalSince1970, netuid, kind, detail])
-    }
-
-    static func epochInput(_ db: Database, subnet: Subnet, block: UInt64, emission: UInt64) throws -> EpochInput {
-        let rows = try Row.fetchAll(
-            db,
-            sql:
-                "SELECT uid, stake, validator_permit, last_update, registered_at FROM neurons WHERE netuid = ? ORDER BY uid",
-            arguments: [subnet.netuid])
-        let n = rows.count
-        let weights = try sparseRows(db, table: "weight_rows", netuid: subnet.netuid, count: n)
-        let bonds = try sparseRows(db, table: "bond_rows", netuid: subnet.netuid, count: n)
-        return EpochInput(
-            currentBlock: block, emission: emission, stake: rows.map { UInt64($0["stake"] as Int64) }, weights: weights,
-            bonds: bonds, validatorPermit: rows.map { $0["validator_permit"] },
-            lastUpdate: rows.map { UInt64($0["last_update"] as Int64) },
-            blockAtRegistration: rows.map { UInt64($0["registered_at"] as Int64) },
-            lastTempoBlock: subnet.lastEpochBlock, parameters: subnet.parameters)
     }
 
     /// The packed rows of `weight_rows` or `bond_rows` for one subnet, one per UID.

@@ -6,15 +6,15 @@ import GRDB
 /// and output, balances, plugin versions, plugin key-value state and an event log, in one
 /// SQLite file (GRDB, WAL mode: one writer, readers never block it).
 ///
-/// Every operation is one transaction. An epoch reads the subnet, computes Yuma consensus,
-/// writes the results and credits balances atomically: a process killed at any instant
-/// leaves the file before or after the epoch, never between.
+/// The ledger stores; it does not decide. The chain's rules (which UID a registration takes,
+/// the weights rate limit, settlement) live in `SynodChain`, which composes the ledger's
+/// storage steps into one transaction with ``write(_:)``: a process killed at any instant
+/// leaves the file before or after the operation, never between.
 ///
 /// ```swift
 /// let ledger = try Ledger(path: "synod.sqlite")
 /// try ledger.createSubnet(netuid: 1, name: "echo-sum", owner: "5F…")
-/// let uid = try ledger.register(netuid: 1, hotkey: "5G…", coldkey: "5H…", block: 10)
-/// let record = try ledger.runEpoch(netuid: 1, block: 360, emission: 1_000_000_000)
+/// let record = try ledger.write { tx in try tx.recordEpoch(netuid: 1, block: 360, settled) }
 /// ```
 public final class Ledger: Sendable {
     let pool: DatabasePool
@@ -47,13 +47,13 @@ public final class Ledger: Sendable {
                 sql: """
                     INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
                       min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
-                      min_non_immune_uids, plugin)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+                      min_non_immune_uids, plugin, weights_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                     """,
                 arguments: [
                     netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
                     config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters), config.minNonImmuneUIDs, plugin,
+                    Self.encode(config.parameters), config.minNonImmuneUIDs, plugin, Int64(config.weightsVersion),
                 ])
             try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
             if let plugin { try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin) }
@@ -61,77 +61,6 @@ public final class Ledger: Sendable {
     }
 
     // MARK: - Neurons
-
-    /// Registers `hotkey` on the subnet and returns its UID: appended while the subnet has
-    /// room, otherwise replacing the non-immune UID with the lowest emission (ties: earliest
-    /// registration, then lowest UID) while more than `minNonImmuneUIDs` are non-immune, and
-    /// the lowest-emission immune UID otherwise (see ``SubnetConfig/minNonImmuneUIDs``).
-    ///
-    /// `stake` and `validatorPermit` give the new neuron its starting stake and permit in
-    /// the same transaction (a host bootstrapping its own validators), so a process killed
-    /// during registration never leaves a validator without its permit.
-    @discardableResult
-    public func register(
-        netuid: Int, hotkey: String, coldkey: String, block: UInt64, stake: UInt64 = 0, validatorPermit: Bool = false
-    ) throws -> Int {
-        guard stake <= UInt64(Int64.max) else {
-            throw LedgerError(.refused, "stake of \(hotkey) would exceed 2^63 - 1")
-        }
-        return try pool.write { db in
-            let subnet = try Self.subnet(db, netuid)
-            if let uid = try Int.fetchOne(
-                db, sql: "SELECT uid FROM neurons WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey])
-            {
-                throw LedgerError(.conflict, "hotkey \(hotkey) is already registered on subnet \(netuid) as uid \(uid)")
-            }
-            let count =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
-            var uid = count
-            if count >= subnet.maxAllowedUIDs {
-                guard let victim = try Self.uidToReplace(db, subnet: subnet, block: block) else {
-                    throw LedgerError(
-                        .refused,
-                        "subnet \(netuid) is full (\(count) UIDs) and no UID can be replaced: only "
-                            + "\(subnet.minNonImmuneUIDs) or fewer are past their immunity period "
-                            + "(\(subnet.immunityPeriod) blocks) and none is immune; raise max_allowed_uids")
-                }
-                uid = victim
-                try db.execute(sql: "DELETE FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                try db.execute(sql: "DELETE FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                try db.execute(sql: "DELETE FROM bond_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                try Self.log(db, netuid: netuid, kind: "neuron.replaced", detail: "uid \(uid)")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO neurons (netuid, uid, hotkey, coldkey, registered_at, last_update, stake, emission,
-                      validator_permit) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
-                    """,
-                arguments: [netuid, uid, hotkey, coldkey, Int64(block), Int64(block), Int64(stake), validatorPermit])
-            try Self.log(db, netuid: netuid, kind: "neuron.registered", detail: "uid \(uid) hotkey \(hotkey)")
-            if stake > 0 { try Self.log(db, netuid: netuid, kind: "stake.added", detail: "uid \(uid) +\(stake)") }
-            return uid
-        }
-    }
-
-    /// The UID a registration into a full subnet replaces, by the chain's rule: the
-    /// non-immune UID with the lowest emission (ties: earliest registration, then lowest
-    /// UID), unless only `minNonImmuneUIDs` or fewer are non-immune; then the immune UID
-    /// chosen the same way. A UID is immune while `block − registered_at < immunity_period`.
-    static func uidToReplace(_ db: Database, subnet: Subnet, block: UInt64) throws -> Int? {
-        let lastNonImmune = Int64(block) - Int64(subnet.immunityPeriod)
-        let nonImmune =
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ? AND registered_at <= ?",
-                arguments: [subnet.netuid, lastNonImmune]) ?? 0
-        let condition = nonImmune > subnet.minNonImmuneUIDs ? "registered_at <= ?" : "registered_at > ?"
-        return try Int.fetchOne(
-            db,
-            sql: """
-                SELECT uid FROM neurons WHERE netuid = ? AND \(condition)
-                ORDER BY emission ASC, registered_at ASC, uid ASC LIMIT 1
-                """,
-            arguments: [subnet.netuid, lastNonImmune])
-    }
 
     /// Adds `amount` raw units of stake to a registered hotkey.
     public func addStake(netuid: Int, hotkey: String, amount: UInt64) throws {
@@ -163,128 +92,12 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Sets the weights of validator `hotkey`, with the chain's checks: equal lengths, a
-    /// registered hotkey holding a validator permit, valid and distinct UIDs, at least the
-    /// minimum count, and the rate limit. Stored max-upscaled to u16 (rounded).
-    public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], block: UInt64) throws {
-        try pool.write { db in
-            let subnet = try Self.subnet(db, netuid)
-            guard uids.count == values.count else {
-                throw LedgerError(
-                    .invalid, "uids has \(uids.count) entries but values has \(values.count); pass one value per uid")
-            }
-            let uid = try Self.uid(db, netuid, hotkey)
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT validator_permit, last_update FROM neurons WHERE netuid = ? AND uid = ?",
-                    arguments: [netuid, uid])
-            else { throw LedgerError(.notFound, "uid \(uid) vanished") }
-            let permitted: Bool = row["validator_permit"]
-            guard permitted else {
-                throw LedgerError(.refused, "\(hotkey) (uid \(uid)) has no validator permit on subnet \(netuid)")
-            }
-            let count =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
-            var seen = Set<Int>()
-            for (k, target) in uids.enumerated() {
-                guard target >= 0, target < count else {
-                    throw LedgerError(
-                        .invalid, "uids[\(k)]: uid \(target) is not registered on subnet \(netuid) (0..<\(count))")
-                }
-                guard seen.insert(target).inserted else {
-                    throw LedgerError(.invalid, "uids[\(k)]: uid \(target) appears twice")
-                }
-            }
-            guard uids.count >= subnet.minAllowedWeights else {
-                throw LedgerError(
-                    .invalid, "at least \(subnet.minAllowedWeights) weights are required, got \(uids.count)")
-            }
-            let lastUpdate: Int64 = row["last_update"]
-            let hasSetBefore =
-                try Int.fetchOne(
-                    db, sql: "SELECT 1 FROM weight_rows WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
-                != nil
-            if hasSetBefore, Int64(block) - lastUpdate < Int64(subnet.weightsRateLimit) {
-                throw LedgerError(
-                    .refused,
-                    "weights of uid \(uid) were set at block \(lastUpdate); wait until block \(lastUpdate + Int64(subnet.weightsRateLimit)) (rate limit \(subnet.weightsRateLimit) blocks)"
-                )
-            }
-            let stored = Yuma.maxUpscaleToU16(values)
-            // Kept sorted by target, as the epoch reads rows.
-            let entries = zip(uids, stored).map { SparseEntry(uid: $0, value: $1) }.sorted { $0.uid < $1.uid }
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO weight_rows (netuid, uid, entries) VALUES (?, ?, ?)",
-                arguments: [netuid, uid, PackedRow.pack(entries)])
-            try db.execute(
-                sql: "UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?",
-                arguments: [Int64(block), netuid, uid])
-        }
-    }
-
     /// Gives validator permits directly (for a subnet's first epoch, before any has run).
     public func setValidatorPermit(netuid: Int, uid: Int, _ permit: Bool) throws {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE neurons SET validator_permit = ? WHERE netuid = ? AND uid = ?",
                 arguments: [permit, netuid, uid])
-        }
-    }
-
-    // MARK: - Epochs
-
-    /// Runs one epoch in one transaction: Yuma consensus over the stored state, results
-    /// written, the owner's cut and every UID's emission credited. The amounts credited
-    /// plus the recorded rounding dust always equal `emission`.
-    @discardableResult
-    public func runEpoch(netuid: Int, block: UInt64, emission: UInt64) throws -> EpochRecord {
-        try pool.write { db in
-            let changesBefore = db.totalChangesCount
-            let subnet = try Self.subnet(db, netuid)
-            let input = try Self.epochInput(db, subnet: subnet, block: block, emission: emission)
-            let ownerCut = UInt64((UInt128(emission) * UInt128(subnet.ownerCutPerMillion)) / 1_000_000)
-            var yumaInput = input
-            yumaInput.emission = emission - ownerCut
-            let output = try Yuma.epoch(yumaInput)
-            let neurons = try Row.fetchAll(
-                db, sql: "SELECT hotkey, emission, validator_permit FROM neurons WHERE netuid = ? ORDER BY uid",
-                arguments: [netuid])
-
-            // Only what changed is written: a neuron whose emission and permit stay, or a
-            // bond row that stays, costs nothing.
-            let updateNeuron = try db.cachedStatement(
-                sql: "UPDATE neurons SET emission = ?, validator_permit = ? WHERE netuid = ? AND uid = ?")
-            var credited: UInt64 = 0
-            for (uid, neuron) in neurons.enumerated() {
-                let amount = output.serverEmission[uid] + output.validatorEmission[uid]
-                credited += amount
-                if amount > 0 { try Self.credit(db, neuron["hotkey"], amount) }
-                let emission = Int64(output.emission[uid])
-                let permit = output.validatorPermit[uid]
-                if neuron["emission"] != emission || neuron["validator_permit"] != permit {
-                    try updateNeuron.execute(arguments: [emission, permit, netuid, uid])
-                }
-                if output.bonds[uid] != input.bonds[uid] {
-                    try Self.storeRow(db, table: "bond_rows", netuid: netuid, uid: uid, output.bonds[uid])
-                }
-            }
-            if ownerCut > 0 { try Self.credit(db, subnet.owner, ownerCut) }
-            let dust = emission - ownerCut - credited
-            try db.execute(
-                sql: """
-                    INSERT INTO epochs (netuid, block, input, output, emission, owner_cut, credited, dust)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    netuid, Int64(block), EpochJSON.json(yumaInput), EpochJSON.output(output), Int64(emission),
-                    Int64(ownerCut), Int64(credited), Int64(dust),
-                ])
-            try db.execute(
-                sql: "UPDATE subnets SET last_epoch_block = ? WHERE netuid = ?", arguments: [Int64(block), netuid])
-            try Self.log(db, netuid: netuid, kind: "epoch", detail: "block \(block) emission \(emission) dust \(dust)")
-            return EpochRecord(
-                netuid: netuid, block: block, emission: emission, ownerCut: ownerCut, credited: credited, dust: dust,
-                rowsWritten: db.totalChangesCount - changesBefore, output: output)
         }
     }
 

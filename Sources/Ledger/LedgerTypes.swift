@@ -10,6 +10,9 @@ public struct SubnetConfig: Sendable, Hashable {
     public var minNonImmuneUIDs = 10
     public var minAllowedWeights = 1
     public var weightsRateLimit = 100
+    /// The lowest version key a validator's weights may carry (the chain's
+    /// `WeightsVersionKey`): raising it refuses validators running an older release.
+    public var weightsVersion: UInt64 = 0
     /// The owner's cut, in millionths of each epoch's emission (18%).
     public var ownerCutPerMillion = 180_000
     public var parameters = EpochParameters()
@@ -24,6 +27,9 @@ public struct SubnetConfig: Sendable, Hashable {
         if immunityPeriod < 0 { return "immunity_period must not be negative (got \(immunityPeriod))" }
         if minNonImmuneUIDs < 0 { return "min_non_immune_uids must not be negative (got \(minNonImmuneUIDs))" }
         if minAllowedWeights < 0 { return "min_allowed_weights must not be negative (got \(minAllowedWeights))" }
+        if weightsVersion > UInt64(Int64.max) {
+            return "weights_version must be below 2^63 (got \(weightsVersion))"
+        }
         if weightsRateLimit < 0 { return "weights_rate_limit must not be negative (got \(weightsRateLimit))" }
         if !(0...1_000_000).contains(ownerCutPerMillion) {
             return "the owner cut must be from 0 to 1000000 millionths (got \(ownerCutPerMillion))"
@@ -52,6 +58,20 @@ public struct EpochRecord: Sendable, Hashable {
     /// the epoch record, changed neurons, changed bond rows, balances, the event.
     public var rowsWritten: Int
     public var output: EpochOutput
+
+    public init(
+        netuid: Int, block: UInt64, emission: UInt64, ownerCut: UInt64, credited: UInt64, dust: UInt64,
+        rowsWritten: Int, output: EpochOutput
+    ) {
+        self.netuid = netuid
+        self.block = block
+        self.emission = emission
+        self.ownerCut = ownerCut
+        self.credited = credited
+        self.dust = dust
+        self.rowsWritten = rowsWritten
+        self.output = output
+    }
 }
 
 /// Sums over the whole ledger, for audits.

@@ -11,6 +11,19 @@ public struct SubnetInfo: Sendable, Hashable {
     /// Block of the newest epoch (0 before the first).
     public var lastEpochBlock: UInt64
     public var neuronCount: Int
+
+    public init(
+        netuid: Int, name: String, plugin: String? = nil, owner: String, config: SubnetConfig,
+        lastEpochBlock: UInt64 = 0, neuronCount: Int = 0
+    ) {
+        self.netuid = netuid
+        self.name = name
+        self.plugin = plugin
+        self.owner = owner
+        self.config = config
+        self.lastEpochBlock = lastEpochBlock
+        self.neuronCount = neuronCount
+    }
 }
 
 /// One UID of a subnet: the metagraph row a validator loop and an operator read.
@@ -27,6 +40,24 @@ public struct NeuronInfo: Sendable, Hashable {
     public var validatorPermit: Bool
     /// Rao of the newest epoch's normalised combined emission (the chain's `Emission`).
     public var emission: UInt64
+    /// Whether the UID has set weights since it registered (the rate limit starts then).
+    public var hasWeights: Bool
+
+    public init(
+        uid: Int, hotkey: String, coldkey: String, registeredAt: UInt64, lastUpdate: UInt64, stake: UInt64,
+        endpoint: String? = nil, validatorPermit: Bool, emission: UInt64 = 0, hasWeights: Bool = false
+    ) {
+        self.uid = uid
+        self.hotkey = hotkey
+        self.coldkey = coldkey
+        self.registeredAt = registeredAt
+        self.lastUpdate = lastUpdate
+        self.stake = stake
+        self.endpoint = endpoint
+        self.validatorPermit = validatorPermit
+        self.emission = emission
+        self.hasWeights = hasWeights
+    }
 }
 
 /// An epoch as recorded: what went in and what came out, as the JSON of `synod consensus`.

@@ -9,6 +9,8 @@ import ServiceLifecycle
 /// - `synod_epochs_total{netuid}`, `synod_emitted_rao_total{netuid}`.
 /// - `synod_plugin_versions_total{netuid,outcome}`: outcome `loaded`, `reloaded`, `rejected`.
 /// - `synod_validator_steps_total{netuid}`, `synod_validator_step_failures_total{netuid}`.
+/// - `synod_late_blocks_total`, `synod_last_block_lateness_seconds`: the block schedule slipping.
+/// - `synod_skipped_blocks_total{netuid}`: blocks a subnet's validators skipped (overrun).
 /// - `synod_miner_answers_total{netuid,result}`: result `valid`, `invalid` (not JSON, or
 ///   refused by `validate`), `missing` (refused, timed out or unreachable).
 public final class HostMetrics: Sendable {
@@ -38,6 +40,23 @@ public final class HostMetrics: Sendable {
         let labels = [("netuid", String(netuid))]
         counter("validator_steps", "Validator steps run.", labels).increment()
         if failed { counter("validator_step_failures", "Validator steps that failed.", labels).increment() }
+    }
+
+    /// A block made later than its time on the schedule (by at least a tenth of a block).
+    func lateBlock(by late: Duration) {
+        counter("late_blocks", "Blocks made late: the host could not keep the block time.", []).increment()
+        let seconds = Double(late.components.seconds) + Double(late.components.attoseconds) / 1e18
+        registry.makeGauge(
+            descriptor: Self.name("last_block_lateness", unit: "seconds", help: "How late the last late block came.")
+        ).set(seconds)
+    }
+
+    /// A subnet skipped a block: its validators were still busy with an earlier one.
+    func skippedBlock(netuid: Int) {
+        counter(
+            "skipped_blocks", "Blocks a subnet's validators skipped because the last step overran.",
+            [("netuid", String(netuid))]
+        ).increment()
     }
 
     func minerAnswers(netuid: Int, valid: Int, invalid: Int, missing: Int) {

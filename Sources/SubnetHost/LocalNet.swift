@@ -1,7 +1,9 @@
 import Consensus
 import Foundation
 public import Ledger
+import Logging
 import LuaSandbox
+public import SynodChain
 import UnixSignals
 import Wire
 
@@ -9,10 +11,13 @@ import Wire
 /// own validators and reference miners talking btauth/1 over loopback, weights and epochs
 /// in the SQLite ledger, and plugins reloaded when their files change.
 ///
-/// Blocks advance on a clock (`blockTime`); each block every validator runs one
-/// ``Validator/step(runtime:ledger:block:)`` on every subnet, and a subnet whose tempo has
-/// passed since its last epoch runs one (``Ledger/runEpoch(netuid:block:emission:)``). The
-/// chain head is kept in the ledger, so a restart continues where the last run stopped.
+/// The chain is a ``LocalChain`` over the ledger. Blocks come on a fixed schedule
+/// (``BlockSchedule``: block N at start + N × `blockTime`, a late block logged); the chain
+/// settles due epochs as it makes each block. Every subnet follows the blocks on its own
+/// task: at each block its validators whose weights are due run the ``ValidatorStep``
+/// against the miners' axons, concurrently, so a slow plugin or a silent miner holds back
+/// its own subnet only. The chain head is kept in the ledger, so a restart continues where
+/// the last run stopped.
 public final class LocalNet: Sendable {
     public struct Configuration: Sendable {
         public var pluginsDirectory: String
@@ -32,14 +37,22 @@ public final class LocalNet: Sendable {
         public var metricsPort: Int?
         /// Where the host's hotkeys are held (see ``HostSigner``).
         public var signer: HostSigner.Launch
+        /// Where block times come from (a ``ManualBlockClock`` in tests).
+        public var clock: any BlockClock
+        /// Whether each block waits until every subnet has finished the one before: a run
+        /// that is the same every time (tests, demonstrations), at the price of one slow
+        /// subnet slowing the chain. Off, subnets never hold the chain back.
+        public var lockstep: Bool
 
         public init(
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
             validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
             reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil,
-            signer: HostSigner.Launch = .inProcess
+            signer: HostSigner.Launch = .inProcess, clock: any BlockClock = SystemBlockClock(), lockstep: Bool = false
         ) {
             self.signer = signer
+            self.clock = clock
+            self.lockstep = lockstep
             self.pluginsDirectory = pluginsDirectory
             self.dataDirectory = dataDirectory
             self.blockTime = blockTime
@@ -55,6 +68,8 @@ public final class LocalNet: Sendable {
 
     public let configuration: Configuration
     public let ledger: Ledger
+    /// The chain the net runs: every rule goes through it.
+    public let chain: LocalChain
     /// What the net counts (served at `/metrics` when `metricsPort` is set).
     public let metrics = HostMetrics()
     private let log: @Sendable (String) -> Void
@@ -66,6 +81,7 @@ public final class LocalNet: Sendable {
         // The folder holds the ledger and the host's hotkeys: owner-only, whatever the umask.
         try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
         ledger = try Ledger(path: Self.ledgerPath(dataDirectory: configuration.dataDirectory))
+        chain = LocalChain(ledger: ledger, emissionPerEpoch: configuration.emissionPerEpoch)
         try CrashMarker.install(path: CrashMarker.path(dataDirectory: configuration.dataDirectory))
     }
 
@@ -88,7 +104,6 @@ public final class LocalNet: Sendable {
         let owner = signer.addresses["owner"]!
         let validators = validatorNames.map { signer.client($0) }
         let miners = minerNames.map { signer.addresses[$0]! }
-        var head = try ledger.chainHead()
         // Versions the last run died in are recorded as suspect before anything loads.
         for crash in try CrashMarker.collect(path: CrashMarker.path(dataDirectory: c.dataDirectory), into: ledger) {
             log("subnet \(crash.netuid): version \(crash.sha256.prefix(12)) quarantined: \(crash.reason)")
@@ -98,7 +113,7 @@ public final class LocalNet: Sendable {
         var runtimes: [UInt16: SubnetRuntime] = [:]
         for path in pluginPaths() {
             do {
-                let runtime = try openSubnet(path: path, owner: owner.string, block: head)
+                let runtime = try await openSubnet(path: path, owner: owner.string)
                 runtimes[UInt16(runtime.netuid)] = runtime
                 metrics.pluginVersion(netuid: runtime.netuid, outcome: "loaded")
                 let d = await runtime.definition
@@ -115,13 +130,15 @@ public final class LocalNet: Sendable {
         }
         for runtime in runtimes.values {
             for (i, v) in validators.enumerated() {
-                try join(
-                    runtime.netuid, v.address.string, block: head, stake: 1_000_000_000 * UInt64(i + 1), permit: true)
+                let hotkey = v.address.string
+                try chain.join(
+                    netuid: runtime.netuid, hotkey: hotkey, coldkey: hotkey, stake: 1_000_000_000 * UInt64(i + 1),
+                    validatorPermit: true)
             }
-            for m in miners { try join(runtime.netuid, m.string, block: head, stake: 0, permit: false) }
+            for m in miners { try chain.join(netuid: runtime.netuid, hotkey: m.string, coldkey: m.string) }
         }
 
-        let service = ReferenceMinerService(runtimes: runtimes, ledger: ledger)
+        let service = ReferenceMinerService(runtimes: runtimes, chain: chain)
         let dendrites = validators.map { Dendrite(signer: $0) }
         log(
             "synod up: \(runtimes.count) subnet(s) · \(c.validators) validators, \(c.miners) miners on \(c.host) · block every \(c.blockTime) · ledger \(c.dataDirectory)/synod.sqlite"
@@ -139,7 +156,7 @@ public final class LocalNet: Sendable {
             var bound = 0
             for await (i, port) in ports {
                 for runtime in runtimes.values {
-                    try ledger.setEndpoint(
+                    try chain.serve(
                         netuid: runtime.netuid, hotkey: miners[i].string, endpoint: "http://\(c.host):\(port)")
                 }
                 bound += 1
@@ -181,19 +198,40 @@ public final class LocalNet: Sendable {
                     return
                 }
             }
-            let validatorSet = dendrites.map { Validator(dendrite: $0) }
-            let last = c.blocks.map { head + $0 }
-            while !Task.isCancelled && !stop.isSet {
-                try await Task.sleep(for: c.blockTime)
-                head += 1
-                try ledger.setChainHead(head)
-                metrics.block(head)
-                for netuid in runtimes.keys.sorted() {
-                    try await advance(runtimes[netuid]!, validators: validatorSet, block: head)
-                }
-                if let last, head >= last { break }
+            let failures = RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60))
+            let steps = dendrites.map {
+                (ValidatorStep(hotkey: $0.address.string, failures: failures), DendriteMiners(dendrite: $0))
             }
-            if stop.isSet { log("stopped at block \(head); run synod up again to continue from here") }
+            // Each subnet follows the blocks on a task of its own.
+            let barrier = BlockBarrier()
+            let subnetTasks = runtimes.values.map { runtime in
+                let blocks = chain.blocks()
+                return Task {
+                    await self.follow(runtime, blocks: blocks, validators: steps) { await barrier.arrive() }
+                }
+            }
+            let schedule = BlockSchedule(blockTime: c.blockTime, clock: c.clock)
+            try await schedule.run(count: c.blocks) { tick in
+                if stop.isSet { return false }
+                if c.lockstep && tick.index > 1 { await barrier.wait(for: runtimes.count) }
+                let (block, failures) = try chain.produceBlockReportingFailures()
+                metrics.block(block.number)
+                if tick.late >= c.blockTime / 10 {
+                    metrics.lateBlock(by: tick.late)
+                    log("block \(block.number) came \(tick.late) late: the host is overloaded")
+                }
+                for (netuid, error) in failures {
+                    log(
+                        "block \(block.number) · subnet \(netuid): the epoch failed and is retried next block: \(error)"
+                    )
+                }
+                return true
+            }
+            let last = try chain.head()
+            // The subnets finish the blocks they were given, then stop.
+            chain.closeBlocks()
+            for task in subnetTasks { await task.value }
+            if stop.isSet { log("stopped at block \(last); run synod up again to continue from here") }
             // Close the validators' pooled connections first: the axons drain open
             // connections before they stop.
             for dendrite in dendrites { try? await dendrite.shutdown() }
@@ -201,47 +239,105 @@ public final class LocalNet: Sendable {
         }
     }
 
-    /// One block on one subnet: every validator whose weights are due (the subnet's rate
-    /// limit) steps; an epoch runs when the tempo has passed.
-    private func advance(_ runtime: SubnetRuntime, validators: [Validator], block: UInt64) async throws {
-        for validator in validators {
-            let due = try ledger.weightsDue(
-                netuid: runtime.netuid, hotkey: validator.address.string, block: block)
-            guard due else { continue }
-            do {
-                let step = try await validator.step(runtime: runtime, ledger: ledger, block: block)
-                let valid = step.responses.compactMap { $0 }.count
-                metrics.validatorStep(netuid: runtime.netuid, failed: false)
+    /// A subnet's own loop: at each block, the epochs it settled are told to the plugin and
+    /// logged, then every validator whose weights are due steps, concurrently. A block that
+    /// arrives while the previous one's steps still run is skipped (logged and counted); a
+    /// validator whose step failed waits 1, 2, 4 … up to 64 blocks before it tries again.
+    private func follow(
+        _ runtime: SubnetRuntime, blocks: AsyncStream<ChainBlock>, validators: [(ValidatorStep, DendriteMiners)],
+        done: () async -> Void
+    ) async {
+        var backoff: [String: (until: UInt64, wait: UInt64)] = [:]
+        for await block in blocks {
+            await advance(runtime, block: block, validators: validators, backoff: &backoff)
+            await done()
+        }
+    }
+
+    private func advance(
+        _ runtime: SubnetRuntime, block: ChainBlock, validators: [(ValidatorStep, DendriteMiners)],
+        backoff: inout [String: (until: UInt64, wait: UInt64)]
+    ) async {
+        let netuid = runtime.netuid
+        for record in block.epochs where record.netuid == netuid { await epochDone(runtime, record) }
+        guard let head = try? chain.head(), head == block.number else {
+            metrics.skippedBlock(netuid: netuid)
+            return
+        }
+        let metagraph: Metagraph
+        do {
+            metagraph = try chain.metagraph(netuid: netuid)
+        } catch {
+            log("block \(block.number) · subnet \(netuid): cannot read the metagraph: \(error)")
+            return
+        }
+        let due = validators.filter { step, _ in
+            metagraph.weightsDue(hotkey: step.hotkey, block: block.number)
+                && block.number >= backoff[step.hotkey]?.until ?? 0
+        }
+        let plugin = await runtime.plugin
+        let results = await withTaskGroup(of: (String, Result<ValidatorStep.Report, any Error>).self) { group in
+            for (step, miners) in due {
+                group.addTask { [chain] in
+                    do {
+                        return (
+                            step.hotkey,
+                            .success(
+                                try await step.run(
+                                    netuid: netuid, plugin: plugin, chain: chain, miners: miners))
+                        )
+                    } catch {
+                        return (step.hotkey, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (hotkey, result) in results {
+            switch result {
+            case .success(let report):
+                backoff[hotkey] = nil
+                metrics.validatorStep(netuid: netuid, failed: false)
                 metrics.minerAnswers(
-                    netuid: runtime.netuid, valid: valid, invalid: step.answered - valid,
-                    missing: step.uids.count - step.answered)
-            } catch {
-                metrics.validatorStep(netuid: runtime.netuid, failed: true)
-                log("block \(block) · subnet \(runtime.netuid): a validator step failed: \(error)")
+                    netuid: netuid, valid: report.valid, invalid: report.answered - report.valid,
+                    missing: report.uids.count - report.answered)
+            case .failure(let error):
+                let wait = min((backoff[hotkey]?.wait ?? 0) * 2, 64)
+                backoff[hotkey] = (block.number + max(wait, 1), max(wait, 1))
+                metrics.validatorStep(netuid: netuid, failed: true)
+                log(
+                    "block \(block.number) · subnet \(netuid): a validator step failed (next try in "
+                        + "\(max(wait, 1)) block(s)): \(error)")
             }
         }
-        let subnet = try ledger.subnet(netuid: runtime.netuid)
-        guard block >= subnet.lastEpochBlock + UInt64(subnet.config.tempo) else { return }
-        let record = try ledger.runEpoch(netuid: runtime.netuid, block: block, emission: configuration.emissionPerEpoch)
-        metrics.epoch(netuid: runtime.netuid, emitted: record.emission)
+
+    }
+
+    /// An epoch settled: the plugin hears of it (`on_epoch`), the log shows what it paid.
+    private func epochDone(_ runtime: SubnetRuntime, _ record: EpochRecord) async {
+        let netuid = runtime.netuid
+        metrics.epoch(netuid: netuid, emitted: record.emission)
         do {
             try await runtime.onEpoch(record)
         } catch {
-            log("block \(block) · subnet \(runtime.netuid): on_epoch failed: \(error)")
+            log("block \(record.block) · subnet \(netuid): on_epoch failed: \(error)")
         }
-        let neurons = try ledger.neurons(netuid: runtime.netuid)
+        guard let metagraph = try? chain.metagraph(netuid: netuid) else { return }
+        let neurons = metagraph.neurons
         func shares(_ values: [Fixed], _ keep: (NeuronInfo) -> Bool) -> String {
-            neurons.filter(keep).map { String(format: "%.3f", values[$0.uid].double) }.joined(separator: " ")
+            neurons.filter { $0.uid < values.count && keep($0) }
+                .map { "\($0.uid):" + String(format: "%.3f", values[$0.uid].double) }.joined(separator: " ")
         }
         log(
-            "block \(block) · subnet \(runtime.netuid) \(subnet.name) · epoch: \(record.emission) rao (owner \(record.ownerCut), dust \(record.dust)); incentive "
+            "block \(record.block) · subnet \(netuid) \(metagraph.subnet.name) · epoch: \(record.emission) rao "
+                + "(owner \(record.ownerCut), dust \(record.dust)); incentive "
                 + shares(record.output.incentive) { !$0.validatorPermit } + "; dividends "
                 + shares(record.output.dividends) { $0.validatorPermit })
     }
 
     /// The subnet a plugin file runs as: the one already attached to it, or a new one.
-    private func openSubnet(path: String, owner: String, block: UInt64) throws -> SubnetRuntime {
-        let existing = try ledger.subnets()
+    private func openSubnet(path: String, owner: String) async throws -> SubnetRuntime {
+        let existing = try chain.subnets()
         if let subnet = existing.first(where: { $0.plugin == path }) {
             let sha256 = SHA256.hex(try SubnetPlugin.readSource(path).source)
             if try CrashMarker.isQuarantined(netuid: subnet.netuid, sha256: sha256, in: ledger) {
@@ -250,33 +346,44 @@ public final class LocalNet: Sendable {
                     "version \(sha256.prefix(12)) of subnet \(subnet.netuid) is quarantined: the host died while it "
                         + "ran; edit the plugin file to load it again (synod status shows the signal)")
             }
-            return try SubnetRuntime(netuid: subnet.netuid, path: path, ledger: ledger)
+            return try await SubnetRuntime(netuid: subnet.netuid, path: path, ledger: ledger)
         }
-        let netuid = (existing.map(\.netuid).max() ?? 0) + 1
-        let definition = try SubnetPlugin(path: path).definition
-        try ledger.createSubnet(
-            netuid: netuid, name: definition.name, owner: owner, config: definition.config, plugin: path)
-        return try SubnetRuntime(netuid: netuid, path: path, ledger: ledger)
-    }
-
-    private func join(_ netuid: Int, _ hotkey: String, block: UInt64, stake: UInt64, permit: Bool) throws {
-        guard let neuron = try ledger.neuron(netuid: netuid, hotkey: hotkey) else {
-            try ledger.register(
-                netuid: netuid, hotkey: hotkey, coldkey: hotkey, block: block, stake: stake, validatorPermit: permit)
-            return
-        }
-        if neuron.stake < stake { try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake - neuron.stake) }
-        // A ledger written before registration was one transaction may hold a validator
-        // without its permit: give it back rather than run a validator the axons refuse.
-        if permit && !neuron.validatorPermit {
-            try ledger.setValidatorPermit(netuid: netuid, uid: neuron.uid, true)
-        }
+        let definition = try await PluginHost.load(
+            source: try SubnetPlugin.readSource(path).source, chunkName: path, netuid: 0
+        ).definition
+        let netuid = try chain.createSubnet(
+            name: definition.name, owner: owner, config: definition.config, plugin: path)
+        return try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger)
     }
 
     private func pluginPaths() -> [String] {
         let folder = configuration.pluginsDirectory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".lua") }.sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+}
+
+/// Counts the subnets done with a block, so a lockstep run can wait for all of them.
+actor BlockBarrier {
+    private var arrived = 0
+    private var waiter: (count: Int, wake: CheckedContinuation<Void, Never>)?
+
+    func arrive() {
+        arrived += 1
+        if let waiter, arrived >= waiter.count {
+            self.waiter = nil
+            arrived -= waiter.count
+            waiter.wake.resume()
+        }
+    }
+
+    /// Returns once `count` subnets have arrived since the last wait.
+    func wait(for count: Int) async {
+        if arrived >= count {
+            arrived -= count
+            return
+        }
+        await withCheckedContinuation { waiter = (count, $0) }
     }
 }
 

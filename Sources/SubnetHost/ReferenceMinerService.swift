@@ -1,22 +1,23 @@
-public import Ledger
+import Ledger
 import LuaSandbox
+public import SynodChain
 public import Wire
 
 /// An in-process miner: it answers every task with the subnet plugin's reference `miner`
-/// hook. Behind an ``Axon``, it serves the host's subnets to any validator the ledger lists
+/// hook. Behind an ``Axon``, it serves the host's subnets to any validator the chain lists
 /// with a permit on that subnet.
 public struct ReferenceMinerService: AxonService {
     public let runtimes: [UInt16: SubnetRuntime]
-    public let ledger: Ledger
+    public let chain: any ChainReader
 
-    public init(runtimes: [UInt16: SubnetRuntime], ledger: Ledger) {
+    public init(runtimes: [UInt16: SubnetRuntime], chain: any ChainReader) {
         self.runtimes = runtimes
-        self.ledger = ledger
+        self.chain = chain
     }
 
     public func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization {
         guard runtimes[netuid] != nil else { return .unknownSubnet }
-        guard let neuron = try? ledger.neuron(netuid: Int(netuid), hotkey: caller.string) else {
+        guard let neuron = try? await chain.neuron(netuid: Int(netuid), hotkey: caller.string) else {
             return .forbidden("\(caller.string) is not registered on subnet \(netuid)")
         }
         return neuron.validatorPermit

@@ -1,30 +1,17 @@
-import Consensus
 import Ledger
 import LuaSandbox
+import SynodChain
 
 /// Runs a subnet plugin against simulated miners for a number of epochs, in memory and
 /// with real Yuma, to see whether honest miners come out ahead: what `synod sim` prints.
 ///
-/// Every `weights_rate_limit` blocks each validator builds a task, collects every miner's
-/// answer according to its strategy, puts it through `validate`, `score` and `reward`, and
-/// sets weights (max-upscaled to u16 as the chain stores them). Every tempo an epoch runs
-/// on the subnet's hyperparameters; earnings are summed per strategy.
+/// The subnet runs on a ``MemoryChain`` (the chain's own rules and settlement): every
+/// `weights_rate_limit` blocks each validator runs the ``ValidatorStep`` against
+/// ``SimulatedMiners``; every tempo an epoch settles on the subnet's hyperparameters;
+/// earnings are read back per strategy.
 public struct Simulation: Sendable {
     /// How a simulated miner answers.
-    public enum Strategy: String, Sendable, CaseIterable, Comparable {
-        /// The plugin's reference `miner` on the current task.
-        case honest
-        /// The reference miner on the previous block's task: a lazy miner replaying work.
-        case stale
-        /// A string that is not an answer (put through `validate`).
-        case garbage
-        /// No answer.
-        case silent
-
-        public static func < (a: Strategy, b: Strategy) -> Bool {
-            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-        }
-    }
+    public typealias Strategy = MinerStrategy
 
     public var epochs: Int
     public var validators: Int
@@ -67,78 +54,61 @@ public struct Simulation: Sendable {
     }
 
     /// Runs the simulation on `plugin` (which must have a `miner` hook).
-    public func run(_ plugin: SubnetPlugin) throws(PluginError) -> Result {
+    public func run(_ plugin: PluginHost) async throws(PluginError) -> Result {
         let definition = plugin.definition
         guard definition.hooks["miner"] != nil else {
             throw PluginError(definition.name, "a simulation needs the plugin's reference 'miner' hook")
         }
-        let config = definition.config
+        var config = definition.config
         let strategies = miners.keys.sorted().flatMap { Array(repeating: $0, count: miners[$0]!) }
-        let n = validators + strategies.count
-        let minerUIDs = Array(validators..<n)
-        let tempo = UInt64(config.tempo)
-        let interval = UInt64(max(config.weightsRateLimit, 1))
-        let ownerCut = UInt64((UInt128(emissionPerEpoch) * UInt128(config.ownerCutPerMillion)) / 1_000_000)
-
-        var input = EpochInput(
-            currentBlock: 0, emission: emissionPerEpoch - ownerCut,
-            stake: (0..<n).map { $0 < validators ? 1_000_000_000 * UInt64($0 + 1) : 0 },
-            weights: Array(repeating: [], count: n),
-            validatorPermit: (0..<n).map { $0 < validators }, lastUpdate: Array(repeating: 0, count: n),
-            blockAtRegistration: Array(repeating: 0, count: n), lastTempoBlock: 0, parameters: config.parameters)
-        var earned = [UInt64](repeating: 0, count: n)
-        let blocks = tempo * UInt64(epochs)
-        var previousTask: [Int: LuaValue] = [:]
-        for block in 1...max(blocks, 1) {
-            if (block - 1) % interval == 0 {
-                for v in 0..<validators {
-                    let context = HookContext(netuid: 0, block: block, validator: "validator-\(v)")
-                    let task = try plugin.task(context)
-                    var responses: [LuaValue?] = []
-                    for strategy in strategies {
-                        responses.append(try answer(strategy, task: task, previous: previousTask[v], plugin: plugin))
-                    }
-                    previousTask[v] = task
-                    let scores = try plugin.score(task: task, responses: responses, context: context)
-                    let weights = try plugin.reward(scores: scores, context: context)
-                    // Already at the stored scale (largest 65535), as the ledger would keep them.
-                    guard let values = Validator.u16Weights(weights) else { continue }
-                    input.weights[v] = zip(minerUIDs, values).map { SparseEntry(uid: $0, value: $1) }
-                    input.lastUpdate[v] = block
-                }
+        config.maxAllowedUIDs = max(config.maxAllowedUIDs, validators + strategies.count)
+        let chain = MemoryChain(emissionPerEpoch: emissionPerEpoch)
+        let validatorKeys = (0..<validators).map { "validator-\($0)" }
+        let minerKeys = strategies.indices.map { "miner-\($0)" }
+        let netuid: Int
+        do {
+            netuid = try chain.createSubnet(name: definition.name, owner: "owner", config: config)
+            for (v, hotkey) in validatorKeys.enumerated() {
+                try chain.join(
+                    netuid: netuid, hotkey: hotkey, coldkey: hotkey, stake: 1_000_000_000 * UInt64(v + 1),
+                    validatorPermit: true)
             }
-            if block % tempo == 0 {
-                input.currentBlock = block
-                let output: EpochOutput
+            for (i, hotkey) in minerKeys.enumerated() {
+                try chain.join(netuid: netuid, hotkey: hotkey, coldkey: hotkey)
+                try chain.serve(netuid: netuid, hotkey: hotkey, endpoint: SimulatedMiners.endpoint(i))
+            }
+        } catch {
+            throw PluginError(definition.name, "the simulated chain refused its setup: \(error.message)")
+        }
+        let strategyOf = Dictionary(uniqueKeysWithValues: zip(minerKeys, strategies))
+        // One source per validator: a stale miner replays the task that validator sent before.
+        let sources = validatorKeys.map { _ in SimulatedMiners(plugin: plugin, strategies: strategyOf) }
+        let blocks = UInt64(config.tempo) * UInt64(epochs)
+        for _ in 1...max(blocks, 1) {
+            let block: UInt64
+            do {
+                block = try chain.produceBlock().number
+            } catch {
+                throw PluginError(definition.name, error.message)
+            }
+            let metagraph = try! chain.metagraph(netuid: netuid)
+            for (v, hotkey) in validatorKeys.enumerated() where metagraph.weightsDue(hotkey: hotkey, block: block) {
                 do {
-                    output = try Yuma.epoch(input)
+                    _ = try await ValidatorStep(hotkey: hotkey).run(
+                        netuid: netuid, plugin: plugin, chain: chain, miners: sources[v])
+                } catch let error as PluginError {
+                    throw error
                 } catch {
-                    throw PluginError(definition.name, "the epoch at block \(block) failed: \(error.message)")
+                    throw PluginError(definition.name, "block \(block): \(error)")
                 }
-                for uid in 0..<n { earned[uid] += output.serverEmission[uid] + output.validatorEmission[uid] }
-                input.bonds = output.bonds
-                input.validatorPermit = output.validatorPermit
-                input.lastTempoBlock = block
             }
         }
         let lines = miners.keys.sorted().map { strategy in
-            let uids = minerUIDs.filter { strategies[$0 - validators] == strategy }
-            return Result.Line(strategy: strategy, miners: uids.count, earned: uids.map { earned[$0] }.reduce(0, +))
+            let keys = minerKeys.filter { strategyOf[$0] == strategy }
+            return Result.Line(
+                strategy: strategy, miners: keys.count, earned: keys.map { chain.balance(of: $0) }.reduce(0, +))
         }
-        return Result(blocks: blocks, lines: lines, validatorsEarned: earned[0..<validators].reduce(0, +))
-    }
-
-    private func answer(_ strategy: Strategy, task: LuaValue, previous: LuaValue?, plugin: SubnetPlugin)
-        throws(PluginError) -> LuaValue?
-    {
-        let response: LuaValue?
-        switch strategy {
-        case .honest: response = try plugin.answer(task)
-        case .stale: response = try previous.flatMap { (p: LuaValue) throws(PluginError) in try plugin.answer(p) }
-        case .garbage: response = "not an answer"
-        case .silent: response = nil
-        }
-        guard let response else { return nil }
-        return try plugin.validate(response) ? response : nil
+        return Result(
+            blocks: blocks, lines: lines, validatorsEarned: validatorKeys.map { chain.balance(of: $0) }.reduce(0, +))
     }
 }

@@ -82,7 +82,5 @@ extension SubnetPlugin {
         return items.map { $0.doubleValue ?? .nan }
     }
 
-    func hookError(_ hook: String, _ message: String) -> PluginError {
-        PluginError(definition.hooks[hook] ?? definition.name, message)
-    }
+    func hookError(_ hook: String, _ message: String) -> PluginError { definition.hookError(hook, message) }
 }

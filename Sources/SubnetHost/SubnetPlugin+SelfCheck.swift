@@ -1,4 +1,6 @@
-public import LuaSandbox
+import Ledger
+import LuaSandbox
+import SynodChain
 import Wire
 
 /// What a plugin's self-check ran and saw.
@@ -12,72 +14,98 @@ public struct SelfCheckReport: Sendable, Hashable {
     }
 
     public var context: HookContext
-    public var task: LuaValue
     public var groups: [Group]
 }
 
-extension SubnetPlugin {
-    /// Runs one validator step on simulated miners and checks the incentive it sets up:
-    /// four answer with the plugin's reference `miner`, two do not answer, one sends
-    /// garbage (a string, put through `validate`). The weights must sum to 1 (or all be 0),
-    /// and no silent or garbage miner may earn more than an honest one. Without a `miner`
-    /// hook, only silent miners are simulated.
+extension PluginHost {
+    /// Runs one ``ValidatorStep`` on an in-memory chain against simulated miners and checks
+    /// the incentive it sets up: four answer with the plugin's reference `miner`, two do not
+    /// answer, one sends garbage (a string, put through `validate`). The weights must sum
+    /// to 1 (or all be 0), and no silent or garbage miner may earn more than an honest one.
+    /// Without a `miner` hook, only silent miners are simulated.
     ///
     /// The host runs this on every new version before it replaces the old one, as the
     /// subnet's own netuid at the chain's current block, for a validator whose address is
     /// made afresh each time: the check looks like any validator's round, so a plugin
     /// cannot behave for the check and differently for real validators.
-    public func selfCheck(netuid: Int = 1, block: UInt64 = 1) throws(PluginError) -> SelfCheckReport {
+    public nonisolated func selfCheck(netuid: Int = 1, block: UInt64 = 1) async throws(PluginError) -> SelfCheckReport {
+        let d = definition
         let validator = SS58Address(publicKey: (0..<32).map { _ in UInt8.random(in: 0...255) }).string
-        let context = HookContext(netuid: netuid, block: block, validator: validator)
-        let task = try task(context)
-        var labels: [String] = []
-        var responses: [LuaValue?] = []
-        if let honest = try answer(task) {
-            guard try validate(honest) else {
-                throw hookError("validate", "'validate' rejects the reference miner's answer \(Self.preview(honest))")
+        var labels: [MinerStrategy] = []
+        if d.hooks["miner"] != nil { labels += Array(repeating: .honest, count: 4) }
+        labels += [.silent, .silent]
+        if d.hooks["miner"] != nil { labels.append(.garbage) }
+
+        let chain = MemoryChain(head: block)
+        var strategies: [String: MinerStrategy] = [:]
+        let report: ValidatorStep.Report
+        do {
+            try chain.createSubnet(name: d.name, owner: validator, config: .init(), netuid: netuid)
+            try chain.join(
+                netuid: netuid, hotkey: validator, coldkey: validator, stake: 1_000_000_000, validatorPermit: true)
+            for (i, label) in labels.enumerated() {
+                let hotkey = "\(label.rawValue)-\(i)"
+                strategies[hotkey] = label
+                try chain.join(netuid: netuid, hotkey: hotkey, coldkey: hotkey)
+                try chain.serve(netuid: netuid, hotkey: hotkey, endpoint: SimulatedMiners.endpoint(i))
             }
-            labels += Array(repeating: "honest", count: 4)
-            responses += Array(repeating: honest, count: 4)
+            report = try await ValidatorStep(hotkey: validator).run(
+                netuid: netuid, plugin: self, chain: chain,
+                miners: SimulatedMiners(plugin: self, strategies: strategies))
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError(d.name, "internal: the self-check's chain refused its setup: \(error)")
         }
-        labels += ["silent", "silent"]
-        responses += [nil, nil]
-        if definition.hooks["miner"] != nil {
-            let garbage: LuaValue = "not an answer"
-            labels.append("garbage")
-            // `Optional.none`, not `nil`: LuaValue is nil-literal-expressible (`.null`).
-            responses.append(try validate(garbage) ? garbage : Optional.none)
+        for (label, reply) in zip(labels, report.replies) where label == .honest {
+            switch reply {
+            case .failed(_, let detail):
+                throw d.hookError("miner", "the reference 'miner' fails on the plugin's own task: \(detail)")
+            case .answered(let honest):
+                if report.responses[labels.firstIndex(of: .honest)!] == nil {
+                    throw d.hookError(
+                        "validate", "'validate' rejects the reference miner's answer \(SubnetPlugin.preview(honest))")
+                }
+            }
         }
-        let scores = try score(task: task, responses: responses, context: context)
-        let weights = try reward(scores: scores, context: context)
+        let weights = report.weights
         let total = weights.reduce(0, +)
         if total != 0 && abs(total - 1) > 1e-4 {
-            throw hookError("reward", "'reward' weights sum to \(total); they must sum to 1 (or all be 0)")
+            throw d.hookError("reward", "'reward' weights sum to \(total); they must sum to 1 (or all be 0)")
         }
         var groups: [SelfCheckReport.Group] = []
-        for label in ["honest", "silent", "garbage"] {
+        for label in [MinerStrategy.honest, .silent, .garbage] {
             let members = labels.indices.filter { labels[$0] == label }
             guard !members.isEmpty else { continue }
             groups.append(
                 .init(
-                    label: label, count: members.count,
-                    score: members.map { scores[$0] }.reduce(0, +) / Double(members.count),
+                    label: label.rawValue, count: members.count,
+                    score: members.map { report.scores[$0] }.reduce(0, +) / Double(members.count),
                     weight: members.map { weights[$0] }.reduce(0, +) / Double(members.count)))
         }
-        if let honest = labels.indices.filter({ labels[$0] == "honest" }).map({ weights[$0] }).min(),
-            let other = labels.indices.filter({ labels[$0] != "honest" }).max(by: { weights[$0] < weights[$1] }),
+        if let honest = labels.indices.filter({ labels[$0] == .honest }).map({ weights[$0] }).min(),
+            let other = labels.indices.filter({ labels[$0] != .honest }).max(by: { weights[$0] < weights[$1] }),
             weights[other] > honest
         {
-            throw hookError(
+            throw d.hookError(
                 "reward",
-                "a \(labels[other]) miner earns more (weight \(weights[other])) than an honest one (\(honest)): "
+                "a \(labels[other].rawValue) miner earns more (weight \(weights[other])) than an honest one (\(honest)): "
                     + "the incentive rewards not answering")
         }
-        return SelfCheckReport(context: context, task: task, groups: groups)
+        return SelfCheckReport(context: HookContext(netuid: netuid, block: block, validator: validator), groups: groups)
     }
+}
 
+extension SubnetPlugin {
     static func preview(_ value: LuaValue) -> String {
         let text = (try? value.jsonText()) ?? "\(value)"
         return text.count > 80 ? String(text.prefix(77)) + "…" : text
+    }
+}
+
+extension SubnetDefinition {
+    /// An error about one hook, located where the plugin defines it.
+    func hookError(_ hook: String, _ message: String) -> PluginError {
+        PluginError(hooks[hook] ?? name, message)
     }
 }

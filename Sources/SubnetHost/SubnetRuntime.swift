@@ -19,7 +19,8 @@ public actor SubnetRuntime {
     public nonisolated let path: String
     private let ledger: Ledger?
     private let libraries: [SandboxLibrary]
-    private var plugin: SubnetPlugin
+    /// The running version.
+    public private(set) var plugin: PluginHost
     /// The file as last seen (identity, size, modification time): an unchanged file is
     /// not read again.
     private var seen: FileStamp?
@@ -27,11 +28,7 @@ public actor SubnetRuntime {
     /// distinct content, not at every check.
     private var lastRejected: String?
     /// The running version's definition.
-    public private(set) var definition: SubnetDefinition {
-        didSet { crashLabel = CrashMarker.Label(netuid: netuid, sha256: definition.sha256) }
-    }
-    /// The running version's crash-marker label, made when the version changes.
-    private var crashLabel: CrashMarker.Label
+    public var definition: SubnetDefinition { plugin.definition }
 
     /// What ``reloadIfChanged()`` did.
     public enum ReloadOutcome: Sendable, Equatable {
@@ -48,14 +45,14 @@ public actor SubnetRuntime {
     ///
     /// `libraries` are native libraries the host adds for the plugin, beside `tensor`.
     public init(netuid: Int, path: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [])
-        throws(PluginError)
+        async throws(PluginError)
     {
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
         self.libraries = libraries
         let (source, stamp) = try SubnetPlugin.readSource(path)
-        let plugin = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+        let plugin = try await Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
         do {
             try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -64,8 +61,6 @@ public actor SubnetRuntime {
         }
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
         self.plugin = plugin
-        self.definition = plugin.definition
-        self.crashLabel = CrashMarker.Label(netuid: netuid, sha256: plugin.definition.sha256)
         self.seen = stamp
     }
 
@@ -75,7 +70,7 @@ public actor SubnetRuntime {
     /// The file is `stat`ed first and read only when that changed; it is read once per
     /// attempt (the bytes hashed are the bytes loaded) and never past
     /// ``SubnetPlugin/maxSourceBytes``. Content that already failed is not tried again.
-    public func reloadIfChanged() -> ReloadOutcome {
+    public func reloadIfChanged() async -> ReloadOutcome {
         let stamp: FileStamp
         let source: [UInt8]
         do {
@@ -93,11 +88,11 @@ public actor SubnetRuntime {
         let digest = SHA256.hex(source)
         if digest == definition.sha256 || digest == lastRejected { return .unchanged }
         do {
-            let next = try Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+            let next = try await Self.prepare(
+                source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
             try Self.apply(next.definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
-            definition = next.definition
             lastRejected = nil
             Self.record(ledger, netuid, next.definition.sha256, "reloaded", "")
             return .reloaded(from: old, to: next.definition.sha256)
@@ -112,7 +107,7 @@ public actor SubnetRuntime {
     /// `report` hears of every reload and rejection.
     public func watch(every interval: Duration, report: @Sendable (ReloadOutcome) -> Void = { _ in }) async {
         while !Task.isCancelled {
-            let outcome = reloadIfChanged()
+            let outcome = await reloadIfChanged()
             if outcome != .unchanged { report(outcome) }
             try? await Task.sleep(for: interval)
         }
@@ -120,31 +115,29 @@ public actor SubnetRuntime {
 
     // MARK: Hooks of the running version
 
-    // Every call into the running version is marked (see ``CrashMarker``): a fatal signal
-    // during it quarantines this version.
+    // Each call goes to the version running when it starts; a reload swaps versions only
+    // between calls (see ``PluginHost``).
 
-    public func task(_ context: HookContext) throws(PluginError) -> LuaValue {
-        try running { () throws(PluginError) in try plugin.task(context) }
+    public func task(_ context: HookContext) async throws(PluginError) -> LuaValue {
+        try await plugin.task(context)
     }
-    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
-        try running { () throws(PluginError) in try plugin.answer(task) }
+    public func answer(_ task: LuaValue) async throws(PluginError) -> LuaValue? {
+        try await plugin.answer(task)
     }
-    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
-        try running { () throws(PluginError) in try plugin.validate(response) }
+    public func validate(_ response: LuaValue) async throws(PluginError) -> Bool {
+        try await plugin.validate(response)
     }
-    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
-        try running { () throws(PluginError) in try plugin.score(task: task, responses: responses, context: context) }
+    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) async throws(PluginError)
+        -> [Double]
+    {
+        try await plugin.score(task: task, responses: responses, context: context)
     }
-    public func reward(scores: [Double], context: HookContext) throws(PluginError) -> [Double] {
-        try running { () throws(PluginError) in try plugin.reward(scores: scores, context: context) }
-    }
-
-    private func running<T>(_ body: () throws(PluginError) -> T) throws(PluginError) -> T {
-        try CrashMarker.during(crashLabel, body)
+    public func reward(scores: [Double], context: HookContext) async throws(PluginError) -> [Double] {
+        try await plugin.reward(scores: scores, context: context)
     }
 
     /// Tells the running version about an epoch (its `on_epoch` hook).
-    public func onEpoch(_ record: EpochRecord) throws(PluginError) {
+    public func onEpoch(_ record: EpochRecord) async throws(PluginError) {
         let o = record.output
         func list(_ values: [Fixed]) -> LuaValue { .array(values.map { .number($0.double) }) }
         let earned = zip(o.serverEmission, o.validatorEmission).map { LuaValue.integer(Int64(clamping: $0 + $1)) }
@@ -153,10 +146,8 @@ public actor SubnetRuntime {
             "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
             "validator_trust": list(o.validatorTrust), "earned": .array(earned),
         ]
-        try running { () throws(PluginError) in
-            try plugin.onEpoch(
-                result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
-        }
+        try await plugin.onEpoch(
+            result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
     }
 
     // MARK: Steps
@@ -166,19 +157,14 @@ public actor SubnetRuntime {
     /// subnet's store. The check runs as this subnet at the chain's head.
     private static func prepare(
         _ source: [UInt8], path: String, netuid: Int, ledger: Ledger?, libraries: [SandboxLibrary]
-    ) throws(PluginError) -> SubnetPlugin {
+    ) async throws(PluginError) -> PluginHost {
         let head = (try? ledger?.chainHead()) ?? 0
-        // A candidate that crashes the host while it is checked is quarantined like a
-        // running one.
-        return try CrashMarker.during(CrashMarker.Label(netuid: netuid, sha256: SHA256.hex(source))) {
-            () throws(PluginError) in
-            _ = try SubnetPlugin(source: source, chunkName: path, libraries: libraries)
-                .selfCheck(netuid: netuid, block: max(head, 1))
-            let plugin = try SubnetPlugin(
-                source: source, chunkName: path, store: store(ledger, netuid), libraries: libraries)
-            try plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
-            return plugin
-        }
+        let candidate = try await PluginHost.load(source: source, chunkName: path, netuid: netuid, libraries: libraries)
+        _ = try await candidate.selfCheck(netuid: netuid, block: max(head, 1))
+        let plugin = try await PluginHost.load(
+            source: source, chunkName: path, netuid: netuid, store: store(ledger, netuid), libraries: libraries)
+        try await plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
+        return plugin
     }
 
     private static func store(_ ledger: Ledger?, _ netuid: Int) -> any PluginStore {

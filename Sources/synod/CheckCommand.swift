@@ -7,7 +7,7 @@ import LuaSandbox
 import SubnetHost
 
 /// `synod check`: load a plugin the way the host will, and report what it declares.
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Load a subnet plugin as the host would and report its contract.",
@@ -35,14 +35,14 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Print {\"ok\":true,\"subnet\":{…}} or {\"ok\":false,\"error\":{…}} on standard output.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         var logger = Logger(label: "synod.check") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
-        let plugin: SubnetPlugin
+        let plugin: PluginHost
         let report: SelfCheckReport
         do {
-            plugin = try SubnetPlugin(path: file, logger: logger)
-            report = try plugin.selfCheck()
+            plugin = try await PluginHost.load(path: file, logger: logger)
+            report = try await plugin.selfCheck()
         } catch {
             if json {
                 print(try jsonText(["ok": false, "error": ["location": error.location, "message": error.message]]))

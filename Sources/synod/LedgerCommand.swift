@@ -2,6 +2,7 @@ import ArgumentParser
 import Consensus
 import Foundation
 import Ledger
+import SynodChain
 
 /// `synod ledger`: operate on a ledger file.
 struct LedgerCommand: ParsableCommand {
@@ -36,33 +37,34 @@ struct LedgerCommand: ParsableCommand {
 
         func run() throws {
             let ledger = try Ledger(path: db)
+            let chain = LocalChain(ledger: ledger, emissionPerEpoch: 1_000_000_000)
             var config = SubnetConfig()
             config.weightsRateLimit = 0
             config.maxAllowedUIDs = validators + miners
             var block = UInt64(1)
             if (try? ledger.createSubnet(netuid: 1, name: "demo", owner: "owner", config: config)) != nil {
                 for v in 0..<validators {
-                    try ledger.register(netuid: 1, hotkey: "validator-\(v)", coldkey: "cold-\(v)", block: 0)
-                    try ledger.addStake(netuid: 1, hotkey: "validator-\(v)", amount: UInt64(1_000_000_000 + v * 1000))
-                    try ledger.setValidatorPermit(netuid: 1, uid: v, true)
+                    try chain.join(
+                        netuid: 1, hotkey: "validator-\(v)", coldkey: "cold-\(v)",
+                        stake: UInt64(1_000_000_000 + v * 1000),
+                        validatorPermit: true)
                 }
-                for m in 0..<miners {
-                    try ledger.register(netuid: 1, hotkey: "miner-\(m)", coldkey: "cold-m\(m)", block: 0)
-                }
+                for m in 0..<miners { try chain.join(netuid: 1, hotkey: "miner-\(m)", coldkey: "cold-m\(m)") }
             }
             block = UInt64(try ledger.totals().epochs) * 10 + 10
             var state: UInt64 = block
             for _ in 0..<epochs {
+                try ledger.setChainHead(block)
                 for v in 0..<validators {
                     let values = (0..<miners).map { _ -> UInt16 in
                         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                         return UInt16(truncatingIfNeeded: state >> 48)
                     }
-                    try? ledger.setWeights(
+                    try? chain.setWeights(
                         netuid: 1, hotkey: "validator-\(v)", uids: Array(validators..<(validators + miners)),
-                        values: values, block: block)
+                        values: values)
                 }
-                let record = try ledger.runEpoch(netuid: 1, block: block, emission: 1_000_000_000)
+                let record = try chain.settleEpoch(netuid: 1, block: block)
                 print("epoch at block \(block): credited \(record.ownerCut + record.credited), dust \(record.dust)")
                 block += 10
             }

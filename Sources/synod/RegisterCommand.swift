@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import SynodChain
 import Wire
 
 /// `synod register`: an outside miner joins a subnet of a `synod up` host.
@@ -42,29 +43,23 @@ struct RegisterCommand: ParsableCommand {
         }
         // Checked before anything is written: a bad endpoint registers nothing.
         do {
-            _ = try Ledger.normalizedEndpoint(endpoint)
-        } catch let error as LedgerError {
+            _ = try ChainRules.endpoint(endpoint)
+        } catch {
             throw ValidationError("--endpoint: \(error.message)")
         }
     }
 
     func run() throws {
         let (ledger, _) = try LedgerFile.open(dataDirectory: data)
-        let head = try ledger.chainHead()
+        let chain = LocalChain(ledger: ledger)
         do {
-            _ = try ledger.subnet(netuid: netuid)  // a missing subnet is named before anything else
-            let existing = try ledger.neuron(netuid: netuid, hotkey: hotkey)
-            let uid: Int
-            if let existing {
-                uid = existing.uid
-            } else {
-                uid = try ledger.register(netuid: netuid, hotkey: hotkey, coldkey: coldkey ?? hotkey, block: head)
-            }
-            try ledger.setEndpoint(netuid: netuid, hotkey: hotkey, endpoint: endpoint)
+            let head = try chain.head()
+            let (uid, registered) = try chain.join(netuid: netuid, hotkey: hotkey, coldkey: coldkey ?? hotkey)
+            try chain.serve(netuid: netuid, hotkey: hotkey, endpoint: endpoint)
             print(
-                "\(existing == nil ? "registered" : "updated") uid \(uid) on subnet \(netuid) at block \(head): \(hotkey) at \(endpoint)"
+                "\(registered ? "registered" : "updated") uid \(uid) on subnet \(netuid) at block \(head): \(hotkey) at \(endpoint)"
             )
-        } catch let error as LedgerError {
+        } catch let error as ChainError {
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
             throw ExitCode(error.code == .notFound ? 2 : 1)
         }

@@ -6,7 +6,7 @@ import LuaSandbox
 import SubnetHost
 
 /// `synod sim`: does the plugin's incentive pay honest miners best?
-struct SimCommand: ParsableCommand {
+struct SimCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Simulate a subnet plugin against honest and dishonest miners, with real Yuma.",
@@ -59,17 +59,17 @@ struct SimCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var logger = Logger(label: "synod.sim") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .info
         let simulation = Simulation(
             epochs: epochs, validators: validators,
             miners: [.honest: honest, .stale: stale, .garbage: garbage, .silent: silent])
         let result: Simulation.Result
-        let plugin: SubnetPlugin
+        let plugin: PluginHost
         do {
-            plugin = try SubnetPlugin(path: file, logger: logger)
-            result = try simulation.run(plugin)
+            plugin = try await PluginHost.load(path: file, logger: logger)
+            result = try await simulation.run(plugin)
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)

@@ -17,8 +17,12 @@ struct UpCommand: AsyncParsableCommand {
             reloads it between calls once the new version loads and passes its self-check; \
             a version that fails leaves the old one running and says why.
 
-            Stops after --blocks blocks, or on Ctrl-C. A restart continues from the chain \
-            head kept in the ledger, with the same hotkeys (data folder, wallets/).
+            Blocks come on a fixed schedule and every subnet follows them on its own, so a \
+            slow plugin or a silent miner holds back its own subnet only. With --blocks the \
+            run is a demonstration: it stops after that many blocks, and each block waits \
+            until every subnet is done with the one before, so the run is the same every \
+            time. Otherwise it runs until Ctrl-C. A restart continues from the chain head \
+            kept in the ledger, with the same hotkeys (data folder, wallets/).
             """
     )
 
@@ -78,7 +82,7 @@ struct UpCommand: AsyncParsableCommand {
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
             metricsPort: noMetrics ? nil : metricsPort,
             // The hotkeys live in a `synod signer` child process: this one runs plugins.
-            signer: .process(executable: Self.executablePath))
+            signer: .process(executable: Self.executablePath), lockstep: blocks != nil)
         // One line per event, flushed: logs reach a pipe or a file as they happen.
         let net = try LocalNet(configuration) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -42,7 +42,10 @@ struct LedgerAtomicityTests {
         try ledger.createSubnet(netuid: 1, name: "echo-sum", owner: "owner")
         try failEvents("stake.added")
         #expect(throws: (any Error).self) {
-            try ledger.register(netuid: 1, hotkey: "v0", coldkey: "v0", block: 0, stake: 1_000, validatorPermit: true)
+            try ledger.write { tx in
+                try tx.insertNeuron(
+                    netuid: 1, uid: 0, hotkey: "v0", coldkey: "v0", block: 0, stake: 1_000, validatorPermit: true)
+            }
         }
         #expect(try ledger.neuron(netuid: 1, hotkey: "v0") == nil)
     }
@@ -50,12 +53,17 @@ struct LedgerAtomicityTests {
     @Test func aValidatorRegisteredWithStakeAndPermitHasBoth() throws {
         let ledger = try Ledger(path: path)
         try ledger.createSubnet(netuid: 1, name: "echo-sum", owner: "owner")
-        let uid = try ledger.register(
-            netuid: 1, hotkey: "v0", coldkey: "v0", block: 3, stake: 1_000, validatorPermit: true)
+        try ledger.write { tx in
+            try tx.insertNeuron(
+                netuid: 1, uid: 0, hotkey: "v0", coldkey: "v0", block: 3, stake: 1_000, validatorPermit: true)
+        }
         let neuron = try #require(try ledger.neuron(netuid: 1, hotkey: "v0"))
-        #expect(uid == 0 && neuron.stake == 1_000 && neuron.validatorPermit && neuron.registeredAt == 3)
+        #expect(neuron.uid == 0 && neuron.stake == 1_000 && neuron.validatorPermit && neuron.registeredAt == 3)
         #expect(throws: LedgerError.self) {
-            try ledger.register(netuid: 1, hotkey: "v1", coldkey: "v1", block: 3, stake: UInt64.max)
+            try ledger.write { tx in
+                try tx.insertNeuron(
+                    netuid: 1, uid: 1, hotkey: "v1", coldkey: "v1", block: 3, stake: UInt64.max, validatorPermit: false)
+            }
         }
     }
 }

@@ -16,7 +16,10 @@ struct LedgerConcurrencyTests {
     @Test func readersSeeTheLastCommittedStateWhileAWriteIsOpen() throws {
         let ledger = try Ledger(path: temporaryLedgerPath())
         try ledger.createSubnet(netuid: 1, name: "s", owner: "o")
-        try ledger.register(netuid: 1, hotkey: "v", coldkey: "c", block: 0)
+        try ledger.write { tx in
+            try tx.insertNeuron(
+                netuid: 1, uid: 0, hotkey: "v", coldkey: "c", block: 0, stake: 0, validatorPermit: false)
+        }
         try ledger.addStake(netuid: 1, hotkey: "v", amount: 5)
 
         // A writer holds its transaction open (as a long epoch would) after changing stake.

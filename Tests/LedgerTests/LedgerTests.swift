@@ -34,121 +34,33 @@ struct LedgerTests {
         try ledger.createSubnet(netuid: 1, name: "echo-sum", owner: "owner", config: config)
     }
 
-    /// Three validators and two miners, as YUMA.md's first example.
-    func exampleSubnet() throws {
-        for (i, key) in ["v0", "v1", "v2", "m3", "m4"].enumerated() {
-            #expect(try ledger.register(netuid: 1, hotkey: key, coldkey: "c\(i)", block: 0) == i)
+    /// Two neurons stored directly (the chain decides UIDs; the ledger keeps them).
+    func twoNeurons() throws {
+        try ledger.write { tx in
+            try tx.insertNeuron(
+                netuid: 1, uid: 0, hotkey: "v0", coldkey: "c0", block: 0, stake: 1_000_000_000, validatorPermit: true)
+            try tx.insertNeuron(
+                netuid: 1, uid: 1, hotkey: "m1", coldkey: "c1", block: 0, stake: 0, validatorPermit: false)
         }
-        for v in ["v0", "v1", "v2"] { try ledger.addStake(netuid: 1, hotkey: v, amount: 1_000_000_000) }
-        for uid in 0..<3 { try ledger.setValidatorPermit(netuid: 1, uid: uid, true) }
-        try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 4], values: [65535, 0], block: 1)
-        try ledger.setWeights(netuid: 1, hotkey: "v1", uids: [3, 4], values: [0, 65535], block: 1)
-        try ledger.setWeights(netuid: 1, hotkey: "v2", uids: [3, 4], values: [65535, 0], block: 1)
     }
 
-    @Test func anEpochCreditsOwnerMinersAndValidatorsAndAccountsForEveryRao() throws {
-        try exampleSubnet()
-        let record = try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
-        #expect(record.ownerCut == 180_000_000)
-        #expect(try ledger.balance(of: "owner") == 180_000_000)
-        // The rest (820,000,000) splits as the worked example: 0.25, 0, 0.25, 0.5, 0.
-        #expect(try ledger.balance(of: "m3") == 410_000_000)
-        #expect(try ledger.balance(of: "v0") == 205_000_000)
-        #expect(try ledger.balance(of: "v2") == 205_000_000)
-        #expect(try ledger.balance(of: "v1") == 0)
-        #expect(record.ownerCut + record.credited + record.dust == record.emission)
-        let totals = try ledger.totals()
-        #expect(totals.emitted == totals.credited + totals.dust)
-        #expect(totals.balances == totals.credited)
-        #expect(try ledger.integrityCheck() == "ok")
-    }
-
-    @Test func bondsAndPermitsCarryToTheNextEpoch() throws {
-        try exampleSubnet()
-        let first = try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
-        let second = try ledger.runEpoch(netuid: 1, block: 3, emission: 1_000_000_000)
-        #expect(second.output.bonds[0] == [SparseEntry(uid: 3, value: 65535)])
-        // Writes: 2 bond rows (v1's weight was clipped away, so its row stays empty), 3
-        // neurons whose emission changed (v0, v2, m3), 4 balances (those three and the
-        // owner), the epoch, the subnet's last block, the event.
-        #expect(first.rowsWritten == 12)
-        // Same weights again: bonds and emissions stay, so only balances and the records.
-        #expect(second.rowsWritten == 7)
-        #expect(second.output.validatorPermit == [true, true, true, false, false])
-        let totals = try ledger.totals()
-        #expect(totals.epochs == 2)
-        #expect(totals.emitted == 2_000_000_000)
-        #expect(totals.emitted == totals.credited + totals.dust)
-    }
-
-    @Test func registrationReplacesTheLowestEmissionNonImmuneUid() throws {
-        try exampleSubnet()
-        try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000_000_000)
-        // Full (5 UIDs), all immune until block 100, and fewer than 10 non-immune: the
-        // lowest-emission immune UID goes. v1 and m4 earned 0, both registered at block 0:
-        // the lower UID (1).
-        #expect(try ledger.register(netuid: 1, hotkey: "late", coldkey: "c", block: 50) == 1)
-        #expect(ledgerError { try ledger.addStake(netuid: 1, hotkey: "v1", amount: 1) }?.code == .notFound)
-    }
-
-    @Test func registrationKeepsTheMinimumOfNonImmuneUids() throws {
-        var config = SubnetConfig()
-        config.maxAllowedUIDs = 4
-        config.immunityPeriod = 100
-        config.minNonImmuneUIDs = 2
-        try ledger.createSubnet(netuid: 2, name: "small", owner: "owner", config: config)
-        for key in ["a", "b", "c"] { try ledger.register(netuid: 2, hotkey: key, coldkey: "c", block: 0) }
-        #expect(try ledger.register(netuid: 2, hotkey: "d", coldkey: "c", block: 150) == 3)
-        // Three non-immune (a, b, c) > 2: the earliest-registered, lowest UID of them goes.
-        #expect(try ledger.register(netuid: 2, hotkey: "e", coldkey: "c", block: 160) == 0)
-        // Now only b and c are non-immune (2, not more than 2): an immune UID goes instead,
-        // d (registered at 150) before e (160).
-        #expect(try ledger.register(netuid: 2, hotkey: "f", coldkey: "c", block: 170) == 3)
-        #expect(try ledger.register(netuid: 2, hotkey: "g", coldkey: "c", block: 171) == 0)
-    }
-
-    @Test func registrationRefusesWhenOnlyTheMinimumIsLeft() throws {
-        var config = SubnetConfig()
-        config.maxAllowedUIDs = 2
-        config.immunityPeriod = 100
-        config.minNonImmuneUIDs = 2
-        try ledger.createSubnet(netuid: 3, name: "tiny", owner: "owner", config: config)
-        try ledger.register(netuid: 3, hotkey: "a", coldkey: "c", block: 0)
-        try ledger.register(netuid: 3, hotkey: "b", coldkey: "c", block: 100)
-        // At block 199 b is still immune (199 − 100 < 100): it is replaced.
-        #expect(try ledger.register(netuid: 3, hotkey: "c", coldkey: "c", block: 199) == 1)
-        // At block 299 both are past immunity, and two is the minimum to keep.
-        let refused = ledgerError { try ledger.register(netuid: 3, hotkey: "d", coldkey: "c", block: 299) }
-        #expect(refused?.code == .refused)
-        #expect(refused?.message.hasPrefix("subnet 3 is full (2 UIDs) and no UID can be replaced") == true)
-    }
-
-    @Test func setWeightsChecksLikeTheChain() throws {
-        try exampleSubnet()
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3], values: [1, 2], block: 50) }?
-                .message
-                == "uids has 1 entries but values has 2; pass one value per uid")
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 9], values: [1, 2], block: 50) }?
-                .message
-                == "uids[1]: uid 9 is not registered on subnet 1 (0..<5)")
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [3, 3], values: [1, 2], block: 50) }?
-                .message
-                == "uids[1]: uid 3 appears twice")
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "m3", uids: [4], values: [1], block: 50) }?.message
-                == "m3 (uid 3) has no validator permit on subnet 1")
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [4], values: [1], block: 5) }?.message
-                == "weights of uid 0 were set at block 1; wait until block 11 (rate limit 10 blocks)")
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "nobody", uids: [4], values: [1], block: 50) }?.code
-                == .notFound)
-        #expect(
-            ledgerError { try ledger.setWeights(netuid: 1, hotkey: "v0", uids: [], values: [], block: 50) }?.message
-                == "at least 1 weights are required, got 0")
+    @Test func aWriteCommitsWholeOrNotAtAll() throws {
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try ledger.write { tx in
+                try tx.insertNeuron(
+                    netuid: 1, uid: 0, hotkey: "v0", coldkey: "c", block: 0, stake: 5, validatorPermit: true)
+                throw Abort()
+            }
+        }
+        #expect(try ledger.neurons(netuid: 1).isEmpty)
+        try twoNeurons()
+        try ledger.write { tx in try tx.storeWeights(netuid: 1, uid: 0, [SparseEntry(uid: 1, value: 65535)], block: 7) }
+        let neurons = try ledger.neurons(netuid: 1)
+        #expect(neurons.map(\.hasWeights) == [true, false] && neurons[0].lastUpdate == 7)
+        try ledger.write { tx in try tx.removeNeuron(netuid: 1, uid: 0) }
+        #expect(try ledger.neurons(netuid: 1).map(\.hotkey) == ["m1"])
+        #expect(try ledger.write { tx in try tx.weightRows(netuid: 1, count: 2) } == [[], []])
     }
 
     @Test func weightsAreStoredMaxUpscaledAndRounded() {
@@ -159,7 +71,7 @@ struct LedgerTests {
     }
 
     @Test func stakeCannotGoNegative() throws {
-        try exampleSubnet()
+        try twoNeurons()
         #expect(
             ledgerError { try ledger.removeStake(netuid: 1, hotkey: "v0", amount: 2_000_000_000) }?.message
                 == "v0 has 1000000000 staked; cannot remove 2000000000")
@@ -177,8 +89,7 @@ struct LedgerTests {
 
     @Test func unknownSubnetsAreRefusedClearly() {
         #expect(
-            ledgerError { try ledger.runEpoch(netuid: 9, block: 1, emission: 1) }?.message
-                == "subnet 9 does not exist; create it first")
+            ledgerError { _ = try ledger.neurons(netuid: 9) }?.message == "subnet 9 does not exist; create it first")
         #expect(
             ledgerError { try ledger.createSubnet(netuid: 1, name: "x", owner: "o") }?.message
                 == "subnet 1 already exists")

@@ -38,11 +38,12 @@ struct PackedRowTests {
         }
         try queue.close()
         let ledger = try Ledger(path: path)
-        let record = try ledger.runEpoch(netuid: 1, block: 2, emission: 1_000)
-        // The migrated weights are what the epoch saw: miner 1 gets nearly all incentive.
-        #expect(record.output.incentive[1] > record.output.incentive[2])
-        #expect(record.output.incentive[2] > .zero)
-        #expect(record.output.bonds[0].map(\.uid) == [1, 2])
+        // The migrated rows are what an epoch reads: sorted by target, values kept.
+        let (weights, bonds) = try ledger.write { tx in
+            (try tx.weightRows(netuid: 1, count: 3), try tx.bondRows(netuid: 1, count: 3))
+        }
+        #expect(weights == [[SparseEntry(uid: 1, value: 65535), SparseEntry(uid: 2, value: 7)], [], []])
+        #expect(bonds == [[SparseEntry(uid: 1, value: 65535)], [], []])
         #expect(try ledger.integrityCheck() == "ok")
     }
 
@@ -50,7 +51,9 @@ struct PackedRowTests {
         let path = temporaryLedgerPath()
         let ledger = try Ledger(path: path)
         try ledger.createSubnet(netuid: 1, name: "s", owner: "o")
-        try ledger.register(netuid: 1, hotkey: "v", coldkey: "c", block: 0)
+        try ledger.write { tx in
+            try tx.insertNeuron(netuid: 1, uid: 0, hotkey: "v", coldkey: "c", block: 0, stake: 0, validatorPermit: true)
+        }
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
@@ -58,7 +61,7 @@ struct PackedRowTests {
         }
         try queue.close()
         #expect {
-            try ledger.runEpoch(netuid: 1, block: 5, emission: 10)
+            try ledger.write { tx in _ = try tx.weightRows(netuid: 1, count: 1) }
         } throws: { error in
             (error as? LedgerError)?.message
                 == "weight_rows of uid 0 on subnet 1 is corrupt (length not a multiple of 4)"

@@ -18,7 +18,7 @@ struct HostMetricsTests {
         let net = try LocalNet(
             .init(
                 pluginsDirectory: plugins.path, dataDirectory: folder.appendingPathComponent("data").path,
-                blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: 41)
+                blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: 41, lockstep: true)
         ) { _ in }
         try await net.run()
         let text = net.metrics.render()

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import LuaSandbox
 import SubnetHost
+import SynodChain
 import Testing
 
 /// `on_load` runs once per version before it serves; `on_epoch` after every epoch.
@@ -40,7 +41,7 @@ struct LifecycleHooksTests {
     @Test func onLoadRunsPerVersionAndMayRefuseIt() async throws {
         try Self.plugin(onLoad: "store.set(\"loads\", (store.get(\"loads\") or 0) + 1)")
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         let store = LedgerStore(ledger: ledger, netuid: 1)
         #expect(try store.value(forKey: "loads") == 1)
         try (Self.plugin(onLoad: "store.set(\"loads\", (store.get(\"loads\") or 0) + 1)") + "\n")
@@ -60,11 +61,11 @@ struct LifecycleHooksTests {
             onEpoch: "store.set(\"epoch\", { block = result.block, n = #result.incentive, earned = result.earned })"
         )
         .write(toFile: path, atomically: true, encoding: .utf8)
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
-        for key in ["a", "b"] { try ledger.register(netuid: 1, hotkey: key, coldkey: key, block: 0) }
-        try ledger.addStake(netuid: 1, hotkey: "a", amount: 10)
-        try ledger.setValidatorPermit(netuid: 1, uid: 0, true)
-        let record = try ledger.runEpoch(netuid: 1, block: 5, emission: 1000)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let chain = LocalChain(ledger: ledger, emissionPerEpoch: 1000)
+        try chain.join(netuid: 1, hotkey: "a", coldkey: "a", stake: 10, validatorPermit: true)
+        try chain.join(netuid: 1, hotkey: "b", coldkey: "b")
+        let record = try chain.settleEpoch(netuid: 1, block: 5)
         try await runtime.onEpoch(record)
         let stored = try LedgerStore(ledger: ledger, netuid: 1).value(forKey: "epoch")
         let earned = zip(record.output.serverEmission, record.output.validatorEmission).map {

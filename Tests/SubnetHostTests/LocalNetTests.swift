@@ -20,7 +20,7 @@ struct LocalNetTests {
     func configuration(blocks: UInt64) -> LocalNet.Configuration {
         LocalNet.Configuration(
             pluginsDirectory: plugins.path, dataDirectory: folder.appendingPathComponent("data").path,
-            blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: blocks)
+            blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: blocks, lockstep: true)
     }
 
     final class Lines: @unchecked Sendable {
@@ -98,7 +98,11 @@ struct LocalNetTests {
         let net = try LocalNet(configuration(blocks: 21)) { lines.add($0) }
         try await net.run()
         #expect(lines.all.contains { $0.hasPrefix("subnet 2 spinner") })
-        #expect(lines.all.contains { $0.contains("subnet 2: a validator step failed:") && $0.contains("instructions") })
+        #expect(
+            lines.all.contains {
+                $0.contains("subnet 2: a validator step failed (next try in 1 block(s)):")
+                    && $0.contains("instructions")
+            })
         #expect(lines.all.contains { $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch:") })
         #expect(net.metrics.render().contains("synod_validator_step_failures_total{netuid=\"2\"}"))
     }

@@ -74,9 +74,8 @@ struct PluginStoreTests {
         #expect(failure("assert(__synod_store_get == nil and __synod_store_set == nil)") == nil)
     }
 
-    @Test func movingAverageIsPerValidatorAndKeptInTheStore() throws {
-        let p = try plugin(
-            """
+    @Test func movingAverageIsPerValidatorAndKeptInTheStore() async throws {
+        let source = """
             return subnet { name = "m", task = function() return {} end,
               miner = function(t) return { ok = true } end,
               score = function(task, responses)
@@ -85,14 +84,16 @@ struct PluginStoreTests {
                 return s
               end,
               reward = function(scores, ctx) return ctx.moving_average(scores, 0.5):normalize() end }
-            """, store: MemoryStore())
+            """
+        let p = try plugin(source, store: MemoryStore())
         let v0 = HookContext(netuid: 1, block: 1, validator: "v0")
         let v1 = HookContext(netuid: 1, block: 1, validator: "v1")
         #expect(try p.reward(scores: [1, 0], context: v0) == [1, 0])
         #expect(try p.reward(scores: [0, 1], context: v0) == [0.5, 0.5])  // (0.5·[0,1] + 0.5·[1,0])
         #expect(try p.reward(scores: [0, 1], context: v1) == [0, 1])  // v1 has its own average
         // The design's example plugin shape passes its self-check.
-        #expect(try p.selfCheck().groups.first?.label == "honest")
+        let host = try await PluginHost.load(source: Array(source.utf8), chunkName: "plugins/m.lua", netuid: 1)
+        #expect(try await host.selfCheck().groups.first?.label == "honest")
     }
 
     @Test func stateSurvivesAReload() async throws {
@@ -101,7 +102,7 @@ struct PluginStoreTests {
         let path = folder.appendingPathComponent("c.lua").path
         let ledger = try Ledger(path: folder.appendingPathComponent("l.sqlite").path)
         try Self.counter().write(toFile: path, atomically: true, encoding: .utf8)
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         let ctx = HookContext(netuid: 1, block: 1, validator: "v")
         #expect(try await runtime.task(ctx) == ["n": 1])  // the self-check used a scratch store
         try Self.counter(step: 100).write(toFile: path, atomically: true, encoding: .utf8)

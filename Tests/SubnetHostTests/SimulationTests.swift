@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Simulation: honest and dishonest miners through real Yuma")
 struct SimulationTests {
-    @Test func echoSumPaysOnlyHonestMiners() throws {
+    @Test func echoSumPaysOnlyHonestMiners() async throws {
         let path = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua").path
-        let result = try Simulation(epochs: 3, validators: 2).run(try SubnetPlugin(path: path))
+        let result = try await Simulation(epochs: 3, validators: 2).run(try await PluginHost.load(path: path))
         #expect(result.blocks == 60)
         let byStrategy = Dictionary(uniqueKeysWithValues: result.lines.map { ($0.strategy, $0) })
         #expect(byStrategy[.honest]?.miners == 4)
@@ -21,12 +21,12 @@ struct SimulationTests {
         #expect(paid <= 3 * 820_000_000 && paid > 3 * 820_000_000 - 100)
     }
 
-    @Test func sortPaysHonestMinersMostAndStaleOnesLittle() throws {
+    @Test func sortPaysHonestMinersMostAndStaleOnesLittle() async throws {
         let path = SubnetPluginTests.root.appendingPathComponent("plugins/sort.lua").path
-        let plugin = try SubnetPlugin(path: path)
+        let plugin = try await PluginHost.load(path: path)
         #expect(plugin.definition.config.parameters.yuma3)
-        #expect(try plugin.selfCheck().groups.first?.weight == 0.25)
-        let result = try Simulation(epochs: 3, validators: 2).run(plugin)
+        #expect(try await plugin.selfCheck().groups.first?.weight == 0.25)
+        let result = try await Simulation(epochs: 3, validators: 2).run(plugin)
         #expect(result.honestLeads)
         let byStrategy = Dictionary(uniqueKeysWithValues: result.lines.map { ($0.strategy, $0) })
         let honest = try #require(byStrategy[.honest]?.perMiner)
@@ -34,7 +34,7 @@ struct SimulationTests {
         #expect(stale < honest / 10)  // a replayed answer gets a few positions right, by chance
     }
 
-    @Test func anIncentiveThatPaysEveryoneAlikeDoesNotLead() throws {
+    @Test func anIncentiveThatPaysEveryoneAlikeDoesNotLead() async throws {
         let source = """
             return subnet { name = "flat",
               task = function(ctx) return { x = ctx.shared_random:int(1, 9) } end,
@@ -42,16 +42,16 @@ struct SimulationTests {
               score = function(task, responses) return tensor.ones(#responses) end,
               reward = function(scores) return scores:normalize() end }
             """
-        let plugin = try SubnetPlugin(source: Array(source.utf8), chunkName: "plugins/flat.lua")
-        let result = try Simulation(epochs: 2, validators: 2).run(plugin)
+        let plugin = try await PluginHost.load(source: Array(source.utf8), chunkName: "plugins/flat.lua", netuid: 1)
+        let result = try await Simulation(epochs: 2, validators: 2).run(plugin)
         #expect(result.honestLeads == false)
     }
 
-    @Test func aPluginWithoutAReferenceMinerCannotBeSimulated() throws {
-        let plugin = try SubnetPlugin(
+    @Test func aPluginWithoutAReferenceMinerCannotBeSimulated() async throws {
+        let plugin = try await PluginHost.load(
             source: Array(
                 "return subnet { name = \"n\", task = function() return {} end, score = function(t, r) return tensor.zeros(#r) end, reward = function(s) return s end }"
-                    .utf8), chunkName: "plugins/n.lua")
-        #expect(throws: PluginError.self) { try Simulation().run(plugin) }
+                    .utf8), chunkName: "plugins/n.lua", netuid: 1)
+        await #expect(throws: PluginError.self) { try await Simulation().run(plugin) }
     }
 }

@@ -6,19 +6,19 @@ import Testing
 /// The step every new version runs before it may replace the old one.
 @Suite("SubnetPlugin: self-check on simulated miners")
 struct SubnetPluginSelfCheckTests {
-    func plugin(_ body: String) throws(PluginError) -> SubnetPlugin {
-        try SubnetPlugin(
+    func plugin(_ body: String) async throws(PluginError) -> PluginHost {
+        try await PluginHost.load(
             source: Array(
                 """
                 return subnet { name = "s",
                   task = function(ctx) return { n = ctx.shared_random:int(1, 9) } end,
                   \(body) }
-                """.utf8), chunkName: "plugins/s.lua")
+                """.utf8), chunkName: "plugins/s.lua", netuid: 1)
     }
 
-    func failure(_ body: String) -> PluginError? {
+    func failure(_ body: String) async -> PluginError? {
         do {
-            _ = try plugin(body).selfCheck()
+            _ = try await plugin(body).selfCheck()
             return nil
         } catch {
             return error
@@ -35,17 +35,17 @@ struct SubnetPluginSelfCheckTests {
         end,
         """
 
-    @Test func theBundledPluginRewardsHonestAnswers() throws {
+    @Test func theBundledPluginRewardsHonestAnswers() async throws {
         let path = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua").path
-        let report = try SubnetPlugin(path: path).selfCheck()
+        let report = try await PluginHost.load(path: path).selfCheck()
         #expect(report.groups.map(\.label) == ["honest", "silent", "garbage"])
         #expect(report.groups.map(\.count) == [4, 2, 1])
         #expect(report.groups.map(\.weight) == [0.25, 0, 0])
         #expect(report.groups[0].score == 1)
     }
 
-    @Test func rewardingSilenceFails() {
-        let error = failure(
+    @Test func rewardingSilenceFails() async {
+        let error = await failure(
             """
             miner = function(task) return { n = task.n } end,
             score = function(task, responses)
@@ -59,21 +59,21 @@ struct SubnetPluginSelfCheckTests {
         #expect(error?.message.hasPrefix("a silent miner earns more (weight 0.5) than an honest one (0.0)") == true)
     }
 
-    @Test func weightsMustSumToOne() {
-        let error = failure(Self.honestScoring + "reward = function(scores) return scores end,")
+    @Test func weightsMustSumToOne() async {
+        let error = await failure(Self.honestScoring + "reward = function(scores) return scores end,")
         #expect(error?.message == "'reward' weights sum to 4.0; they must sum to 1 (or all be 0)")
-        #expect(failure(Self.honestScoring + "reward = function(scores) return scores * 0 end,") == nil)
+        #expect(await failure(Self.honestScoring + "reward = function(scores) return scores * 0 end,") == nil)
     }
 
-    @Test func aValidatorThatRejectsTheReferenceAnswerFails() {
-        let error = failure(
+    @Test func aValidatorThatRejectsTheReferenceAnswerFails() async {
+        let error = await failure(
             Self.honestScoring.replacingOccurrences(of: "type(r) == \"table\"", with: "false")
                 + "reward = function(scores) return scores:normalize() end,")
         #expect(error?.message.hasPrefix("'validate' rejects the reference miner's answer {\"n\":") == true)
     }
 
-    @Test func withoutAMinerOnlySilentMinersAreSimulated() throws {
-        let report = try plugin(
+    @Test func withoutAMinerOnlySilentMinersAreSimulated() async throws {
+        let report = try await plugin(
             "score = function(t, r) return tensor.zeros(#r) end, reward = function(s) return s end,"
         ).selfCheck()
         #expect(report.groups.map(\.label) == ["silent"])

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import LuaSandbox
 import SubnetHost
+import SynodChain
 import Testing
 
 /// Hot reload: a new version runs only once it has loaded and passed its self-check.
@@ -44,7 +45,7 @@ struct SubnetRuntimeTests {
     func write(_ text: String) throws { try text.write(toFile: path, atomically: true, encoding: .utf8) }
 
     @Test func aGoodEditReplacesTheVersionAndItsSettings() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         #expect(await runtime.reloadIfChanged() == .unchanged)
         let first = await runtime.definition.sha256
         #expect(try ledger.subnet(netuid: 1).config.tempo == 20)
@@ -63,7 +64,7 @@ struct SubnetRuntimeTests {
     }
 
     @Test func aBrokenEditLeavesTheOldVersionRunning() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         let ctx = HookContext(netuid: 1, block: 5, validator: "v")
         let before = try await runtime.task(ctx)
 
@@ -91,8 +92,9 @@ struct SubnetRuntimeTests {
     }
 
     @Test func settingsTheLedgerRefusesAreARejection() async throws {
-        for i in 0..<3 { try ledger.register(netuid: 1, hotkey: "h\(i)", coldkey: "c", block: 0) }
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let chain = LocalChain(ledger: ledger)
+        for i in 0..<3 { _ = try chain.register(netuid: 1, hotkey: "h\(i)", coldkey: "c") }
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         try write(
             Self.version(tempo: 20).replacingOccurrences(of: "kappa = 0.5", with: "kappa = 0.5, max_allowed_uids = 2"))
         guard case .rejected(let error) = await runtime.reloadIfChanged() else {
@@ -105,7 +107,7 @@ struct SubnetRuntimeTests {
     }
 
     @Test func watchingPicksUpAnEdit() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         let (events, continuation) = AsyncStream.makeStream(of: SubnetRuntime.ReloadOutcome.self)
         let watcher = Task { await runtime.watch(every: .milliseconds(20)) { continuation.yield($0) } }
         defer { watcher.cancel() }
@@ -119,13 +121,13 @@ struct SubnetRuntimeTests {
         #expect(await runtime.definition.config.tempo == 50)
     }
 
-    @Test func aFirstVersionThatFailsIsRefusedWithItsReason() throws {
+    @Test func aFirstVersionThatFailsIsRefusedWithItsReason() async throws {
         try write("return 42")
-        #expect(throws: PluginError.self) { try SubnetRuntime(netuid: 1, path: path, ledger: ledger) }
+        await #expect(throws: PluginError.self) { try await SubnetRuntime(netuid: 1, path: path, ledger: ledger) }
     }
 
     @Test func aHugeFileIsRefusedBeforeItIsRead() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         // A sparse gigabyte: reading it whole once took the host to 2.1 GB.
         let fd = open(path, O_WRONLY | O_TRUNC)
         #expect(ftruncate(fd, 1 << 30) == 0)
@@ -139,7 +141,7 @@ struct SubnetRuntimeTests {
     }
 
     @Test func aBrokenFileIsReportedOncePerContent() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
         try write("return subnet {")
         guard case .rejected = await runtime.reloadIfChanged() else {
             Issue.record("a broken file was accepted")
@@ -166,14 +168,14 @@ struct SubnetRuntimeTests {
 
     /// The self-check looks like a real validator's round: the subnet's netuid, the chain's
     /// block, and a validator address like any other (a new one each time).
-    @Test func theSelfCheckLooksLikeAnyValidatorsRound() throws {
+    @Test func theSelfCheckLooksLikeAnyValidatorsRound() async throws {
         try ledger.setChainHead(77)
         try write(
             Self.version(tempo: 20, task: #"error("seen " .. ctx.netuid .. " " .. ctx.block .. " " .. ctx.validator)"#))
         var seen: [String] = []
         for _ in 0..<2 {
             do {
-                _ = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+                _ = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
             } catch {
                 seen.append(error.message)
             }

@@ -15,7 +15,8 @@ struct UpCommandTests {
         let epoch = lines.first {
             $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch: 1000000000 rao (owner 180000000,")
         }
-        #expect(epoch?.hasSuffix("; incentive 0.333 0.333 0.333; dividends 0.333 0.667") == true, "\(run.stdout)")
+        #expect(
+            epoch?.hasSuffix("; incentive 2:0.333 3:0.333 4:0.333; dividends 0:0.333 1:0.667") == true, "\(run.stdout)")
         let check = try synod(["ledger", "check", "--db", "\(data)/synod.sqlite", "--recompute"])
         #expect(check.status == 0)
         #expect(check.stdout.hasSuffix("; recomputed: 3\n"), "\(check.stdout)")  // echo-sum at 20 and 40, sort at 30

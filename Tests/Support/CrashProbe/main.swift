@@ -19,7 +19,7 @@ let (data, plugin) = (arguments[1], arguments[2])
 let ledger = try Ledger(path: LocalNet.ledgerPath(dataDirectory: data))
 try ledger.createSubnet(netuid: 1, name: "boom", owner: "owner", plugin: plugin)
 try CrashMarker.install(path: CrashMarker.path(dataDirectory: data))
-let runtime = try SubnetRuntime(netuid: 1, path: plugin, ledger: ledger, libraries: [Fault.library])
+let runtime = try await SubnetRuntime(netuid: 1, path: plugin, ledger: ledger, libraries: [Fault.library])
 // Written straight to the descriptor: what is said before the fault must reach the test.
 FileHandle.standardOutput.write(Data("loaded \(await runtime.definition.sha256)\n".utf8))
 _ = try await runtime.task(HookContext(netuid: 1, block: 5, validator: "v"))

@@ -1,24 +1,38 @@
 import Consensus
 import Foundation
 import Ledger
+import SynodChain
 import Testing
 
 /// What the subnet host and the operator's commands read and change around epochs.
-@Suite("Ledger: subnets, metagraph, endpoints, recorded epochs")
-struct LedgerReadingTests {
+@Suite("LocalChain: subnets, metagraph, endpoints, recorded epochs")
+struct LocalChainReadingTests {
     let ledger: Ledger
+    let chain: LocalChain
 
     init() throws {
         ledger = try Ledger(path: temporaryLedgerPath())
+        chain = LocalChain(ledger: ledger, emissionPerEpoch: 1000)
         var config = SubnetConfig()
         config.maxAllowedUIDs = 4
         config.weightsRateLimit = 0
         try ledger.createSubnet(netuid: 7, name: "echo-sum", owner: "owner", config: config)
         try ledger.createSubnet(netuid: 2, name: "other", owner: "owner")
-        try ledger.register(netuid: 7, hotkey: "v", coldkey: "cv", block: 3)
-        try ledger.register(netuid: 7, hotkey: "m", coldkey: "cm", block: 4)
+        try ledger.setChainHead(3)
+        _ = try chain.register(netuid: 7, hotkey: "v", coldkey: "cv")
+        try ledger.setChainHead(4)
+        _ = try chain.register(netuid: 7, hotkey: "m", coldkey: "cm")
         try ledger.addStake(netuid: 7, hotkey: "v", amount: 500)
         try ledger.setValidatorPermit(netuid: 7, uid: 0, true)
+    }
+
+    func setWeights(_ values: [UInt16], at block: UInt64) throws {
+        try ledger.setChainHead(block)
+        try chain.setWeights(netuid: 7, hotkey: "v", uids: [1], values: values)
+    }
+
+    func due(at block: UInt64) throws -> Bool {
+        try chain.metagraph(netuid: 7).weightsDue(hotkey: "v", block: block)
     }
 
     @Test func subnetsAndTheirSettings() throws {
@@ -32,10 +46,11 @@ struct LedgerReadingTests {
         try ledger.setPlugin(netuid: 7, plugin: "plugins/echo-sum.lua")
         #expect(try ledger.subnet(netuid: 7).plugin == "plugins/echo-sum.lua")
         #expect(throws: LedgerError.self) { try ledger.subnet(netuid: 9) }
+        #expect(chainError { _ = try chain.metagraph(netuid: 9) }?.code == .notFound)
     }
 
     @Test func theMetagraphInUidOrder() throws {
-        try ledger.setWeights(netuid: 7, hotkey: "v", uids: [1], values: [3], block: 9)
+        try setWeights([3], at: 9)
         let neurons = try ledger.neurons(netuid: 7)
         #expect(neurons.map(\.hotkey) == ["v", "m"])
         #expect(neurons[0].stake == 500)
@@ -49,23 +64,23 @@ struct LedgerReadingTests {
         var config = try ledger.subnet(netuid: 7).config
         config.weightsRateLimit = 10
         try ledger.updateConfig(netuid: 7, config)
-        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 5))  // never set
-        try ledger.setWeights(netuid: 7, hotkey: "v", uids: [1], values: [1], block: 5)
-        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 14) == false)
-        #expect(try ledger.weightsDue(netuid: 7, hotkey: "v", block: 15))
-        #expect(throws: LedgerError.self) { try ledger.weightsDue(netuid: 7, hotkey: "nobody", block: 15) }
+        #expect(try due(at: 5))  // never set
+        try setWeights([1], at: 5)
+        #expect(try due(at: 14) == false)
+        #expect(try due(at: 15))
+        #expect(try chain.metagraph(netuid: 7).weightsDue(hotkey: "nobody", block: 15) == false)
     }
 
     @Test func endpointsAreCheckedAndNormalised() throws {
-        try ledger.setEndpoint(netuid: 7, hotkey: "m", endpoint: "http://127.0.0.1:8091/")
+        try chain.serve(netuid: 7, hotkey: "m", endpoint: "http://127.0.0.1:8091/")
         #expect(try ledger.neurons(netuid: 7)[1].endpoint == "http://127.0.0.1:8091")
         for bad in ["127.0.0.1:8091", "ftp://h:1", "http://h", "http://h:0", "http://h:1/path", "http://h:1?q=1", ""] {
-            let error = ledgerError { try ledger.setEndpoint(netuid: 7, hotkey: "m", endpoint: bad) }
+            let error = chainError { try chain.serve(netuid: 7, hotkey: "m", endpoint: bad) }
             #expect(error?.code == .invalid, "\(bad)")
             #expect(error?.message.hasSuffix("give http://HOST:PORT or https://HOST:PORT") == true)
         }
         #expect(
-            ledgerError { try ledger.setEndpoint(netuid: 7, hotkey: "x", endpoint: "http://h:1") }?.code == .notFound)
+            chainError { try chain.serve(netuid: 7, hotkey: "x", endpoint: "http://h:1") }?.code == .notFound)
     }
 
     @Test func settingsChangeOnlyToUsableValues() throws {
@@ -94,10 +109,10 @@ struct LedgerReadingTests {
     }
 
     @Test func recordedEpochsReadBackAsTheirJSON() throws {
-        try ledger.setWeights(netuid: 7, hotkey: "v", uids: [1], values: [65535], block: 9)
+        try setWeights([65535], at: 9)
         #expect(try ledger.epoch(netuid: 7) == nil)
-        try ledger.runEpoch(netuid: 7, block: 10, emission: 1000)
-        let second = try ledger.runEpoch(netuid: 7, block: 20, emission: 1000)
+        try chain.settleEpoch(netuid: 7, block: 10)
+        let second = try chain.settleEpoch(netuid: 7, block: 20)
         #expect(try ledger.epochBlocks(netuid: 7) == [10, 20])
         let newest = try #require(try ledger.epoch(netuid: 7))
         #expect(newest.block == 20)

@@ -4,12 +4,13 @@ import Logging
 import LuaSandbox
 import LuaSandboxTesting
 import SubnetHost
+import SynodChain
 import Testing
 import Wire
 
 /// A validator's step over real sockets: what it does with miners that fail.
-@Suite("Validator: failed answers")
-struct ValidatorTests {
+@Suite("ValidatorStep: failed answers over real sockets")
+struct ValidatorStepTests {
     let folder: URL
     let ledger: Ledger
     let path: String
@@ -26,21 +27,24 @@ struct ValidatorTests {
     /// A miner whose axon is gone is named in the log with its reason, once, however many
     /// rounds it keeps failing.
     @Test func aDeadMinerIsLoggedOnceWithItsReason() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let chain = LocalChain(ledger: ledger)
         let me = try Hotkey.generate()
         let miner = try Hotkey.generate()
-        try ledger.register(
-            netuid: 1, hotkey: me.address.string, coldkey: "c", block: 0, stake: 1_000, validatorPermit: true)
-        try ledger.register(netuid: 1, hotkey: miner.address.string, coldkey: "c", block: 0)
+        try chain.join(netuid: 1, hotkey: me.address.string, coldkey: "c", stake: 1_000, validatorPermit: true)
+        try chain.join(netuid: 1, hotkey: miner.address.string, coldkey: "c")
         // Port 1 on loopback: nothing listens there, so every connection is refused.
-        try ledger.setEndpoint(netuid: 1, hotkey: miner.address.string, endpoint: "http://127.0.0.1:1")
+        try chain.serve(netuid: 1, hotkey: miner.address.string, endpoint: "http://127.0.0.1:1")
         let capture = LogCapture()
         let failures = RateLimitedLogger(logger: capture.logger, interval: .seconds(3600))
         let dendrite = Dendrite(hotkey: me)
-        let validator = Validator(dendrite: dendrite, failures: failures)
+        let step = ValidatorStep(hotkey: me.address.string, failures: failures)
         for block in 1...3 {
-            let step = try await validator.step(runtime: runtime, ledger: ledger, block: UInt64(block) * 100)
-            #expect(step.responses == [nil])
+            try ledger.setChainHead(UInt64(block) * 100)
+            let report = try await step.run(
+                netuid: 1, plugin: await runtime.plugin, chain: chain, miners: DendriteMiners(dendrite: dendrite))
+            #expect(report.responses == [nil] && report.block == UInt64(block) * 100)
+            #expect(report.refusal == "every weight is 0")
         }
         try await dendrite.shutdown()
         let logged = capture.messages
@@ -51,8 +55,8 @@ struct ValidatorTests {
     }
 
     @Test func theReferenceMinerAnswers400ToATaskItCannotUse() async throws {
-        let runtime = try SubnetRuntime(netuid: 1, path: path, ledger: ledger)
-        let service = ReferenceMinerService(runtimes: [1: runtime], ledger: ledger)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let service = ReferenceMinerService(runtimes: [1: runtime], chain: LocalChain(ledger: ledger))
         let caller = try Hotkey.generate().address
         // Valid JSON, but the echo miner needs `x`: `{ x = task.x }` answers `{}`, which is
         // fine, so ask it for something it cannot do at all: a task that is not a table.

@@ -1,0 +1,114 @@
+import Foundation
+public import Logging
+public import LuaSandbox
+import Wire
+
+/// One loaded plugin version in its own sandbox, behind an actor whose calls run on
+/// ``LuaThreads`` (never on Swift's cooperative pool), one at a time.
+///
+/// Every call into the version is marked for crash quarantine (``CrashMarker``): a fatal
+/// signal while it runs names this version. The validator step, the self-check, the
+/// simulator and the reference miner all call a plugin through this type.
+///
+/// ```swift
+/// let host = try await PluginHost.load(source: bytes, chunkName: "plugins/echo-sum.lua", netuid: 1)
+/// let task = try await host.task(HookContext(netuid: 1, block: 7, validator: hotkey))
+/// ```
+public actor PluginHost {
+    private let executor: LuaExecutor
+    private let label: CrashMarker.Label
+    // Set in `load` (on this actor's executor) before the host is handed out.
+    private var plugin: SubnetPlugin!
+    /// The version's checked declaration.
+    public nonisolated let definition: SubnetDefinition
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private init(definition: SubnetDefinition, netuid: Int, executor: LuaExecutor) {
+        self.definition = definition
+        self.executor = executor
+        label = CrashMarker.Label(netuid: netuid, sha256: definition.sha256)
+    }
+
+    /// Loads `source` in a fresh sandbox on a Lua thread; `store` is where its `store` writes.
+    public static func load(
+        source: [UInt8], chunkName: String, netuid: Int, store: any PluginStore = MemoryStore(),
+        libraries: [SandboxLibrary] = [], limits: SandboxLimits = .default,
+        logger: Logger = Logger(label: "synod.plugin"), threads: LuaThreads = .shared
+    ) async throws(PluginError) -> PluginHost {
+        let sha256 = SHA256.hex(source)
+        let loaded = await withCheckedContinuation { (done: CheckedContinuation<Result<Loaded, PluginError>, Never>) in
+            threads.submit {
+                // A candidate that crashes the host while it loads is quarantined like a running one.
+                let result = Result { () throws(PluginError) -> Loaded in
+                    try CrashMarker.during(CrashMarker.Label(netuid: netuid, sha256: sha256)) {
+                        () throws(PluginError) in
+                        Loaded(
+                            plugin: try SubnetPlugin(
+                                source: source, chunkName: chunkName, store: store, limits: limits, logger: logger,
+                                libraries: libraries))
+                    }
+                }
+                done.resume(returning: result)
+            }
+        }
+        let plugin: SubnetPlugin
+        switch loaded {
+        case .success(let value): plugin = value.plugin
+        case .failure(let error): throw error
+        }
+        let host = PluginHost(definition: plugin.definition, netuid: netuid, executor: LuaExecutor(threads: threads))
+        await host.adopt(Loaded(plugin: plugin))
+        return host
+    }
+
+    /// Loads the plugin file at `path` (see ``load(source:chunkName:netuid:store:libraries:limits:logger:threads:)``).
+    public static func load(
+        path: String, netuid: Int = 1, store: any PluginStore = MemoryStore(),
+        logger: Logger = Logger(label: "synod.plugin")
+    ) async throws(PluginError) -> PluginHost {
+        try await load(
+            source: try SubnetPlugin.readSource(path).source, chunkName: path, netuid: netuid, store: store,
+            logger: logger)
+    }
+
+    /// Moves a freshly loaded plugin between threads: nothing else holds it.
+    private struct Loaded: @unchecked Sendable { let plugin: SubnetPlugin }
+
+    private func adopt(_ loaded: Loaded) { plugin = loaded.plugin }
+
+    // MARK: Hooks
+
+    public func task(_ context: HookContext) throws(PluginError) -> LuaValue {
+        try marked { () throws(PluginError) in try plugin.task(context) }
+    }
+
+    /// The reference miner's answer, or nil when the plugin has no `miner` hook.
+    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
+        try marked { () throws(PluginError) in try plugin.answer(task) }
+    }
+
+    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
+        try marked { () throws(PluginError) in try plugin.validate(response) }
+    }
+
+    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
+        try marked { () throws(PluginError) in try plugin.score(task: task, responses: responses, context: context) }
+    }
+
+    public func reward(scores: [Double], context: HookContext) throws(PluginError) -> [Double] {
+        try marked { () throws(PluginError) in try plugin.reward(scores: scores, context: context) }
+    }
+
+    public func onLoad(_ context: HookContext) throws(PluginError) {
+        try marked { () throws(PluginError) in try plugin.onLoad(context) }
+    }
+
+    public func onEpoch(_ result: LuaValue, context: HookContext) throws(PluginError) {
+        try marked { () throws(PluginError) in try plugin.onEpoch(result, context: context) }
+    }
+
+    private func marked<T>(_ body: () throws(PluginError) -> T) throws(PluginError) -> T {
+        try CrashMarker.during(label, body)
+    }
+}

@@ -1,0 +1,105 @@
+import Ledger
+import Logging
+public import LuaSandbox
+public import SynodChain
+
+/// One validator step, the only one: read the metagraph, build the task, query the miners
+/// that serve an endpoint, put each answer through `validate`, `score` and `reward`, and set
+/// the weights on the chain. `synod up` (miners over the dendrite), `synod sim` and the
+/// self-check (simulated miners, an in-memory chain) all run this; only the ``MinerSource``
+/// and the ``Chain`` differ.
+public struct ValidatorStep: Sendable {
+    /// The validator's hotkey (ss58 on a live chain; any stable name in a simulation).
+    public var hotkey: String
+    /// The version key sent with weights (the subnet's `weights_version` is the minimum).
+    public var versionKey: UInt64
+    /// Where a miner's failed answer is reported (rate-limited there), or nil for silence.
+    public var failures: RateLimitedLogger?
+
+    public init(hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil) {
+        self.hotkey = hotkey
+        self.versionKey = versionKey
+        self.failures = failures
+    }
+
+    /// What one step did.
+    public struct Report: Sendable {
+        public var block: UInt64
+        /// The UIDs queried, in order.
+        public var uids: [Int]
+        /// What each sent back.
+        public var replies: [MinerReply]
+        /// What `score` saw per UID: the answer, or nil (no answer, or `validate` said no).
+        public var responses: [LuaValue?]
+        public var scores: [Double]
+        public var weights: [Double]
+        /// Whether the chain took the weights.
+        public var weightsSet: Bool
+        /// Why the weights were not set, when they were not.
+        public var refusal: String?
+
+        /// Miners that sent anything at all.
+        public var answered: Int { replies.filter { if case .answered = $0 { true } else { false } }.count }
+        /// Miners whose answer `validate` accepted.
+        public var valid: Int { responses.compactMap { $0 }.count }
+    }
+
+    /// Weights as a validator sends them: u16, scaled so the largest is 65535 (the chain
+    /// max-upscales them again, which keeps these); nil when every weight is 0.
+    public static func u16Weights(_ weights: [Double]) -> [UInt16]? {
+        guard let top = weights.max(), top > 0 else { return nil }
+        return weights.map { UInt16(($0 / top * 65535).rounded()) }
+    }
+
+    /// Runs one step on subnet `netuid` at the chain's head. Throws when a hook fails
+    /// (``PluginError``) or the chain cannot be read (``ChainError``); a refusal of the
+    /// weights is in the report, not thrown.
+    public func run(netuid: Int, plugin: PluginHost, chain: any Chain, miners: any MinerSource) async throws -> Report {
+        let metagraph = try await chain.metagraph(netuid: netuid)
+        let block = metagraph.block
+        let targets = metagraph.neurons.filter { $0.endpoint != nil && $0.hotkey != hotkey }
+        let context = HookContext(netuid: netuid, block: block, validator: hotkey)
+        let task = try await plugin.task(context)
+        let timeout = Duration.milliseconds(Int64(plugin.definition.timeout * 1000))
+        let replies = await miners.query(task, miners: targets, netuid: netuid, timeout: timeout)
+        var responses: [LuaValue?] = []
+        for (miner, reply) in zip(targets, replies) {
+            var failure: (kind: String, detail: String)?
+            var usable: LuaValue?
+            switch reply {
+            case .answered(let value):
+                if try await plugin.validate(value) {
+                    usable = value
+                } else {
+                    failure = ("invalid", "the plugin's validate rejected the answer")
+                }
+            case .failed(let kind, let detail):
+                failure = (kind, detail)
+            }
+            if let failure, let failures {
+                failures.warning(
+                    "subnet \(netuid) · uid \(miner.uid) (\(miner.hotkey.prefix(8))…): no usable answer: \(failure.detail)",
+                    key: "\(netuid)/\(miner.hotkey)/\(failure.kind)",
+                    metadata: ["netuid": "\(netuid)", "uid": "\(miner.uid)", "endpoint": "\(miner.endpoint ?? "")"])
+            }
+            responses.append(usable)
+        }
+        let scores = try await plugin.score(task: task, responses: responses, context: context)
+        let weights = try await plugin.reward(scores: scores, context: context)
+        var report = Report(
+            block: block, uids: targets.map(\.uid), replies: replies, responses: responses, scores: scores,
+            weights: weights, weightsSet: false)
+        guard let values = Self.u16Weights(weights) else {
+            report.refusal = "every weight is 0"
+            return report
+        }
+        do {
+            try await chain.setWeights(
+                netuid: netuid, hotkey: hotkey, uids: report.uids, values: values, versionKey: versionKey)
+            report.weightsSet = true
+        } catch let error as ChainError {
+            report.refusal = error.message
+        }
+        return report
+    }
+}

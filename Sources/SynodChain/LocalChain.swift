@@ -1,0 +1,193 @@
+import Consensus
+public import Ledger
+
+/// The durable chain `synod up` runs: its state in the SQLite ledger, its rules from
+/// ``ChainRules`` and ``Settlement``. Every operation is one ledger transaction, so a
+/// process killed at any instant leaves the chain before or after it, never between.
+///
+/// Blocks come from ``produceBlock()``, which a block loop calls on its schedule (or a test,
+/// when it wants the next block): the head moves, and every subnet whose tempo has passed
+/// settles its epoch. Weights set during a block count from the next epoch on.
+///
+/// ```swift
+/// let chain = LocalChain(ledger: ledger)
+/// let netuid = try chain.createSubnet(name: "echo-sum", owner: owner, config: config)
+/// let uid = try chain.register(netuid: netuid, hotkey: hotkey, coldkey: coldkey)
+/// let block = try chain.produceBlock()   // block.epochs: what settled
+/// ```
+public final class LocalChain: Chain {
+    public let ledger: Ledger
+    /// Rao each subnet emits per epoch.
+    public let emissionPerEpoch: UInt64
+    private let broadcast = BlockBroadcast()
+
+    public init(ledger: Ledger, emissionPerEpoch: UInt64 = 1_000_000_000) {
+        self.ledger = ledger
+        self.emissionPerEpoch = emissionPerEpoch
+    }
+
+    deinit { broadcast.finish() }
+
+    // MARK: Reading
+
+    public func head() throws -> UInt64 { try checked { try ledger.chainHead() } }
+
+    public func subnets() throws -> [SubnetInfo] { try checked { try ledger.subnets() } }
+
+    public func metagraph(netuid: Int) throws -> Metagraph {
+        try checked {
+            let head = try ledger.chainHead()
+            return Metagraph(
+                block: head, subnet: try ledger.subnet(netuid: netuid), neurons: try ledger.neurons(netuid: netuid))
+        }
+    }
+
+    public func neuron(netuid: Int, hotkey: String) throws -> NeuronInfo? {
+        try checked { try ledger.neuron(netuid: netuid, hotkey: hotkey) }
+    }
+
+    // MARK: Writing
+
+    /// Creates a subnet at the next free netuid (from 1) and returns it; `plugin` names the
+    /// file that serves it.
+    public func createSubnet(name: String, owner: String, config: SubnetConfig, plugin: String? = nil) throws -> Int {
+        try checked {
+            let netuid = (try ledger.subnets().map(\.netuid).max() ?? 0) + 1
+            try ledger.createSubnet(netuid: netuid, name: name, owner: owner, config: config, plugin: plugin)
+            return netuid
+        }
+    }
+
+    public func register(netuid: Int, hotkey: String, coldkey: String) throws -> Int {
+        let (uid, registered) = try join(netuid: netuid, hotkey: hotkey, coldkey: coldkey)
+        guard registered else {
+            throw ChainError(.conflict, "hotkey \(hotkey) is already registered on subnet \(netuid) as uid \(uid)")
+        }
+        return uid
+    }
+
+    /// Registers `hotkey` unless it already is, returning its UID and whether this call
+    /// registered it; an operator's own validator comes in with its `stake` and permit in
+    /// the same transaction, and one already there is topped up to `stake` and given back a
+    /// permit it lost.
+    @discardableResult
+    public func join(
+        netuid: Int, hotkey: String, coldkey: String, stake: UInt64 = 0, validatorPermit: Bool = false
+    ) throws -> (uid: Int, registered: Bool) {
+        try checked {
+            let block = try ledger.chainHead()
+            let joined = try ledger.write { tx -> (uid: Int, registered: Bool) in
+                let subnet = try tx.subnet(netuid: netuid)
+                if let neuron = try tx.neuron(netuid: netuid, hotkey: hotkey) { return (neuron.uid, false) }
+                let slot = try ChainRules.registrationSlot(
+                    netuid: netuid, config: subnet.config, neurons: try tx.neurons(netuid: netuid), block: block)
+                if slot.replaces { try tx.removeNeuron(netuid: netuid, uid: slot.uid) }
+                try tx.insertNeuron(
+                    netuid: netuid, uid: slot.uid, hotkey: hotkey, coldkey: coldkey, block: block, stake: stake,
+                    validatorPermit: validatorPermit)
+                return (slot.uid, true)
+            }
+            if !joined.registered, let neuron = try ledger.neuron(netuid: netuid, hotkey: hotkey) {
+                if neuron.stake < stake {
+                    try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake - neuron.stake)
+                }
+                if validatorPermit && !neuron.validatorPermit {
+                    try ledger.setValidatorPermit(netuid: netuid, uid: neuron.uid, true)
+                }
+            }
+            return joined
+        }
+    }
+
+    public func serve(netuid: Int, hotkey: String, endpoint: String) throws {
+        let normalized = try ChainRules.endpoint(endpoint)
+        try checked { try ledger.setEndpoint(netuid: netuid, hotkey: hotkey, endpoint: normalized) }
+    }
+
+    public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64 = 0) throws {
+        try checked {
+            let block = try ledger.chainHead()
+            try ledger.write { tx in
+                let subnet = try tx.subnet(netuid: netuid)
+                guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
+                    throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
+                }
+                let row = try ChainRules.checkedWeights(
+                    netuid: netuid, config: subnet.config, caller: caller, registered: subnet.neuronCount, uids: uids,
+                    values: values, versionKey: versionKey, block: block)
+                try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
+            }
+        }
+    }
+
+    // MARK: Blocks
+
+    public func blocks() -> AsyncStream<ChainBlock> { broadcast.subscribe() }
+
+    /// Ends every open ``blocks()`` sequence once it has handed out the blocks made so far
+    /// (the block loop stops).
+    public func closeBlocks() { broadcast.finish() }
+
+    /// Makes the next block: the head moves on (recorded, so a restart continues from it),
+    /// then every subnet whose tempo has passed settles its epoch. A subnet whose epoch
+    /// fails is skipped (and retried next block); the others still settle.
+    @discardableResult
+    public func produceBlock() throws -> ChainBlock {
+        let (block, failures) = try produceBlockReportingFailures()
+        if let (_, error) = failures.first { throw error }
+        return block
+    }
+
+    /// ``produceBlock()``, with the subnets whose epoch failed and why.
+    public func produceBlockReportingFailures() throws -> (ChainBlock, failures: [(netuid: Int, error: ChainError)]) {
+        let number = try checked {
+            let next = try ledger.chainHead() + 1
+            try ledger.setChainHead(next)
+            return next
+        }
+        var block = ChainBlock(number: number)
+        var failures: [(Int, ChainError)] = []
+        for subnet in try checked({ try ledger.epochSchedule() })
+        where ChainRules.epochDue(tempo: subnet.tempo, lastEpochBlock: subnet.lastEpochBlock, block: number) {
+            do {
+                block.epochs.append(try settleEpoch(netuid: subnet.netuid, block: number))
+            } catch {
+                failures.append((subnet.netuid, error))
+            }
+        }
+        broadcast.publish(block)
+        return (block, failures)
+    }
+
+    /// Settles the subnet's epoch at `block` now, whatever its tempo, in one transaction.
+    @discardableResult
+    public func settleEpoch(netuid: Int, block: UInt64) throws(ChainError) -> EpochRecord {
+        let emission = emissionPerEpoch
+        return try checked {
+            try ledger.write { tx in
+                let subnet = try tx.subnet(netuid: netuid)
+                let neurons = try tx.neurons(netuid: netuid)
+                let state = EpochInput(
+                    subnet: subnet, neurons: neurons, weights: try tx.weightRows(netuid: netuid, count: neurons.count),
+                    bonds: try tx.bondRows(netuid: netuid, count: neurons.count), block: block, emission: emission)
+                let settled = try Settlement(state, ownerCutPerMillion: subnet.config.ownerCutPerMillion)
+                return try tx.recordEpoch(netuid: netuid, block: block, settled)
+            }
+        }
+    }
+
+    /// Runs `body`, turning the ledger's and consensus's refusals into the chain's.
+    private func checked<T>(_ body: () throws -> T) throws(ChainError) -> T {
+        do {
+            return try body()
+        } catch let error as ChainError {
+            throw error
+        } catch let error as LedgerError {
+            throw ChainError(error)
+        } catch let error as ConsensusError {
+            throw ChainError(.invalid, "the epoch failed: \(error.message)")
+        } catch {
+            throw ChainError(.invalid, "the ledger failed: \(error)")
+        }
+    }
+}
