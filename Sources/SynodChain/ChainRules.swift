@@ -33,6 +33,11 @@ public enum ChainRules {
         return (victim.uid, true)
     }
 
+    /// The refusal of a second registration of `hotkey` (it holds `uid`).
+    public static func alreadyRegistered(_ hotkey: String, netuid: Int, uid: Int) -> ChainError {
+        ChainError(.conflict, "hotkey \(hotkey) is already registered on subnet \(netuid) as uid \(uid)")
+    }
+
     /// Checks a validator's weights as the chain does and returns the row to store: sorted
     /// by UID and max-upscaled to u16 (the chain's one normalisation, rounded).
     ///

@@ -60,9 +60,7 @@ public final class LocalChain: Chain {
 
     public func register(netuid: Int, hotkey: String, coldkey: String) throws -> Int {
         let (uid, registered) = try join(netuid: netuid, hotkey: hotkey, coldkey: coldkey)
-        guard registered else {
-            throw ChainError(.conflict, "hotkey \(hotkey) is already registered on subnet \(netuid) as uid \(uid)")
-        }
+        guard registered else { throw ChainRules.alreadyRegistered(hotkey, netuid: netuid, uid: uid) }
         return uid
     }
 

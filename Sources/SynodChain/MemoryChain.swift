@@ -78,9 +78,7 @@ public final class MemoryChain: Chain {
 
     public func register(netuid: Int, hotkey: String, coldkey: String) throws(ChainError) -> Int {
         let (uid, registered) = try join(netuid: netuid, hotkey: hotkey, coldkey: coldkey)
-        guard registered else {
-            throw ChainError(.conflict, "hotkey \(hotkey) is already registered on subnet \(netuid) as uid \(uid)")
-        }
+        guard registered else { throw ChainRules.alreadyRegistered(hotkey, netuid: netuid, uid: uid) }
         return uid
     }
 
