@@ -29,6 +29,7 @@ public enum Hyperparameters {
         ("weights_rate_limit", "a whole number of blocks"),
         ("activity_cutoff", "a whole number of blocks"),
         ("owner_cut", "a proportion from 0 to 1"),
+        ("weights_version", "a whole number from 0 to 2^63 - 1"),
     ]
 
     /// Applies a plugin's `hyperparameters` table to `config`. Throws a sentence naming the
@@ -87,6 +88,7 @@ public enum Hyperparameters {
             case "min_allowed_weights": config.minAllowedWeights = Int(try whole(0...65536))
             case "weights_rate_limit": config.weightsRateLimit = Int(try whole(0...Int64(UInt32.max)))
             case "owner_cut": config.ownerCutPerMillion = Int(try proportion(scale: 1_000_000))
+            case "weights_version": config.weightsVersion = UInt64(try whole(0...Int64.max))
             default: break
             }
         }
@@ -94,6 +96,37 @@ public enum Hyperparameters {
             throw HyperparameterError("hyperparameters.alpha_low must not be above alpha_high")
         }
         config.parameters = p
+    }
+
+    /// Every hyperparameter of `config` under the name a plugin writes, in the chain's units
+    /// (u16 for most proportions, millionths for `bonds_moving_average` and `owner_cut`), in
+    /// the order of ``known``: what `synod check` prints.
+    public static func chainValues(of config: SubnetConfig) -> [(name: String, value: LuaValue)] {
+        let p = config.parameters
+        return known.map { entry in
+            let value: LuaValue =
+                switch entry.name {
+                case "kappa": .integer(Int64(p.kappa))
+                case "bonds_moving_average": .integer(Int64(p.bondsMovingAverage))
+                case "bonds_penalty": .integer(Int64(p.bondsPenalty))
+                case "yuma3": .boolean(p.yuma3)
+                case "liquid_alpha": .boolean(p.liquidAlpha)
+                case "alpha_low": .integer(Int64(p.alphaLow))
+                case "alpha_high": .integer(Int64(p.alphaHigh))
+                case "alpha_sigmoid_steepness": .integer(Int64(p.alphaSigmoidSteepness))
+                case "max_allowed_validators": .integer(Int64(p.maxAllowedValidators))
+                case "activity_cutoff": .integer(Int64(p.activityCutoff))
+                case "max_allowed_uids": .integer(Int64(config.maxAllowedUIDs))
+                case "immunity_period": .integer(Int64(config.immunityPeriod))
+                case "min_non_immune_uids": .integer(Int64(config.minNonImmuneUIDs))
+                case "min_allowed_weights": .integer(Int64(config.minAllowedWeights))
+                case "weights_rate_limit": .integer(Int64(config.weightsRateLimit))
+                case "owner_cut": .integer(Int64(config.ownerCutPerMillion))
+                case "weights_version": .integer(Int64(clamping: config.weightsVersion))
+                default: .null
+                }
+            return (entry.name, value)
+        }
     }
 
     static func describe(_ value: LuaValue) -> String {

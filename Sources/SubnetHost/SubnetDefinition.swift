@@ -17,10 +17,10 @@ public struct SubnetDefinition: Sendable, Hashable {
     /// SHA-256 of the plugin's source, lowercase hex: identifies the version in the ledger.
     public var sha256: String
 
-    /// Hooks every subnet must define.
-    public static let requiredHooks = ["task", "score", "reward"]
+    /// Hooks every subnet must define (see ``PluginContract``).
+    public static var requiredHooks: [String] { PluginContract.requiredHooks }
     /// Hooks a subnet may define.
-    public static let optionalHooks = ["miner", "validate", "on_load", "migrate", "on_epoch", "consensus"]
+    public static var optionalHooks: [String] { PluginContract.optionalHooks }
     /// Seconds a miner gets when the plugin does not say.
     public static let defaultTimeout = 12.0
 }

@@ -71,7 +71,7 @@ public final class SubnetPlugin {
                 throw PluginError(PluginRuntime.chunkName, "internal: the runtime installed nothing")
             }
             defer { sandbox.release(api) }
-            for key in ["task", "miner", "validate", "score", "reward", "on_load", "on_epoch"] {
+            for key in PluginContract.hooks.map(\.name) {
                 entries[key] = try sandbox.reference(key, in: api)
             }
         } catch let error as SandboxError {
@@ -97,11 +97,16 @@ public final class SubnetPlugin {
         -> SubnetDefinition
     {
         func field(_ key: String) throws -> LuaValue { try sandbox.value(key, in: table) }
+        func expects(_ key: String) -> String { PluginContract.fields.first { $0.name == key }!.expects }
         sandbox.describesFunctions = true
         defer { sandbox.describesFunctions = false }
 
-        guard case .string(let name) = try field("name"), !name.isEmpty else {
+        guard case .string(let name) = try field("name") else {
             throw PluginError(chunkName, "the returned table has no 'name'; return subnet { name = \"my-subnet\", … }")
+        }
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_") }
+        guard let first = name.first, first.isASCII, first.isLetter || first.isNumber, name.allSatisfy(allowed) else {
+            throw PluginError(chunkName, "'name' must be \(expects("name"))")
         }
         var version = "0.0.0"
         switch try field("version") {
@@ -109,6 +114,9 @@ public final class SubnetPlugin {
         case .string(let v): version = v
         case let other:
             throw PluginError(chunkName, "'version' must be a string such as \"1.0.0\" (got \(other.typeName))")
+        }
+        for (key, reason) in PluginContract.unsupportedHooks where try field(key) != .null {
+            throw PluginError(chunkName, reason)
         }
         var hooks: [String: String] = [:]
         for key in SubnetDefinition.requiredHooks + SubnetDefinition.optionalHooks {
@@ -127,8 +135,11 @@ public final class SubnetPlugin {
         switch try field("tempo") {
         case .null: break
         case let value:
-            guard let t = value.doubleValue, t >= 1, t.rounded() == t, t <= 65535 else {
-                throw PluginError(chunkName, "'tempo' must be a whole number of blocks from 1 to 65535")
+            let range = PluginContract.tempo
+            guard let t = value.doubleValue, t.rounded() == t, t >= Double(range.lowerBound),
+                t <= Double(range.upperBound)
+            else {
+                throw PluginError(chunkName, "'tempo' must be \(expects("tempo"))")
             }
             config.tempo = Int(t)
         }
@@ -136,8 +147,8 @@ public final class SubnetPlugin {
         switch try field("timeout") {
         case .null: break
         case let value:
-            guard let t = value.doubleValue, t > 0, t <= 600 else {
-                throw PluginError(chunkName, "'timeout' must be a number of seconds above 0 and at most 600")
+            guard let t = value.doubleValue, t > 0, t <= PluginContract.maxTimeout else {
+                throw PluginError(chunkName, "'timeout' must be \(expects("timeout"))")
             }
             timeout = t
         }

@@ -52,18 +52,15 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(error.sandboxError?.kind.isLimit == true ? 3 : 1)
         }
         let d = plugin.definition
-        let p = d.config.parameters
-        let hyperparameters: [(String, Any)] = [
-            ("kappa", Int(p.kappa)), ("bonds_moving_average", Int(p.bondsMovingAverage)),
-            ("bonds_penalty", Int(p.bondsPenalty)), ("yuma3", p.yuma3), ("liquid_alpha", p.liquidAlpha),
-            ("alpha_low", Int(p.alphaLow)), ("alpha_high", Int(p.alphaHigh)),
-            ("alpha_sigmoid_steepness", Int(p.alphaSigmoidSteepness)),
-            ("max_allowed_validators", p.maxAllowedValidators), ("max_allowed_uids", d.config.maxAllowedUIDs),
-            ("immunity_period", d.config.immunityPeriod), ("min_non_immune_uids", d.config.minNonImmuneUIDs),
-            ("min_allowed_weights", d.config.minAllowedWeights), ("weights_rate_limit", d.config.weightsRateLimit),
-            ("activity_cutoff", Int(p.activityCutoff)), ("owner_cut_ppm", d.config.ownerCutPerMillion),
-        ]
-        let hookOrder = SubnetDefinition.requiredHooks + SubnetDefinition.optionalHooks
+        // Under the names plugins write, in the chain's units.
+        let hyperparameters: [(String, Any)] = Hyperparameters.chainValues(of: d.config).map { name, value in
+            switch value {
+            case .boolean(let b): (name, b)
+            case .integer(let i): (name, Int(i))
+            default: (name, NSNull())
+            }
+        }
+        let hookOrder = PluginContract.hooks.map(\.name)
         if json {
             let subnet: [String: Any] = [
                 "name": d.name, "version": d.version, "sha256": d.sha256, "tempo": d.config.tempo,
@@ -79,7 +76,7 @@ struct CheckCommand: AsyncParsableCommand {
         print("\(file): \(d.name) \(d.version) (sha256 \(d.sha256.prefix(12)))")
         print("  tempo \(d.config.tempo) blocks; miners answer within \(formatSeconds(d.timeout))")
         print("  hooks: " + hookOrder.compactMap { h in d.hooks[h].map { "\(h) (\($0))" } }.joined(separator: ", "))
-        print("  hyperparameters: " + hyperparameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        print("  hyperparameters (chain units): " + hyperparameters.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
         let miners = report.groups.map(\.count).reduce(0, +)
         print(
             "  self-check (block \(report.context.block), \(miners) simulated miners): "

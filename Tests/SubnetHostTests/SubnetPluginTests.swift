@@ -108,12 +108,24 @@ struct SubnetPluginTests {
 
     @Test(arguments: [
         // The prelude's subnet{} catches some first, at the plugin's own line.
-        ("tempo = 0,", "plugins/t.lua:1: runtime: subnet{...}: 'tempo' must be a positive number"),
-        ("timeout = 0,", "plugins/t.lua:1: runtime: subnet{...}: 'timeout' must be a positive number"),
-        ("version = 1,", "plugins/t.lua:1: runtime: subnet{...}: 'version' must be a string such as '1.0.0'"),
+        (
+            "tempo = 0,",
+            "plugins/t.lua:1: runtime: subnet{...}: 'tempo' must be a whole number of blocks from 1 to 65535"
+        ),
+        (
+            "timeout = 0,",
+            "plugins/t.lua:1: runtime: subnet{...}: 'timeout' must be a number of seconds above 0 and at most 600"
+        ),
+        ("version = 1,", "plugins/t.lua:1: runtime: subnet{...}: 'version' must be a string such as \"1.0.0\""),
         // The host's own checks.
-        ("tempo = 2.5,", "plugins/t.lua: 'tempo' must be a whole number of blocks from 1 to 65535"),
-        ("timeout = 1000,", "plugins/t.lua: 'timeout' must be a number of seconds above 0 and at most 600"),
+        (
+            "tempo = 2.5,",
+            "plugins/t.lua:1: runtime: subnet{...}: 'tempo' must be a whole number of blocks from 1 to 65535"
+        ),
+        (
+            "timeout = 1000,",
+            "plugins/t.lua:1: runtime: subnet{...}: 'timeout' must be a number of seconds above 0 and at most 600"
+        ),
     ])
     func badFieldsAreNamed(fields: String, message: String) {
         #expect(error(Self.plugin(fields))?.description == message)

@@ -110,9 +110,15 @@ string_metatable.__metatable = false
 -- subnet{...}: what a plugin file returns. Checks the contract's shape, then hands the
 -- table back. Errors are raised without a position (level 0): host.located adds the
 -- plugin's own line, which a Lua function called as `return subnet {...}` cannot see.
+-- The lists and ranges follow the host's declaration of the contract (SubnetHost's
+-- PluginContract); a test checks that both refuse the same tables.
 local required_hooks = { "task", "score", "reward" }
-local optional_hooks = {
-  "miner", "on_load", "migrate", "on_epoch", "consensus", "validate",
+local optional_hooks = { "miner", "validate", "on_load", "on_epoch" }
+local unsupported_hooks = {
+  migrate = "'migrate' is not supported yet: the store carries over between versions as it is; "
+    .. "convert old state in on_load instead",
+  consensus = "'consensus' is not supported yet: every subnet settles by the chain's Yuma; choose a variant "
+    .. "with hyperparameters.yuma3 or liquid_alpha instead",
 }
 local function check_subnet(spec)
   if type(spec) ~= "table" then
@@ -122,7 +128,7 @@ local function check_subnet(spec)
     error("subnet{...}: 'name' must be a string of letters, digits, '-' or '_'", 0)
   end
   if spec.version ~= nil and type(spec.version) ~= "string" then
-    error("subnet{...}: 'version' must be a string such as '1.0.0'", 0)
+    error("subnet{...}: 'version' must be a string such as \"1.0.0\"", 0)
   end
   for _, key in ipairs(required_hooks) do
     if type(spec[key]) ~= "function" then
@@ -134,10 +140,16 @@ local function check_subnet(spec)
       error("subnet{...}: '" .. key .. "' must be a function when present", 0)
     end
   end
-  for _, key in ipairs({ "tempo", "timeout" }) do
-    if spec[key] ~= nil and (type(spec[key]) ~= "number" or spec[key] <= 0) then
-      error("subnet{...}: '" .. key .. "' must be a positive number", 0)
-    end
+  for key, reason in pairs(unsupported_hooks) do
+    if spec[key] ~= nil then error("subnet{...}: " .. reason, 0) end
+  end
+  local tempo = spec.tempo
+  if tempo ~= nil and (type(tempo) ~= "number" or tempo ~= tempo // 1 or tempo < 1 or tempo > 65535) then
+    error("subnet{...}: 'tempo' must be a whole number of blocks from 1 to 65535", 0)
+  end
+  local timeout = spec.timeout
+  if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 600)) then
+    error("subnet{...}: 'timeout' must be a number of seconds above 0 and at most 600", 0)
   end
   return spec
 end
