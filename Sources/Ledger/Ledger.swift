@@ -192,6 +192,25 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Stores (or removes) several values in one transaction; `admit` is asked once, with the
+    /// count and bytes under `prefix` after every write, and refuses them all by throwing.
+    public func setValues(
+        _ entries: [(key: String, value: Data?)], netuid: Int, prefix: String,
+        admit: (_ keys: Int, _ bytes: Int) throws -> Void
+    ) throws {
+        try pool.write { db in
+            for entry in entries { try Self.writeValue(db, entry.value, forKey: entry.key, netuid: netuid) }
+            let totals = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes
+                    FROM kv WHERE netuid = ? AND key >= ? AND key < ?
+                    """,
+                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])!
+            try admit(totals["keys"], totals["bytes"])
+        }
+    }
+
     /// Reads a value of the subnet's key-value store.
     public func value(forKey key: String, netuid: Int) throws -> Data? {
         try pool.read { db in

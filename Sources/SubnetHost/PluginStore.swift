@@ -10,6 +10,8 @@ public protocol PluginStore: Sendable {
     func value(forKey key: String) throws -> LuaValue?
     /// Stores `value` under `key`; `nil` (or `.null`) removes it.
     func setValue(_ value: LuaValue?, forKey key: String) throws
+    /// Stores several values at once: all of them, or (when one is refused) none.
+    func setValues(_ entries: [(key: String, value: LuaValue?)]) throws
 }
 
 /// How much one subnet's plugin may keep in its store. Without a bound, a plugin could
@@ -79,6 +81,17 @@ public struct LedgerStore: PluginStore {
         }
     }
 
+    public func setValues(_ entries: [(key: String, value: LuaValue?)]) throws {
+        let quota = self.quota
+        let encoded = try entries.map { entry -> (String, Data?) in
+            guard let value = entry.value, value != .null else { return (Self.prefix + entry.key, nil) }
+            return (Self.prefix + entry.key, Data(try value.jsonText().utf8))
+        }
+        try ledger.setValues(encoded, netuid: netuid, prefix: Self.prefix) { keys, bytes in
+            try quota.admit(keys: keys, bytes: bytes - keys * Self.prefix.utf8.count, key: entries.last?.key ?? "")
+        }
+    }
+
     /// Plugin keys live apart from the host's own entries in the same table.
     static let prefix = "plugin/"
 }
@@ -112,6 +125,21 @@ public final class MemoryStore: PluginStore, @unchecked Sendable {
             values[key] = value
             sizes[key] = size
             bytes += size - (old ?? 0)
+        }
+    }
+}
+
+extension MemoryStore {
+    public func setValues(_ entries: [(key: String, value: LuaValue?)]) throws {
+        var undo: [(String, LuaValue?)] = []
+        do {
+            for entry in entries {
+                undo.append((entry.key, try value(forKey: entry.key)))
+                try setValue(entry.value, forKey: entry.key)
+            }
+        } catch {
+            for (key, old) in undo.reversed() { try? setValue(old, forKey: key) }
+            throw error
         }
     }
 }

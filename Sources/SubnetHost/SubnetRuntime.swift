@@ -52,9 +52,10 @@ public actor SubnetRuntime {
         self.ledger = ledger
         self.libraries = libraries
         let (source, stamp) = try SubnetPlugin.readSource(path)
-        let plugin = try await Self.prepare(source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+        let (plugin, staged) = try await Self.prepare(
+            source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
         do {
-            try Self.apply(plugin.definition, netuid: netuid, ledger: ledger)
+            try Self.accept(plugin.definition, staged, replacing: nil, netuid: netuid, ledger: ledger)
         } catch {
             Self.record(ledger, netuid, plugin.definition.sha256, "rejected", error.message)
             throw error
@@ -88,9 +89,9 @@ public actor SubnetRuntime {
         let digest = SHA256.hex(source)
         if digest == definition.sha256 || digest == lastRejected { return .unchanged }
         do {
-            let next = try await Self.prepare(
+            let (next, staged) = try await Self.prepare(
                 source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
-            try Self.apply(next.definition, netuid: netuid, ledger: ledger)
+            try Self.accept(next.definition, staged, replacing: definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
             lastRejected = nil
@@ -153,18 +154,38 @@ public actor SubnetRuntime {
     // MARK: Steps
 
     /// Loads a version and self-checks it on a scratch store, so the check's simulated
-    /// validator leaves no trace in the subnet's state; the version then runs on the
-    /// subnet's store. The check runs as this subnet at the chain's head.
+    /// validator leaves no trace in the subnet's state; the version then loads again over
+    /// the subnet's store, staged: its `on_load` sees the subnet's state and its own
+    /// writes, which reach the real store only when the version is accepted. The check runs
+    /// as this subnet at the chain's head.
     private static func prepare(
         _ source: [UInt8], path: String, netuid: Int, ledger: Ledger?, libraries: [SandboxLibrary]
-    ) async throws(PluginError) -> PluginHost {
+    ) async throws(PluginError) -> (PluginHost, StagedStore) {
         let head = (try? ledger?.chainHead()) ?? 0
         let candidate = try await PluginHost.load(source: source, chunkName: path, netuid: netuid, libraries: libraries)
         _ = try await candidate.selfCheck(netuid: netuid, block: max(head, 1))
+        let staged = StagedStore(over: store(ledger, netuid))
         let plugin = try await PluginHost.load(
-            source: source, chunkName: path, netuid: netuid, store: store(ledger, netuid), libraries: libraries)
+            source: source, chunkName: path, netuid: netuid, store: staged, libraries: libraries)
         try await plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
-        return plugin
+        return (plugin, staged)
+    }
+
+    /// Makes a prepared version the subnet's: its settings go to the ledger, then what its
+    /// `on_load` staged goes to the store in one transaction. When the store refuses (its
+    /// quota), the settings of the version it replaces come back and nothing was written.
+    private static func accept(
+        _ definition: SubnetDefinition, _ staged: StagedStore, replacing old: SubnetDefinition?, netuid: Int,
+        ledger: Ledger?
+    ) throws(PluginError) {
+        try apply(definition, netuid: netuid, ledger: ledger)
+        do {
+            try staged.commit()
+        } catch {
+            if let old { try? apply(old, netuid: netuid, ledger: ledger) }
+            staged.discard()
+            throw PluginError(definition.name, "the store refuses what on_load wrote: \(error)")
+        }
     }
 
     private static func store(_ ledger: Ledger?, _ netuid: Int) -> any PluginStore {

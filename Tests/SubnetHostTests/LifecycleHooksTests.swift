@@ -56,6 +56,40 @@ struct LifecycleHooksTests {
         #expect(error.message.contains("not ready"))
     }
 
+    /// A candidate's `on_load` runs against a scratch copy of the store: it sees the
+    /// subnet's state and its own writes, and the real store changes only if the version is
+    /// accepted.
+    @Test func aRejectedVersionLeavesTheStoreAsItWas() async throws {
+        let count = "store.set(\"loads\", (store.get(\"loads\") or 0) + 1); store.set(\"seen\", store.get(\"loads\"))"
+        try Self.plugin(onLoad: count).write(toFile: path, atomically: true, encoding: .utf8)
+        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
+        let store = LedgerStore(ledger: ledger, netuid: 1)
+        #expect(try store.value(forKey: "loads") == 1 && store.value(forKey: "seen") == 1)
+        let chain = LocalChain(ledger: ledger)
+        for key in ["a", "b", "c"] { _ = try chain.register(netuid: 1, hotkey: key, coldkey: key) }
+        // Loads, passes its self-check and runs on_load (which writes), but its settings would
+        // orphan registered UIDs: rejected after on_load ran.
+        try Self.plugin(onLoad: count)
+            .replacingOccurrences(
+                of: "return subnet { name = \"h\",",
+                with: "return subnet { name = \"h\", hyperparameters = { max_allowed_uids = 2 },"
+            )
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        guard case .rejected(let error) = await runtime.reloadIfChanged() else {
+            Issue.record("a version that would orphan UIDs was accepted")
+            return
+        }
+        #expect(error.message.contains("max_allowed_uids"))
+        #expect(try store.value(forKey: "loads") == 1 && store.value(forKey: "seen") == 1)
+        // An accepted version's writes land, and it saw the state the first one left.
+        try (Self.plugin(onLoad: count) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        guard case .reloaded = await runtime.reloadIfChanged() else {
+            Issue.record("not reloaded")
+            return
+        }
+        #expect(try store.value(forKey: "loads") == 2 && store.value(forKey: "seen") == 2)
+    }
+
     @Test func onEpochHearsTheResult() async throws {
         try Self.plugin(
             onEpoch: "store.set(\"epoch\", { block = result.block, n = #result.incentive, earned = result.earned })"
