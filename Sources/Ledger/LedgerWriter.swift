@@ -51,6 +51,25 @@ public struct LedgerWriter: ~Copyable {
         if stake > 0 { try Ledger.log(db, netuid: netuid, kind: "stake.added", detail: "uid \(uid) +\(stake)") }
     }
 
+    /// Sets a neuron's stake and permit (an operator topping up its own validator).
+    public func setStakeAndPermit(netuid: Int, uid: Int, stake: UInt64, validatorPermit: Bool) throws {
+        guard stake <= UInt64(Int64.max) else {
+            throw LedgerError(.refused, "stake of uid \(uid) would exceed 2^63 - 1")
+        }
+        try db.execute(
+            sql: "UPDATE neurons SET stake = ?, validator_permit = ? WHERE netuid = ? AND uid = ?",
+            arguments: [Int64(stake), validatorPermit, netuid, uid])
+        try Ledger.log(db, netuid: netuid, kind: "stake.set", detail: "uid \(uid) \(stake)")
+    }
+
+    /// Records where a registered hotkey's axon answers.
+    public func setEndpoint(netuid: Int, hotkey: String, endpoint: String) throws {
+        let uid = try Ledger.uid(db, netuid, hotkey)
+        try db.execute(
+            sql: "UPDATE neurons SET endpoint = ? WHERE netuid = ? AND uid = ?", arguments: [endpoint, netuid, uid])
+        try Ledger.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(endpoint)")
+    }
+
     /// Removes the neuron at `uid` with its weights and bonds (a registration replaced it).
     public func removeNeuron(netuid: Int, uid: Int) throws {
         for table in ["neurons", "weight_rows", "bond_rows"] {

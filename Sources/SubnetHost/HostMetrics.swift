@@ -1,7 +1,7 @@
-import Hummingbird
+public import Hummingbird
 public import Logging
 import Prometheus
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// What `synod up` counts, in Prometheus' text format at `GET /metrics`.
 ///
@@ -86,15 +86,22 @@ public final class HostMetrics: Sendable {
         host: String, port: Int, logger: Logger = Logger(label: "synod.metrics"),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        try await service(host: host, port: port, logger: logger, onListening: onListening).runService()
+    }
+
+    /// `GET /metrics` as a service for a host's `ServiceGroup`.
+    public func service(
+        host: String, port: Int, logger: Logger = Logger(label: "synod.metrics"),
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some Service & ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(string: self.render())))
         }
-        let app = Application(
+        return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "synod-metrics"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
-        try await app.runService()
     }
 }

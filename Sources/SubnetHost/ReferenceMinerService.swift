@@ -7,16 +7,21 @@ public import Wire
 /// hook. Behind an ``Axon``, it serves the host's subnets to any validator the chain lists
 /// with a permit on that subnet.
 public struct ReferenceMinerService: AxonService {
-    public let runtimes: [UInt16: SubnetRuntime]
+    public let directory: SubnetDirectory
     public let chain: any ChainReader
 
-    public init(runtimes: [UInt16: SubnetRuntime], chain: any ChainReader) {
-        self.runtimes = runtimes
+    public init(subnets: SubnetDirectory, chain: any ChainReader) {
+        self.directory = subnets
         self.chain = chain
     }
 
+    /// A service for a fixed set of subnets.
+    public init(runtimes: [UInt16: SubnetRuntime], chain: any ChainReader) {
+        self.init(subnets: SubnetDirectory(runtimes), chain: chain)
+    }
+
     public func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization {
-        guard runtimes[netuid] != nil else { return .unknownSubnet }
+        guard directory[netuid] != nil else { return .unknownSubnet }
         guard let neuron = try? await chain.neuron(netuid: Int(netuid), hotkey: caller.string) else {
             return .forbidden("\(caller.string) is not registered on subnet \(netuid)")
         }
@@ -25,7 +30,7 @@ public struct ReferenceMinerService: AxonService {
     }
 
     public func forward(_ request: ForwardRequest) async throws -> [UInt8] {
-        guard let runtime = runtimes[request.netuid] else {
+        guard let runtime = directory[request.netuid] else {
             throw AxonHandlerError(status: 404, message: "no subnet \(request.netuid) here")
         }
         let task: LuaValue
@@ -56,5 +61,5 @@ public struct ReferenceMinerService: AxonService {
         }
     }
 
-    public func subnets() async -> [UInt16] { runtimes.keys.sorted() }
+    public func subnets() async -> [UInt16] { directory.netuids }
 }

@@ -104,16 +104,6 @@ public actor SubnetRuntime {
         }
     }
 
-    /// Checks the file every `interval` and reloads it when it changed, until cancelled;
-    /// `report` hears of every reload and rejection.
-    public func watch(every interval: Duration, report: @Sendable (ReloadOutcome) -> Void = { _ in }) async {
-        while !Task.isCancelled {
-            let outcome = await reloadIfChanged()
-            if outcome != .unchanged { report(outcome) }
-            try? await Task.sleep(for: interval)
-        }
-    }
-
     // MARK: Hooks of the running version
 
     // Each call goes to the version running when it starts; a reload swaps versions only

@@ -72,34 +72,76 @@ public final class LocalChain: Chain {
     public func join(
         netuid: Int, hotkey: String, coldkey: String, stake: UInt64 = 0, validatorPermit: Bool = false
     ) throws -> (uid: Int, registered: Bool) {
+        try join([
+            Member(netuid: netuid, hotkey: hotkey, coldkey: coldkey, stake: stake, validatorPermit: validatorPermit)
+        ])[0]
+    }
+
+    /// One hotkey an operator puts on a subnet (see ``join(_:)``).
+    public struct Member: Sendable, Hashable {
+        public var netuid: Int
+        public var hotkey: String
+        public var coldkey: String
+        public var stake: UInt64
+        public var validatorPermit: Bool
+
+        public init(netuid: Int, hotkey: String, coldkey: String, stake: UInt64 = 0, validatorPermit: Bool = false) {
+            self.netuid = netuid
+            self.hotkey = hotkey
+            self.coldkey = coldkey
+            self.stake = stake
+            self.validatorPermit = validatorPermit
+        }
+    }
+
+    /// Joins many hotkeys, on any subnets, in one transaction (a host starting a thousand
+    /// subnets writes once, not thousands of times); each as
+    /// ``join(netuid:hotkey:coldkey:stake:validatorPermit:)``.
+    public func join(_ members: [Member]) throws -> [(uid: Int, registered: Bool)] {
         try checked {
             let block = try ledger.chainHead()
-            let joined = try ledger.write { tx -> (uid: Int, registered: Bool) in
-                let subnet = try tx.subnet(netuid: netuid)
-                if let neuron = try tx.neuron(netuid: netuid, hotkey: hotkey) { return (neuron.uid, false) }
-                let slot = try ChainRules.registrationSlot(
-                    netuid: netuid, config: subnet.config, neurons: try tx.neurons(netuid: netuid), block: block)
-                if slot.replaces { try tx.removeNeuron(netuid: netuid, uid: slot.uid) }
-                try tx.insertNeuron(
-                    netuid: netuid, uid: slot.uid, hotkey: hotkey, coldkey: coldkey, block: block, stake: stake,
-                    validatorPermit: validatorPermit)
-                return (slot.uid, true)
-            }
-            if !joined.registered, let neuron = try ledger.neuron(netuid: netuid, hotkey: hotkey) {
-                if neuron.stake < stake {
-                    try ledger.addStake(netuid: netuid, hotkey: hotkey, amount: stake - neuron.stake)
+            return try ledger.write { tx in
+                var joined: [(uid: Int, registered: Bool)] = []
+                for m in members {
+                    let subnet = try tx.subnet(netuid: m.netuid)
+                    if let neuron = try tx.neuron(netuid: m.netuid, hotkey: m.hotkey) {
+                        if neuron.stake < m.stake || (m.validatorPermit && !neuron.validatorPermit) {
+                            try tx.setStakeAndPermit(
+                                netuid: m.netuid, uid: neuron.uid, stake: max(neuron.stake, m.stake),
+                                validatorPermit: neuron.validatorPermit || m.validatorPermit)
+                        }
+                        joined.append((neuron.uid, false))
+                        continue
+                    }
+                    let slot = try ChainRules.registrationSlot(
+                        netuid: m.netuid, config: subnet.config, neurons: try tx.neurons(netuid: m.netuid),
+                        block: block)
+                    if slot.replaces { try tx.removeNeuron(netuid: m.netuid, uid: slot.uid) }
+                    try tx.insertNeuron(
+                        netuid: m.netuid, uid: slot.uid, hotkey: m.hotkey, coldkey: m.coldkey, block: block,
+                        stake: m.stake, validatorPermit: m.validatorPermit)
+                    joined.append((slot.uid, true))
                 }
-                if validatorPermit && !neuron.validatorPermit {
-                    try ledger.setValidatorPermit(netuid: netuid, uid: neuron.uid, true)
-                }
+                return joined
             }
-            return joined
         }
     }
 
     public func serve(netuid: Int, hotkey: String, endpoint: String) throws {
-        let normalized = try ChainRules.endpoint(endpoint)
-        try checked { try ledger.setEndpoint(netuid: netuid, hotkey: hotkey, endpoint: normalized) }
+        try serve([(netuid, hotkey, endpoint)])
+    }
+
+    /// Serves many endpoints in one transaction; each is checked first, so a bad one writes
+    /// nothing.
+    public func serve(_ endpoints: [(netuid: Int, hotkey: String, endpoint: String)]) throws {
+        let normalized = try endpoints.map { ($0.netuid, $0.hotkey, try ChainRules.endpoint($0.endpoint)) }
+        try checked {
+            try ledger.write { tx in
+                for (netuid, hotkey, endpoint) in normalized {
+                    try tx.setEndpoint(netuid: netuid, hotkey: hotkey, endpoint: endpoint)
+                }
+            }
+        }
     }
 
     public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64 = 0) throws {

@@ -107,6 +107,39 @@ struct LocalNetTests {
         #expect(net.metrics.render().contains("synod_validator_step_failures_total{netuid=\"2\"}"))
     }
 
+    /// Plugin files come and go while the host runs: a new file becomes a new subnet, an
+    /// edit reloads, a removal pauses the subnet (its rows stay), putting it back resumes it.
+    @Test(.timeLimit(.minutes(2))) func pluginFilesComeAndGoWhileItRuns() async throws {
+        let (lines, sink) = AsyncStream.makeStream(of: String.self)
+        var configuration = configuration(blocks: 1_000_000)
+        configuration.lockstep = false
+        let net = try LocalNet(configuration) { sink.yield($0) }
+        let running = Task { try await net.run() }
+        var iterator = lines.makeAsyncIterator()
+        func until(_ text: String) async -> String? {
+            while let line = await iterator.next() { if line.contains(text) { return line } }
+            return nil
+        }
+        _ = await until("synod up: 1 subnet(s)")
+        let sort = plugins.appendingPathComponent("sort.lua")
+        try FileManager.default.copyItem(
+            at: SubnetPluginTests.root.appendingPathComponent("plugins/sort.lua"), to: sort)
+        #expect(await until("subnet 2 sort (\(sort.path))") != nil)
+        let echo = plugins.appendingPathComponent("echo-sum.lua")
+        try (String(contentsOf: echo, encoding: .utf8) + "\n-- edited\n").write(
+            to: echo, atomically: true, encoding: .utf8)
+        #expect(await until("subnet 1: reloaded") != nil)
+        try FileManager.default.removeItem(at: sort)
+        #expect(await until("subnet 2 paused") != nil)
+        #expect(try net.ledger.neurons(netuid: 2).count == 5)
+        try FileManager.default.copyItem(
+            at: SubnetPluginTests.root.appendingPathComponent("plugins/sort.lua"), to: sort)
+        #expect(await until("subnet 2 sort (\(sort.path))") != nil)
+        running.cancel()
+        _ = try? await running.value
+        #expect(try net.ledger.subnets().map(\.netuid) == [1, 2])
+    }
+
     @Test func anEmptyFolderIsRefused() async throws {
         try FileManager.default.removeItem(at: plugins.appendingPathComponent("echo-sum.lua"))
         let net = try LocalNet(configuration(blocks: 5)) { _ in }

@@ -106,21 +106,6 @@ struct SubnetRuntimeTests {
                 == "the ledger refuses its settings: subnet 1: max_allowed_uids 2 is below the 3 UIDs registered")
     }
 
-    @Test func watchingPicksUpAnEdit() async throws {
-        let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
-        let (events, continuation) = AsyncStream.makeStream(of: SubnetRuntime.ReloadOutcome.self)
-        let watcher = Task { await runtime.watch(every: .milliseconds(20)) { continuation.yield($0) } }
-        defer { watcher.cancel() }
-        try write(Self.version(tempo: 50))
-        var iterator = events.makeAsyncIterator()
-        let event = await iterator.next()
-        guard case .reloaded = event else {
-            Issue.record("expected a reload, got \(String(describing: event))")
-            return
-        }
-        #expect(await runtime.definition.config.tempo == 50)
-    }
-
     @Test func aFirstVersionThatFailsIsRefusedWithItsReason() async throws {
         try write("return 42")
         await #expect(throws: PluginError.self) { try await SubnetRuntime(netuid: 1, path: path, ledger: ledger) }

@@ -6,7 +6,7 @@ import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOSSL
-import ServiceLifecycle
+public import ServiceLifecycle
 import StrictJSON
 import UnixSignals
 
@@ -59,13 +59,7 @@ public final class Axon: Sendable {
     /// - Throws: ``WireError/transport(_:)`` when the TLS files cannot be loaded; NIO's
     ///   errors when the address cannot be bound.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = Application(
-            router: makeRouter(),
-            server: try makeServerBuilder(),
-            configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "synod-axon"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        let app = try service(onListening: onListening)
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // Cancelling a service group tears connections down mid-request; a cancelled axon
@@ -76,6 +70,19 @@ public final class Axon: Sendable {
         } onCancel: {
             Task { await group.triggerGracefulShutdown() }
         }
+    }
+
+    /// The axon as a service for a host's own `ServiceGroup` (one signal handler for all its
+    /// services): it stops accepting on the group's graceful shutdown and lets requests in
+    /// flight finish.
+    public func service(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some Service {
+        Application(
+            router: makeRouter(),
+            server: try makeServerBuilder(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "synod-axon"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 
     /// Connections open on this axon now.

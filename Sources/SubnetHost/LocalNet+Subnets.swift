@@ -1,0 +1,332 @@
+import Consensus
+import Foundation
+import Ledger
+import Logging
+import Synchronization
+import SynodChain
+import Wire
+
+/// The subnets one `synod up` runs: the directory the axons read, the task each subnet
+/// follows the blocks on, and what every subnet needs to start (the validators, the
+/// miners and their endpoints).
+final class SubnetSet: Sendable {
+    let owner: String
+    let validators: [(ValidatorStep, DendriteMiners)]
+    let miners: [String]
+    let directory = SubnetDirectory()
+
+    private struct State {
+        var tasks: [Int: Task<Void, Never>] = [:]
+        var endpoints: [String: String] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    init(owner: String, validators: [(ValidatorStep, DendriteMiners)], miners: [String]) {
+        self.owner = owner
+        self.validators = validators
+        self.miners = miners
+    }
+
+    var count: Int { directory.count }
+    var netuids: [Int] { directory.netuids.map(Int.init) }
+    /// Subnets following the blocks now.
+    var following: Int { state.withLock { $0.tasks.count } }
+
+    func setEndpoints(_ endpoints: [String: String]) { state.withLock { $0.endpoints = endpoints } }
+
+    /// Serves every miner's endpoint on each of `netuids` (one transaction).
+    func serveEndpoints(chain: LocalChain, netuids: [Int]) async throws {
+        let endpoints = state.withLock { $0.endpoints }
+        try chain.serve(
+            netuids.flatMap { netuid in
+                miners.compactMap { miner in endpoints[miner].map { (netuid, miner, $0) } }
+            })
+    }
+
+    func follow(_ netuid: Int, with task: Task<Void, Never>) { state.withLock { $0.tasks[netuid] = task } }
+
+    /// Stops a subnet: gone from the directory, its task ended after its current block.
+    func pause(_ netuid: Int) async {
+        directory.remove(netuid)
+        let task = state.withLock { $0.tasks.removeValue(forKey: netuid) }
+        task?.cancel()
+        await task?.value
+    }
+
+    /// Waits for every subnet to finish the blocks it was given.
+    func finish() async {
+        let tasks = state.withLock { $0.tasks.values }
+        for task in tasks { await task.value }
+    }
+}
+
+extension LocalNet {
+    /// Opens the subnets of `paths` and adds them to `subnets`: the plugins load and pass
+    /// their self-checks concurrently (on the Lua threads), new subnets are created in the
+    /// order of their paths, and the host's validators and miners join every one of them in
+    /// one transaction. A plugin that fails is reported and skipped.
+    func openSubnets(_ paths: [String], into subnets: SubnetSet) async throws {
+        // Which subnet each file serves, and the definition of each new one.
+        let existing = Dictionary(
+            try chain.subnets().compactMap { s in s.plugin.map { ($0, s.netuid) } }, uniquingKeysWith: { a, _ in a })
+        var netuids: [String: Int] = [:]
+        var fresh: [(String, SubnetDefinition)] = []
+        let found = await withTaskGroup(of: (String, Result<SubnetDefinition?, PluginError>).self) { group in
+            for path in paths {
+                group.addTask { [ledger] in
+                    do throws(PluginError) {
+                        let source = try SubnetPlugin.readSource(path).source
+                        if let netuid = existing[path] {
+                            let sha256 = SHA256.hex(source)
+                            if (try? CrashMarker.isQuarantined(netuid: netuid, sha256: sha256, in: ledger)) == true {
+                                throw PluginError(
+                                    path,
+                                    "version \(sha256.prefix(12)) of subnet \(netuid) is quarantined: the host died "
+                                        + "while it ran; edit the plugin file to load it again (synod status shows "
+                                        + "the signal)")
+                            }
+                            return (path, .success(nil))
+                        }
+                        let definition = try await PluginHost.load(source: source, chunkName: path, netuid: 0)
+                            .definition
+                        return (path, .success(definition))
+                    } catch {
+                        return (path, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for path in paths {
+            switch found[path] {
+            case .success(nil)?: netuids[path] = existing[path]
+            case .success(let definition?)?: fresh.append((path, definition))
+            case .failure(let error)?: skipped(path, error)
+            case nil: break
+            }
+        }
+        for (path, definition) in fresh {
+            netuids[path] = try chain.createSubnet(
+                name: definition.name, owner: subnets.owner, config: definition.config, plugin: path)
+        }
+        // Loaded, self-checked and on_load run, concurrently.
+        let opened = await withTaskGroup(of: (String, Result<SubnetRuntime, PluginError>).self) { group in
+            for (path, netuid) in netuids {
+                group.addTask { [ledger] in
+                    do throws(PluginError) {
+                        return (path, .success(try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger)))
+                    } catch {
+                        return (path, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        var runtimes: [SubnetRuntime] = []
+        for path in paths {
+            switch opened[path] {
+            case .success(let runtime)?: runtimes.append(runtime)
+            case .failure(let error)?: skipped(path, error)
+            case nil: break
+            }
+        }
+        var members: [LocalChain.Member] = []
+        for runtime in runtimes {
+            for (i, (step, _)) in subnets.validators.enumerated() {
+                members.append(
+                    .init(
+                        netuid: runtime.netuid, hotkey: step.hotkey, coldkey: step.hotkey,
+                        stake: 1_000_000_000 * UInt64(i + 1), validatorPermit: true))
+            }
+            for miner in subnets.miners { members.append(.init(netuid: runtime.netuid, hotkey: miner, coldkey: miner)) }
+        }
+        _ = try chain.join(members)
+        for runtime in runtimes.sorted(by: { $0.netuid < $1.netuid }) {
+            subnets.directory.set(runtime)
+            metrics.pluginVersion(netuid: runtime.netuid, outcome: "loaded")
+            let d = await runtime.definition
+            log(
+                "subnet \(runtime.netuid) \(d.name) (\(runtime.path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
+            )
+        }
+    }
+
+    private func skipped(_ path: String, _ error: PluginError) {
+        // The error names the file (and line) itself when it is about the file.
+        log(error.location.hasPrefix(path) ? "skipped \(error)" : "skipped \(path): \(error)")
+    }
+
+    /// Starts a subnet following the blocks, from the next one on.
+    func start(_ netuid: Int, in subnets: SubnetSet, barrier: BlockBarrier) {
+        guard let runtime = subnets.directory[UInt16(netuid)] else { return }
+        let blocks = chain.blocks()
+        let validators = subnets.validators
+        subnets.follow(
+            netuid,
+            with: Task { await self.follow(runtime, blocks: blocks, validators: validators) { await barrier.arrive() } }
+        )
+    }
+
+    /// Follows the plugin folder until cancelled: an edited file reloads its subnet, a new
+    /// file becomes a new subnet, a removed one pauses its subnet (its ledger rows stay).
+    /// File-system events (inotify); where they are not available, the folder is listed
+    /// every `reloadInterval`.
+    func watchPlugins(
+        _ subnets: SubnetSet, changes: Result<AsyncStream<PluginFolder.Change>, PluginFolder.Unavailable>,
+        barrier: BlockBarrier
+    ) async {
+        let c = configuration
+        switch changes {
+        case .success(let changes):
+            for await change in changes {
+                if Task.isCancelled { break }
+                await handle(change, subnets, barrier: barrier)
+            }
+        case .failure(let error):
+            log("plugin folder not watched (\(error)); it is listed every \(c.reloadInterval) instead")
+            var known = Set(pluginPaths())
+            while !Task.isCancelled {
+                try? await Task.sleep(for: c.reloadInterval)
+                let now = Set(pluginPaths())
+                for path in now.sorted() { await handle(.changed(path), subnets, barrier: barrier) }
+                for path in known.subtracting(now).sorted() { await handle(.removed(path), subnets, barrier: barrier) }
+                known = now
+            }
+        }
+    }
+
+    private func handle(_ change: PluginFolder.Change, _ subnets: SubnetSet, barrier: BlockBarrier) async {
+        switch change {
+        case .changed(let path):
+            if let runtime = subnets.directory.runtime(path: path) {
+                report(await runtime.reloadIfChanged(), runtime)
+                return
+            }
+            // A new file (or one back after it was removed).
+            do {
+                let before = Set(subnets.netuids)
+                try await openSubnets([path], into: subnets)
+                for netuid in Set(subnets.netuids).subtracting(before) {
+                    try await subnets.serveEndpoints(chain: chain, netuids: [netuid])
+                    start(netuid, in: subnets, barrier: barrier)
+                }
+            } catch {
+                log("\(path): cannot start its subnet: \(error)")
+            }
+        case .removed(let path):
+            guard let runtime = subnets.directory.runtime(path: path) else { return }
+            await subnets.pause(runtime.netuid)
+            log("subnet \(runtime.netuid) paused: \(path) is gone (its ledger rows stay; put the file back to resume)")
+        }
+    }
+
+    private func report(_ outcome: SubnetRuntime.ReloadOutcome, _ runtime: SubnetRuntime) {
+        switch outcome {
+        case .reloaded(let from, let to):
+            metrics.pluginVersion(netuid: runtime.netuid, outcome: "reloaded")
+            log("subnet \(runtime.netuid): reloaded \(runtime.path) (\(from.prefix(12)) → \(to.prefix(12)))")
+        case .rejected(let error):
+            metrics.pluginVersion(netuid: runtime.netuid, outcome: "rejected")
+            log("subnet \(runtime.netuid): kept the running version; the new one fails: \(error)")
+        case .unchanged: break
+        }
+    }
+
+    /// A subnet's own loop: at each block, the epochs it settled are told to the plugin and
+    /// logged, then every validator whose weights are due steps, concurrently. A block that
+    /// arrives while the previous one's steps still run is skipped (logged and counted); a
+    /// validator whose step failed waits 1, 2, 4 … up to 64 blocks before it tries again.
+    func follow(
+        _ runtime: SubnetRuntime, blocks: AsyncStream<ChainBlock>, validators: [(ValidatorStep, DendriteMiners)],
+        done: () async -> Void
+    ) async {
+        var backoff: [String: (until: UInt64, wait: UInt64)] = [:]
+        for await block in blocks {
+            await advance(runtime, block: block, validators: validators, backoff: &backoff)
+            await done()
+        }
+    }
+
+    private func advance(
+        _ runtime: SubnetRuntime, block: ChainBlock, validators: [(ValidatorStep, DendriteMiners)],
+        backoff: inout [String: (until: UInt64, wait: UInt64)]
+    ) async {
+        let netuid = runtime.netuid
+        for record in block.epochs where record.netuid == netuid { await epochDone(runtime, record) }
+        guard let head = try? chain.head(), head == block.number else {
+            metrics.skippedBlock(netuid: netuid)
+            return
+        }
+        let metagraph: Metagraph
+        do {
+            metagraph = try chain.metagraph(netuid: netuid)
+        } catch {
+            log("block \(block.number) · subnet \(netuid): cannot read the metagraph: \(error)")
+            return
+        }
+        let due = validators.filter { step, _ in
+            metagraph.weightsDue(hotkey: step.hotkey, block: block.number)
+                && block.number >= backoff[step.hotkey]?.until ?? 0
+        }
+        let plugin = await runtime.plugin
+        let results = await withTaskGroup(of: (String, Result<ValidatorStep.Report, any Error>).self) { group in
+            for (step, miners) in due {
+                group.addTask { [chain] in
+                    do {
+                        return (
+                            step.hotkey,
+                            .success(
+                                try await step.run(
+                                    netuid: netuid, plugin: plugin, chain: chain, miners: miners))
+                        )
+                    } catch {
+                        return (step.hotkey, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (hotkey, result) in results {
+            switch result {
+            case .success(let report):
+                backoff[hotkey] = nil
+                metrics.validatorStep(netuid: netuid, failed: false)
+                metrics.minerAnswers(
+                    netuid: netuid, valid: report.valid, invalid: report.answered - report.valid,
+                    missing: report.uids.count - report.answered)
+            case .failure(let error):
+                let wait = min((backoff[hotkey]?.wait ?? 0) * 2, 64)
+                backoff[hotkey] = (block.number + max(wait, 1), max(wait, 1))
+                metrics.validatorStep(netuid: netuid, failed: true)
+                log(
+                    "block \(block.number) · subnet \(netuid): a validator step failed (next try in "
+                        + "\(max(wait, 1)) block(s)): \(error)")
+            }
+        }
+
+    }
+
+    /// An epoch settled: the plugin hears of it (`on_epoch`), the log shows what it paid.
+    private func epochDone(_ runtime: SubnetRuntime, _ record: EpochRecord) async {
+        let netuid = runtime.netuid
+        metrics.epoch(netuid: netuid, emitted: record.emission)
+        do {
+            try await runtime.onEpoch(record)
+        } catch {
+            log("block \(record.block) · subnet \(netuid): on_epoch failed: \(error)")
+        }
+        guard let metagraph = try? chain.metagraph(netuid: netuid) else { return }
+        let neurons = metagraph.neurons
+        func shares(_ values: [Fixed], _ keep: (NeuronInfo) -> Bool) -> String {
+            neurons.filter { $0.uid < values.count && keep($0) }
+                .map { "\($0.uid):" + String(format: "%.3f", values[$0.uid].double) }.joined(separator: " ")
+        }
+        log(
+            "block \(record.block) · subnet \(netuid) \(metagraph.subnet.name) · epoch: \(record.emission) rao "
+                + "(owner \(record.ownerCut), dust \(record.dust)); incentive "
+                + shares(record.output.incentive) { !$0.validatorPermit } + "; dividends "
+                + shares(record.output.dividends) { $0.validatorPermit })
+    }
+
+}
