@@ -6,6 +6,7 @@
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make bench-consensus  release build, Yuma epoch timings beside numpy float64
 #   make bench-wire  release build, signed requests/s of the axon beside FastAPI + bittensor (wrk)
+#   make bench-host  release build, 1,000 subnets in one synod up: start-up, memory, rounds/s, lateness, reloads
 #   make fuzz    libFuzzer targets (tensor scripts, value bridge, JSON, btauth/1 headers) with
 #                ASan+UBSan, FUZZ_SECONDS each (default 60); seeds in fuzz/corpus/
 #   make test-sanitized  the sandbox, tensor and JSON tests under ASan+UBSan (own build folder)
@@ -15,7 +16,7 @@ DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev lib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test fuzz test-sanitized bench bench-tensor bench-consensus bench-wire embed clean
+.PHONY: deps build run test fuzz test-sanitized bench bench-tensor bench-consensus bench-wire bench-host embed clean
 FUZZ_SECONDS ?= 60
 BENCH_VENV := .venv-bench
 WIRE_VENV := .venv-wire
@@ -84,6 +85,10 @@ bench-wire: deps $(WIRE_VENV)/.bench-installed
 	SYNOD_BENCH_PYTHON=$(abspath $(WIRE_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/WireBenchmark
 	SYNOD_BENCH_SCHEME=sr25519 SYNOD_BENCH_PYTHON=$(abspath $(WIRE_VENV))/bin/python \
 	  $$($(SWIFT) build -c release --show-bin-path)/WireBenchmark
+
+bench-host: deps
+	$(SWIFT) build -c release --product HostBenchmark
+	$$($(SWIFT) build -c release --show-bin-path)/HostBenchmark
 
 embed:
 	scripts/embed-sandbox.sh

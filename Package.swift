@@ -212,6 +212,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "HostBenchmark",
+            dependencies: ["SubnetHost", "LuaSandbox", "BenchmarkSupport"],
+            path: "Benchmarks/HostBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "WireBenchmark",
             dependencies: ["Wire", "BenchmarkSupport"],
             path: "Benchmarks/WireBenchmark",

@@ -13,7 +13,7 @@ final class SubnetSet: Sendable {
     let owner: String
     let validators: [(ValidatorStep, DendriteMiners)]
     let miners: [String]
-    let directory = SubnetDirectory()
+    let directory: SubnetDirectory
 
     private struct State {
         var tasks: [Int: Task<Void, Never>] = [:]
@@ -22,7 +22,10 @@ final class SubnetSet: Sendable {
 
     private let state = Mutex(State())
 
-    init(owner: String, validators: [(ValidatorStep, DendriteMiners)], miners: [String]) {
+    init(
+        owner: String, validators: [(ValidatorStep, DendriteMiners)], miners: [String], directory: SubnetDirectory
+    ) {
+        self.directory = directory
         self.owner = owner
         self.validators = validators
         self.miners = miners

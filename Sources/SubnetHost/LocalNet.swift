@@ -44,6 +44,8 @@ public final class LocalNet: Sendable {
         /// that is the same every time (tests, demonstrations), at the price of one slow
         /// subnet slowing the chain. Off, subnets never hold the chain back.
         public var lockstep: Bool
+        /// Hears every block as it is made, with how late it came (benchmarks, dashboards).
+        public var observeBlock: (@Sendable (_ block: UInt64, _ late: Duration) -> Void)?
 
         public init(
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
@@ -73,6 +75,8 @@ public final class LocalNet: Sendable {
     public let chain: LocalChain
     /// What the net counts (served at `/metrics` when `metricsPort` is set).
     public let metrics = HostMetrics()
+    /// The subnets running now (empty until ``run()`` has opened them).
+    public let subnets = SubnetDirectory()
     let log: @Sendable (String) -> Void
 
     /// Opens (creating) the data directory and its ledger. `log` hears one line per event.
@@ -143,7 +147,7 @@ public final class LocalNet: Sendable {
             validators: dendrites.map {
                 (ValidatorStep(hotkey: $0.address.string, failures: failures), DendriteMiners(dendrite: $0))
             },
-            miners: miners.map(\.string))
+            miners: miners.map(\.string), directory: self.subnets)
         try await openSubnets(pluginPaths(), into: subnets)
         guard subnets.count > 0 else {
             throw PluginError(c.pluginsDirectory, "no plugin loaded; put subnet plugins (*.lua) in this folder")
@@ -224,6 +228,7 @@ public final class LocalNet: Sendable {
                 if c.lockstep && tick.index > 1 { await barrier.wait(for: subnets.following) }
                 let (block, failures) = try chain.produceBlockReportingFailures()
                 metrics.block(block.number)
+                c.observeBlock?(block.number, tick.late)
                 if tick.late >= c.blockTime / 10 { metrics.lateBlock(by: tick.late) }
                 if tick.late >= c.blockTime / 2 {
                     log("block \(block.number) came \(tick.late) late: the host cannot keep the block time")
