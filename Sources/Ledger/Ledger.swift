@@ -35,29 +35,35 @@ public final class Ledger: Sendable {
     public func createSubnet(
         netuid: Int, name: String, owner: String, config: SubnetConfig = SubnetConfig(), plugin: String? = nil
     ) throws {
+        try pool.write { db in
+            try Self.insertSubnet(db, netuid: netuid, name: name, owner: owner, config: config, plugin: plugin)
+        }
+    }
+
+    static func insertSubnet(
+        _ db: Database, netuid: Int, name: String, owner: String, config: SubnetConfig, plugin: String?
+    ) throws {
         if let problem = config.problem { throw LedgerError(.invalid, "subnet \(netuid): \(problem)") }
         guard (0...65535).contains(netuid) else {
             throw LedgerError(.invalid, "netuid must be from 0 to 65535 (got \(netuid))")
         }
-        try pool.write { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM subnets WHERE netuid = ?", arguments: [netuid]) != nil {
-                throw LedgerError(.conflict, "subnet \(netuid) already exists")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
-                      min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
-                      min_non_immune_uids, plugin, weights_version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-                    """,
-                arguments: [
-                    netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
-                    config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters), config.minNonImmuneUIDs, plugin, Int64(config.weightsVersion),
-                ])
-            try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
-            if let plugin { try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin) }
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM subnets WHERE netuid = ?", arguments: [netuid]) != nil {
+            throw LedgerError(.conflict, "subnet \(netuid) already exists")
         }
+        try db.execute(
+            sql: """
+                INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
+                  min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
+                  min_non_immune_uids, plugin, weights_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                """,
+            arguments: [
+                netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
+                config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
+                Self.encode(config.parameters), config.minNonImmuneUIDs, plugin, Int64(config.weightsVersion),
+            ])
+        try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
+        if let plugin { try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin) }
     }
 
     // MARK: - Neurons

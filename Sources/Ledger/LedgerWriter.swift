@@ -14,6 +14,16 @@ public struct LedgerWriter: ~Copyable {
     /// The subnet; refuses a netuid that does not exist.
     public func subnet(netuid: Int) throws -> SubnetInfo { try Ledger.info(db, netuid) }
 
+    /// The lowest netuid above every subnet's (1 for the first).
+    public func nextNetuid() throws -> Int {
+        (try Int.fetchOne(db, sql: "SELECT MAX(netuid) FROM subnets") ?? 0) + 1
+    }
+
+    /// Creates a subnet (see ``Ledger/createSubnet(netuid:name:owner:config:plugin:)``).
+    public func createSubnet(netuid: Int, name: String, owner: String, config: SubnetConfig, plugin: String?) throws {
+        try Ledger.insertSubnet(db, netuid: netuid, name: name, owner: owner, config: config, plugin: plugin)
+    }
+
     /// The subnet's UIDs in order.
     public func neurons(netuid: Int) throws -> [NeuronInfo] {
         try Row.fetchAll(db, sql: Ledger.neuronSelect + " WHERE n.netuid = ? ORDER BY n.uid", arguments: [netuid])

@@ -64,6 +64,13 @@ final class SubnetSet: Sendable {
     }
 }
 
+/// What concurrent children found, by plugin path.
+private final class ResultTable<Value: Sendable>: Sendable {
+    private let table = Mutex<[String: Value]>([:])
+    func set(_ path: String, _ value: Value) { table.withLock { $0[path] = value } }
+    var all: [String: Value] { table.withLock { $0 } }
+}
+
 extension LocalNet {
     /// Opens the subnets of `paths` and adds them to `subnets`: the plugins load and pass
     /// their self-checks concurrently (on the Lua threads), new subnets are created in the
@@ -75,10 +82,13 @@ extension LocalNet {
             try chain.subnets().compactMap { s in s.plugin.map { ($0, s.netuid) } }, uniquingKeysWith: { a, _ in a })
         var netuids: [String: Int] = [:]
         var fresh: [(String, SubnetDefinition)] = []
-        let found = await withTaskGroup(of: (String, Result<SubnetDefinition?, PluginError>).self) { group in
+        // Children report into a locked table, not through the group's results.
+        let found = ResultTable<Result<SubnetDefinition?, PluginError>>()
+        await withTaskGroup(of: Void.self) { group in
             for path in paths {
                 group.addTask { [ledger] in
-                    do throws(PluginError) {
+                    let result: Result<SubnetDefinition?, PluginError>
+                    do {
                         let source = try SubnetPlugin.readSource(path).source
                         if let netuid = existing[path] {
                             let sha256 = SHA256.hex(source)
@@ -89,43 +99,45 @@ extension LocalNet {
                                         + "while it ran; edit the plugin file to load it again (synod status shows "
                                         + "the signal)")
                             }
-                            return (path, .success(nil))
+                            result = .success(nil)
+                        } else {
+                            result = .success(try await PluginHost.load(source: source, chunkName: path, netuid: 0).definition)
                         }
-                        let definition = try await PluginHost.load(source: source, chunkName: path, netuid: 0)
-                            .definition
-                        return (path, .success(definition))
                     } catch {
-                        return (path, .failure(error))
+                        result = .failure(Self.pluginError(error, path))
                     }
+                    found.set(path, result)
                 }
             }
-            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
+        let definitions = found.all
         for path in paths {
-            switch found[path] {
+            switch definitions[path] {
             case .success(nil)?: netuids[path] = existing[path]
             case .success(let definition?)?: fresh.append((path, definition))
             case .failure(let error)?: skipped(path, error)
             case nil: break
             }
         }
-        for (path, definition) in fresh {
-            netuids[path] = try chain.createSubnet(
-                name: definition.name, owner: subnets.owner, config: definition.config, plugin: path)
-        }
+        let created = try chain.createSubnets(
+            fresh.map { path, definition in (definition.name, subnets.owner, definition.config, path) })
+        for ((path, _), netuid) in zip(fresh, created) { netuids[path] = netuid }
         // Loaded, self-checked and on_load run, concurrently.
-        let opened = await withTaskGroup(of: (String, Result<SubnetRuntime, PluginError>).self) { group in
+        let results = ResultTable<Result<SubnetRuntime, PluginError>>()
+        await withTaskGroup(of: Void.self) { group in
             for (path, netuid) in netuids {
                 group.addTask { [ledger] in
-                    do throws(PluginError) {
-                        return (path, .success(try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger)))
+                    let result: Result<SubnetRuntime, PluginError>
+                    do {
+                        result = .success(try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger))
                     } catch {
-                        return (path, .failure(error))
+                        result = .failure(Self.pluginError(error, path))
                     }
+                    results.set(path, result)
                 }
             }
-            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
+        let opened = results.all
         var runtimes: [SubnetRuntime] = []
         for path in paths {
             switch opened[path] {
@@ -153,6 +165,10 @@ extension LocalNet {
                 "subnet \(runtime.netuid) \(d.name) (\(runtime.path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
             )
         }
+    }
+
+    private static func pluginError(_ error: any Error, _ path: String) -> PluginError {
+        error as? PluginError ?? PluginError(path, "\(error)")
     }
 
     private func skipped(_ path: String, _ error: PluginError) {
@@ -245,18 +261,21 @@ extension LocalNet {
         done: () async -> Void
     ) async {
         var backoff: [String: (until: UInt64, wait: UInt64)] = [:]
+        // Before this block no validator is due: the chain is not even read.
+        var nextDue: UInt64 = 0
         for await block in blocks {
-            await advance(runtime, block: block, validators: validators, backoff: &backoff)
+            await advance(runtime, block: block, validators: validators, backoff: &backoff, nextDue: &nextDue)
             await done()
         }
     }
 
     private func advance(
         _ runtime: SubnetRuntime, block: ChainBlock, validators: [(ValidatorStep, DendriteMiners)],
-        backoff: inout [String: (until: UInt64, wait: UInt64)]
+        backoff: inout [String: (until: UInt64, wait: UInt64)], nextDue: inout UInt64
     ) async {
         let netuid = runtime.netuid
         for record in block.epochs where record.netuid == netuid { await epochDone(runtime, record) }
+        guard block.number >= nextDue else { return }
         guard let head = try? chain.head(), head == block.number else {
             metrics.skippedBlock(netuid: netuid)
             return
@@ -268,10 +287,15 @@ extension LocalNet {
             log("block \(block.number) · subnet \(netuid): cannot read the metagraph: \(error)")
             return
         }
-        let due = validators.filter { step, _ in
-            metagraph.weightsDue(hotkey: step.hotkey, block: block.number)
-                && block.number >= backoff[step.hotkey]?.until ?? 0
+        // When each validator may next step: its rate limit, or its backoff after a failure.
+        let dueAt = validators.map { step, _ in
+            max(metagraph.firstWeightsBlock(hotkey: step.hotkey) ?? .max, backoff[step.hotkey]?.until ?? 0)
         }
+        let due = zip(validators, dueAt).filter { $1 <= block.number }.map(\.0)
+        // Read again at the next due block, or after 64 blocks whatever happens (a validator
+        // registered meanwhile, say).
+        nextDue = min(dueAt.filter { $0 > block.number }.min() ?? .max, block.number + 64)
+        if !due.isEmpty { nextDue = block.number + 1 }
         let plugin = await runtime.plugin
         let results = await withTaskGroup(of: (String, Result<ValidatorStep.Report, any Error>).self) { group in
             for (step, miners) in due {

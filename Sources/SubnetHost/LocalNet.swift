@@ -153,8 +153,11 @@ public final class LocalNet: Sendable {
             throw PluginError(c.pluginsDirectory, "no plugin loaded; put subnet plugins (*.lua) in this folder")
         }
         // Watched from now on: a file added while the host starts is not missed.
-        let changes = Result { () throws(PluginFolder.Unavailable) in
-            try PluginFolder(path: c.pluginsDirectory).changes()
+        let changes: Result<AsyncStream<PluginFolder.Change>, PluginFolder.Unavailable>
+        do {
+            changes = .success(try PluginFolder(path: c.pluginsDirectory).changes())
+        } catch {
+            changes = .failure(error)
         }
         log(
             "synod up: \(subnets.count) subnet(s) · \(c.validators) validators, \(c.miners) miners on \(c.host) · block every \(c.blockTime) · ledger \(c.dataDirectory)/synod.sqlite"
@@ -209,6 +212,9 @@ public final class LocalNet: Sendable {
         for dendrite in dendrites { try? await dendrite.shutdown() }
     }
 
+    /// The thread the block loop runs on (one per process: blocks of one host at a time).
+    static let blockThread = DedicatedThread(name: "synod-blocks")
+
     /// The block loop: blocks on the schedule, every subnet following them on its own task,
     /// plugin files watched; until `--blocks` or a graceful shutdown.
     private func runBlocks(
@@ -223,7 +229,9 @@ public final class LocalNet: Sendable {
         let watcher = Task { await watchPlugins(subnets, changes: changes, barrier: barrier) }
         try await withGracefulShutdownHandler {
             let schedule = BlockSchedule(blockTime: c.blockTime, clock: c.clock)
-            try await schedule.run(count: c.blocks) { tick in
+            // On a thread of its own: blocks keep time however busy the subnets are.
+            try await withTaskExecutorPreference(Self.blockThread) {
+                try await schedule.run(count: c.blocks) { tick in
                 if stop.isSet { return false }
                 if c.lockstep && tick.index > 1 { await barrier.wait(for: subnets.following) }
                 let (block, failures) = try chain.produceBlockReportingFailures()
@@ -239,6 +247,7 @@ public final class LocalNet: Sendable {
                     )
                 }
                 return true
+            }
             }
         } onGracefulShutdown: {
             stop.set()

@@ -17,11 +17,11 @@ public final class LuaThreads: @unchecked Sendable {
     private var head = 0
     public let count: Int
 
-    public init(count: Int) {
+    public init(count: Int, name: String = "synod-lua") {
         self.count = count
         for i in 0..<count {
             let thread = Thread { [self] in self.serve() }
-            thread.name = "synod-lua-\(i)"
+            thread.name = "\(name)-\(i)"
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -90,4 +90,21 @@ public final class LuaExecutor: SerialExecutor, @unchecked Sendable {
         }
         threads.submit { self.drain() }
     }
+}
+
+/// A thread of its own for work that must keep time whatever the rest of the host does:
+/// the block loop runs here (as a task executor preference), so a cooperative pool busy
+/// with a thousand subnets' steps cannot make blocks late.
+public final class DedicatedThread: TaskExecutor, @unchecked Sendable {
+    // @unchecked: the only state is the thread pool, which is thread-safe.
+    private let thread: LuaThreads
+
+    public init(name: String) { thread = LuaThreads(count: 1, name: name) }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        thread.submit { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
 }

@@ -40,14 +40,19 @@ public actor PluginHost {
         let loaded = await withCheckedContinuation { (done: CheckedContinuation<Result<Loaded, PluginError>, Never>) in
             threads.submit {
                 // A candidate that crashes the host while it loads is quarantined like a running one.
-                let result = Result { () throws(PluginError) -> Loaded in
-                    try CrashMarker.during(CrashMarker.Label(netuid: netuid, sha256: sha256)) {
-                        () throws(PluginError) in
-                        Loaded(
-                            plugin: try SubnetPlugin(
-                                source: source, chunkName: chunkName, store: store, limits: limits, logger: logger,
-                                libraries: libraries))
+                let label = CrashMarker.Label(netuid: netuid, sha256: sha256)
+                let result: Result<Loaded, PluginError>
+                do {
+                    let plugin = try CrashMarker.during(label) { () throws(PluginError) in
+                        try SubnetPlugin(
+                            source: source, chunkName: chunkName, store: store, limits: limits, logger: logger,
+                            libraries: libraries)
                     }
+                    result = .success(Loaded(plugin: plugin))
+                } catch let error as PluginError {
+                    result = .failure(error)
+                } catch {
+                    result = .failure(PluginError(chunkName, "\(error)"))
                 }
                 done.resume(returning: result)
             }

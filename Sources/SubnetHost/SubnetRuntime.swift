@@ -21,6 +21,9 @@ public actor SubnetRuntime {
     private let libraries: [SandboxLibrary]
     /// The running version.
     public private(set) var plugin: PluginHost
+    /// How long the last reload held calls up: its settings and staged store written, the
+    /// version swapped (everything before — load, self-check, on_load — runs beside calls).
+    public private(set) var lastSwap: Duration?
     /// The file as last seen (identity, size, modification time): an unchanged file is
     /// not read again.
     private var seen: FileStamp?
@@ -47,10 +50,6 @@ public actor SubnetRuntime {
     public init(netuid: Int, path: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [])
         async throws(PluginError)
     {
-        self.netuid = netuid
-        self.path = path
-        self.ledger = ledger
-        self.libraries = libraries
         let (source, stamp) = try SubnetPlugin.readSource(path)
         let (plugin, staged) = try await Self.prepare(
             source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
@@ -61,8 +60,20 @@ public actor SubnetRuntime {
             throw error
         }
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
+        self.init(netuid: netuid, path: path, ledger: ledger, libraries: libraries, plugin: plugin, seen: stamp)
+    }
+
+    // Everything asynchronous happens before the actor exists: the designated initializer
+    // only stores.
+    private init(
+        netuid: Int, path: String, ledger: Ledger?, libraries: [SandboxLibrary], plugin: PluginHost, seen: FileStamp
+    ) {
+        self.netuid = netuid
+        self.path = path
+        self.ledger = ledger
+        self.libraries = libraries
         self.plugin = plugin
-        self.seen = stamp
+        self.seen = seen
     }
 
     /// Loads the file again if its content changed; swaps versions only if the new one
@@ -91,9 +102,12 @@ public actor SubnetRuntime {
         do {
             let (next, staged) = try await Self.prepare(
                 source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+            // From here to the swap the actor is busy: calls wait (``lastSwap`` measures it).
+            let swapStart = ContinuousClock.now
             try Self.accept(next.definition, staged, replacing: definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             plugin = next
+            lastSwap = ContinuousClock.now - swapStart
             lastRejected = nil
             Self.record(ledger, netuid, next.definition.sha256, "reloaded", "")
             return .reloaded(from: old, to: next.definition.sha256)

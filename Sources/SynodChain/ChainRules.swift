@@ -89,7 +89,12 @@ public enum ChainRules {
     /// Whether `neuron` may set weights at `block`: it never has since registering, or the
     /// subnet's rate limit has passed since it last did.
     public static func weightsDue(_ neuron: NeuronInfo, block: UInt64, config: SubnetConfig) -> Bool {
-        !neuron.hasWeights || Int64(block) - Int64(neuron.lastUpdate) >= Int64(config.weightsRateLimit)
+        block >= firstWeightsBlock(neuron, config: config)
+    }
+
+    /// The first block at which `neuron` may set weights again (0: now, it never has).
+    public static func firstWeightsBlock(_ neuron: NeuronInfo, config: SubnetConfig) -> UInt64 {
+        neuron.hasWeights ? neuron.lastUpdate + UInt64(max(config.weightsRateLimit, 0)) : 0
     }
 
     /// Whether a subnet's epoch runs at `block`: its tempo has passed since the last one.

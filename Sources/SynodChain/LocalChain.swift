@@ -1,4 +1,5 @@
 import Consensus
+import Synchronization
 public import Ledger
 
 /// The durable chain `synod up` runs: its state in the SQLite ledger, its rules from
@@ -20,6 +21,9 @@ public final class LocalChain: Chain {
     /// Rao each subnet emits per epoch.
     public let emissionPerEpoch: UInt64
     private let broadcast = BlockBroadcast()
+    /// The head as this chain last made it (0: not yet, read the ledger): the host's
+    /// subnets ask at every block, and the answer needs no query.
+    private let madeHead = Atomic<UInt64>(0)
 
     public init(ledger: Ledger, emissionPerEpoch: UInt64 = 1_000_000_000) {
         self.ledger = ledger
@@ -30,13 +34,16 @@ public final class LocalChain: Chain {
 
     // MARK: Reading
 
-    public func head() throws -> UInt64 { try checked { try ledger.chainHead() } }
+    public func head() throws -> UInt64 {
+        let made = madeHead.load(ordering: .acquiring)
+        return made > 0 ? made : try checked { try ledger.chainHead() }
+    }
 
     public func subnets() throws -> [SubnetInfo] { try checked { try ledger.subnets() } }
 
     public func metagraph(netuid: Int) throws -> Metagraph {
         try checked {
-            let head = try ledger.chainHead()
+            let head = try head()
             return Metagraph(
                 block: head, subnet: try ledger.subnet(netuid: netuid), neurons: try ledger.neurons(netuid: netuid))
         }
@@ -51,10 +58,23 @@ public final class LocalChain: Chain {
     /// Creates a subnet at the next free netuid (from 1) and returns it; `plugin` names the
     /// file that serves it.
     public func createSubnet(name: String, owner: String, config: SubnetConfig, plugin: String? = nil) throws -> Int {
+        try createSubnets([(name, owner, config, plugin)])[0]
+    }
+
+    /// Creates subnets at the next free netuids, in order, in one transaction.
+    public func createSubnets(_ subnets: [(name: String, owner: String, config: SubnetConfig, plugin: String?)]) throws
+        -> [Int]
+    {
         try checked {
-            let netuid = (try ledger.subnets().map(\.netuid).max() ?? 0) + 1
-            try ledger.createSubnet(netuid: netuid, name: name, owner: owner, config: config, plugin: plugin)
-            return netuid
+            try ledger.write { tx in
+                try subnets.map { subnet in
+                    let netuid = try tx.nextNetuid()
+                    try tx.createSubnet(
+                        netuid: netuid, name: subnet.name, owner: subnet.owner, config: subnet.config,
+                        plugin: subnet.plugin)
+                    return netuid
+                }
+            }
         }
     }
 
@@ -99,12 +119,17 @@ public final class LocalChain: Chain {
     /// ``join(netuid:hotkey:coldkey:stake:validatorPermit:)``.
     public func join(_ members: [Member]) throws -> [(uid: Int, registered: Bool)] {
         try checked {
-            let block = try ledger.chainHead()
+            let block = try head()
             return try ledger.write { tx in
                 var joined: [(uid: Int, registered: Bool)] = []
+                // Each subnet's settings and UIDs are read once and kept up to date here.
+                var subnets: [Int: (config: SubnetConfig, neurons: [NeuronInfo])] = [:]
                 for m in members {
-                    let subnet = try tx.subnet(netuid: m.netuid)
-                    if let neuron = try tx.neuron(netuid: m.netuid, hotkey: m.hotkey) {
+                    if subnets[m.netuid] == nil {
+                        subnets[m.netuid] = (try tx.subnet(netuid: m.netuid).config, try tx.neurons(netuid: m.netuid))
+                    }
+                    let (config, neurons) = subnets[m.netuid]!
+                    if let neuron = neurons.first(where: { $0.hotkey == m.hotkey }) {
                         if neuron.stake < m.stake || (m.validatorPermit && !neuron.validatorPermit) {
                             try tx.setStakeAndPermit(
                                 netuid: m.netuid, uid: neuron.uid, stake: max(neuron.stake, m.stake),
@@ -114,12 +139,19 @@ public final class LocalChain: Chain {
                         continue
                     }
                     let slot = try ChainRules.registrationSlot(
-                        netuid: m.netuid, config: subnet.config, neurons: try tx.neurons(netuid: m.netuid),
-                        block: block)
+                        netuid: m.netuid, config: config, neurons: neurons, block: block)
                     if slot.replaces { try tx.removeNeuron(netuid: m.netuid, uid: slot.uid) }
                     try tx.insertNeuron(
                         netuid: m.netuid, uid: slot.uid, hotkey: m.hotkey, coldkey: m.coldkey, block: block,
                         stake: m.stake, validatorPermit: m.validatorPermit)
+                    let neuron = NeuronInfo(
+                        uid: slot.uid, hotkey: m.hotkey, coldkey: m.coldkey, registeredAt: block, lastUpdate: block,
+                        stake: m.stake, validatorPermit: m.validatorPermit)
+                    if slot.replaces {
+                        subnets[m.netuid]!.neurons[slot.uid] = neuron
+                    } else {
+                        subnets[m.netuid]!.neurons.append(neuron)
+                    }
                     joined.append((slot.uid, true))
                 }
                 return joined
@@ -146,7 +178,7 @@ public final class LocalChain: Chain {
 
     public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64 = 0) throws {
         try checked {
-            let block = try ledger.chainHead()
+            let block = try head()
             try ledger.write { tx in
                 let subnet = try tx.subnet(netuid: netuid)
                 guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
@@ -183,6 +215,7 @@ public final class LocalChain: Chain {
         let number = try checked {
             let next = try ledger.chainHead() + 1
             try ledger.setChainHead(next)
+            madeHead.store(next, ordering: .releasing)
             return next
         }
         var block = ChainBlock(number: number)

@@ -20,6 +20,11 @@ public struct Metagraph: Sendable, Hashable {
     /// The UID `hotkey` holds, or nil.
     public func neuron(hotkey: String) -> NeuronInfo? { neurons.first { $0.hotkey == hotkey } }
 
+    /// The first block at which `hotkey` may set weights (nil: not registered).
+    public func firstWeightsBlock(hotkey: String) -> UInt64? {
+        neuron(hotkey: hotkey).map { ChainRules.firstWeightsBlock($0, config: subnet.config) }
+    }
+
     /// Whether `hotkey` may set weights at `block` (registered, and past the rate limit).
     public func weightsDue(hotkey: String, block: UInt64) -> Bool {
         guard let neuron = neuron(hotkey: hotkey) else { return false }
