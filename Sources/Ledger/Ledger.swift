@@ -175,37 +175,19 @@ public final class Ledger: Sendable {
         _ value: Data?, forKey key: String, netuid: Int, prefix: String,
         admit: (_ keys: Int, _ bytes: Int) throws -> Void
     ) throws {
-        try pool.write { db in
-            let totals = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes
-                    FROM kv WHERE netuid = ? AND key >= ? AND key < ?
-                    """,
-                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])!
-            let old = try Row.fetchOne(
-                db, sql: "SELECT length(key) + length(value) AS bytes FROM kv WHERE netuid = ? AND key = ?",
-                arguments: [netuid, key])
-            let oldBytes: Int = old?["bytes"] ?? 0
-            var keys: Int = totals["keys"]
-            var bytes: Int = totals["bytes"]
-            if let value {
-                keys += old == nil ? 1 : 0
-                bytes += key.utf8.count + value.count - oldBytes
-                try admit(keys, bytes)
-            }
-            try Self.writeValue(db, value, forKey: key, netuid: netuid)
-        }
+        try setValues([(key, value)], netuid: netuid, prefix: prefix, admit: admit)
     }
 
     /// Stores (or removes) several values in one transaction; `admit` is asked once, with the
     /// count and bytes under `prefix` after every write, and refuses them all by throwing.
+    /// Removals alone are never refused.
     public func setValues(
         _ entries: [(key: String, value: Data?)], netuid: Int, prefix: String,
         admit: (_ keys: Int, _ bytes: Int) throws -> Void
     ) throws {
         try pool.write { db in
             for entry in entries { try Self.writeValue(db, entry.value, forKey: entry.key, netuid: netuid) }
+            guard entries.contains(where: { $0.value != nil }) else { return }
             let totals = try Row.fetchOne(
                 db,
                 sql: """

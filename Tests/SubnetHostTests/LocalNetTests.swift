@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import SubnetHost
+import SynodChain
 import Testing
 
 /// `synod up`'s engine on loopback: real axons, signed requests, the ledger, epochs.
@@ -138,6 +139,28 @@ struct LocalNetTests {
         running.cancel()
         _ = try? await running.value
         #expect(try net.ledger.subnets().map(\.netuid) == [1, 2])
+    }
+
+    /// Blocks come from the clock the host is given: an hour-long block time, driven by a
+    /// test clock, runs 21 blocks at once.
+    @Test(.timeLimit(.minutes(2))) func blocksComeFromTheClock() async throws {
+        let clock = ManualBlockClock()
+        var configuration = configuration(blocks: 21)
+        configuration.blockTime = .seconds(3600)
+        configuration.clock = clock
+        let lines = Lines()
+        let net = try LocalNet(configuration) { lines.add($0) }
+        let driver = Task {
+            while !Task.isCancelled {
+                if clock.sleeping > 0 { clock.advance(by: .seconds(3600)) }
+                await Task.yield()
+            }
+        }
+        try await net.run()
+        driver.cancel()
+        #expect(try net.chain.head() == 21)
+        #expect(lines.all.contains { $0.hasPrefix("block 20 · subnet 1 echo-sum · epoch:") }, "\(lines.all)")
+        #expect(!lines.all.contains { $0.contains("late") })
     }
 
     @Test func anEmptyFolderIsRefused() async throws {
