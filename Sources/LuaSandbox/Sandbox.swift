@@ -233,6 +233,16 @@ public final class Sandbox {
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
     }
 
+    /// Charges `instructions` of host-side work (a host function's hashing, say) to the
+    /// running call, so work done in Swift counts against the same budget as Lua's. Throws
+    /// the budget's error when it runs out; a host function passes it on.
+    public func charge(instructions: UInt64) throws(SandboxError) {
+        guard synod_charge(handle.pointer, instructions) == 0 else {
+            throw SandboxError(
+                kind: .instructions, message: "the call's instruction budget ran out (in the host function)")
+        }
+    }
+
     /// Exposes a Swift function to Lua as the global `name`.
     ///
     /// The function runs synchronously on the calling task while Lua waits. It must not use

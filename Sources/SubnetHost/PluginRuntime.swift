@@ -14,6 +14,14 @@ enum PluginRuntime {
         local math_type, type, error, tostring = math.type, type, error, tostring
         local store_get, store_set = __synod_store_get, __synod_store_set
         __synod_store_get, __synod_store_set = nil, nil
+        local sha256, blake2b = __synod_sha256, __synod_blake2b
+        __synod_sha256, __synod_blake2b = nil, nil
+
+        -- hash: digests computed by the host (lowercase hex), charged to the call's budget.
+        hash = {
+          sha256 = function(s) return sha256(s) end,
+          blake2b = function(s) return blake2b(s) end,
+        }
 
         -- store: the plugin's durable state (in the ledger under synod up).
         store = {

@@ -64,7 +64,10 @@ extension SubnetPlugin {
         } catch {
             // Errors the runtime raises about a hook's result carry no position: name the hook.
             if error.location == nil || error.location?.chunk == PluginRuntime.chunkName {
-                throw hookError(entry, error.message)
+                // Located at the hook, still of its kind (a limit stays a limit).
+                var located = hookError(entry, error.message)
+                located.sandboxError = error
+                throw located
             }
             throw PluginError(sandbox: error)
         }

@@ -52,6 +52,7 @@ public final class SubnetPlugin {
         do {
             sandbox = try Sandbox(name: name, limits: limits, libraries: [.tensor] + libraries, logger: logger)
             try Self.registerStore(store, in: sandbox, quotaLog: RateLimitedLogger(logger: logger))
+            try Self.registerHash(in: sandbox)
             // Synod's runtime first, so it keeps the original functions.
             let runtime = try sandbox.load(PluginRuntime.source, chunkName: PluginRuntime.chunkName)
             defer { sandbox.release(runtime) }
