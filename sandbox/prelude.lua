@@ -141,6 +141,10 @@ local function check_subnet(spec)
   if tempo ~= nil and (type(tempo) ~= "number" or tempo ~= tempo // 1 or tempo < 1 or tempo > 65535) then
     error("subnet{...}: 'tempo' must be a whole number of blocks from 1 to 65535", 0)
   end
+  local contract = spec.contract
+  if contract ~= nil and contract ~= 1 and contract ~= 2 then
+    error("subnet{...}: 'contract' must be 1 or 2: the version of this contract the plugin is written for", 0)
+  end
   local timeout = spec.timeout
   if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 600)) then
     error("subnet{...}: 'timeout' must be a number of seconds above 0 and at most 600", 0)

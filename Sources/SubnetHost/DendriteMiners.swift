@@ -31,7 +31,7 @@ public struct DendriteMiners: MinerSource {
             switch outcome.result {
             case .answered(let bytes):
                 do {
-                    replies[i] = .answered(try LuaValue(json: bytes))
+                    replies[i] = .answered(try LuaValue(json: bytes), latency: outcome.latency, bytes: bytes.count)
                 } catch {
                     replies[i] = .failed(
                         kind: "unreadable", detail: "the answer is not a value the plugin can read: \(error.message)")

@@ -11,8 +11,9 @@ public protocol MinerSource: Sendable {
 
 /// What one miner sent back.
 public enum MinerReply: Sendable, Hashable {
-    /// An answer, read as a value (still to be put through `validate`).
-    case answered(LuaValue)
+    /// An answer, read as a value (still to be put through `validate`), with how long it
+    /// took and how many bytes it was when the source knows.
+    case answered(LuaValue, latency: Duration? = nil, bytes: Int? = nil)
     /// No usable answer: `kind` is short and stable (`timeout`, `refused 403`,
     /// `unreachable`, `unreadable`, `silent`), `detail` is for people.
     case failed(kind: String, detail: String)

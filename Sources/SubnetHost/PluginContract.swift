@@ -20,7 +20,7 @@ public enum PluginContract {
         Hook(name: "score", required: true, arguments: ["task", "responses", "ctx"]),
         Hook(name: "reward", required: true, arguments: ["scores", "ctx"]),
         Hook(name: "miner", required: false, arguments: ["task"]),
-        Hook(name: "validate", required: false, arguments: ["response"]),
+        Hook(name: "validate", required: false, arguments: ["response", "task"]),
         Hook(name: "on_load", required: false, arguments: ["ctx"]),
         Hook(name: "on_epoch", required: false, arguments: ["result", "ctx"]),
     ]
@@ -47,7 +47,13 @@ public enum PluginContract {
         ("tempo", "a whole number of blocks from 1 to 65535"),
         ("timeout", "a number of seconds above 0 and at most 600"),
         ("hyperparameters", "a table of name = value"),
+        ("contract", "1 or 2: the version of this contract the plugin is written for"),
     ]
+
+    /// The contract versions a plugin may declare (`contract = 2`); 1 when it says nothing.
+    /// Version 2 gives `score` one table per miner (``MinerResponse``) instead of the bare
+    /// answer or `false`.
+    public static let versions = 1...2
 
     /// Blocks between epochs a plugin may ask for.
     public static let tempo = 1...65535

@@ -93,11 +93,13 @@ public actor PluginHost {
         try marked { () throws(PluginError) in try plugin.answer(task) }
     }
 
-    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
-        try marked { () throws(PluginError) in try plugin.validate(response) }
+    public func validate(_ response: LuaValue, task: LuaValue = .null) throws(PluginError) -> Bool {
+        try marked { () throws(PluginError) in try plugin.validate(response, task: task) }
     }
 
-    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
+    public func score(task: LuaValue, responses: [MinerResponse], context: HookContext) throws(PluginError)
+        -> [Double]
+    {
         try marked { () throws(PluginError) in try plugin.score(task: task, responses: responses, context: context) }
     }
 

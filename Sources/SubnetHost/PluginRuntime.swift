@@ -124,7 +124,7 @@ enum PluginRuntime {
           local api = {}
           function api.task(c) return plugin.task(context(c)) end
           function api.miner(task) return plugin.miner(task) end
-          function api.validate(response) return plugin.validate(response) and true or false end
+          function api.validate(response, task) return plugin.validate(response, task) and true or false end
           function api.score(task, responses, c)
             return numbers(plugin.score(task, responses, context(c)), #responses, "score")
           end

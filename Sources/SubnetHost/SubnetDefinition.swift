@@ -16,6 +16,8 @@ public struct SubnetDefinition: Sendable, Hashable {
     public var hooks: [String: String]
     /// SHA-256 of the plugin's source, lowercase hex: identifies the version in the ledger.
     public var sha256: String
+    /// The contract version the plugin is written for (``PluginContract/versions``).
+    public var contract: Int = 1
 
     /// Hooks every subnet must define (see ``PluginContract``).
     public static var requiredHooks: [String] { PluginContract.requiredHooks }

@@ -13,18 +13,35 @@ extension SubnetPlugin {
         return first(try run("miner", [task]))
     }
 
-    /// Whether a miner's answer is well-formed (`validate(response)`); every answer is when
-    /// the plugin has no `validate` hook.
-    public func validate(_ response: LuaValue) throws(PluginError) -> Bool {
+    /// Whether a miner's answer is well-formed (`validate(response, task)`); every answer is
+    /// when the plugin has no `validate` hook.
+    public func validate(_ response: LuaValue, task: LuaValue = .null) throws(PluginError) -> Bool {
         guard definition.hooks["validate"] != nil else { return true }
-        return first(try run("validate", [response])) == .boolean(true)
+        return first(try run("validate", [response, task])) == .boolean(true)
     }
 
     /// One score per miner (`score(task, responses, ctx)`); `nil` (or `.null`) responses — no
     /// answer, or an answer `validate` rejected — reach Lua as `false`.
     public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) throws(PluginError) -> [Double] {
+        try score(
+            task: task,
+            responses: responses.enumerated().map { i, answer in
+                MinerResponse(
+                    uid: i, hotkey: "miner-\(i)", status: answer == nil || answer == .null ? "silent" : "ok",
+                    answer: answer)
+            }, context: context)
+    }
+
+    /// One score per miner, from what each did in the round: under contract 1 `score` gets
+    /// each accepted answer or `false`; under contract 2 one ``MinerResponse`` table per miner.
+    public func score(task: LuaValue, responses: [MinerResponse], context: HookContext) throws(PluginError)
+        -> [Double]
+    {
         // A Lua nil inside the list would end the sequence early: no answer is `false`.
-        let list = LuaValue.array(responses.map { $0 == nil || $0 == .null ? .boolean(false) : $0! })
+        let list: LuaValue =
+            definition.contract >= 2
+            ? .array(responses.map(\.luaValue))
+            : .array(responses.map { $0.answer == nil || $0.answer == .null ? .boolean(false) : $0.answer! })
         let scores = try numbers(try run("score", [task, list, context.luaValue]), hook: "score")
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
             throw hookError(

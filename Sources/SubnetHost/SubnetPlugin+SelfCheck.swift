@@ -61,7 +61,7 @@ extension PluginHost {
             switch reply {
             case .failed(_, let detail):
                 throw d.hookError("miner", "the reference 'miner' fails on the plugin's own task: \(detail)")
-            case .answered(let honest):
+            case .answered(let honest, _, _):
                 if report.responses[labels.firstIndex(of: .honest)!] == nil {
                     throw d.hookError(
                         "validate", "'validate' rejects the reference miner's answer \(SubnetPlugin.preview(honest))")

@@ -159,8 +159,21 @@ public final class SubnetPlugin {
             throw PluginError(chunkName, error.message)
         }
         if let problem = config.problem { throw PluginError(chunkName, problem) }
-        return SubnetDefinition(
+        var contract = 1
+        switch try field("contract") {
+        case .null: break
+        case let value:
+            guard let c = value.doubleValue, c.rounded() == c, let whole = Int(exactly: c),
+                PluginContract.versions.contains(whole)
+            else {
+                throw PluginError(chunkName, "'contract' must be \(expects("contract"))")
+            }
+            contract = whole
+        }
+        var definition = SubnetDefinition(
             name: name, version: version, timeout: timeout, config: config, hooks: hooks, sha256: sha256)
+        definition.contract = contract
+        return definition
     }
 }
 

@@ -129,10 +129,10 @@ public actor SubnetRuntime {
     public func answer(_ task: LuaValue) async throws(PluginError) -> LuaValue? {
         try await plugin.answer(task)
     }
-    public func validate(_ response: LuaValue) async throws(PluginError) -> Bool {
-        try await plugin.validate(response)
+    public func validate(_ response: LuaValue, task: LuaValue = .null) async throws(PluginError) -> Bool {
+        try await plugin.validate(response, task: task)
     }
-    public func score(task: LuaValue, responses: [LuaValue?], context: HookContext) async throws(PluginError)
+    public func score(task: LuaValue, responses: [MinerResponse], context: HookContext) async throws(PluginError)
         -> [Double]
     {
         try await plugin.score(task: task, responses: responses, context: context)

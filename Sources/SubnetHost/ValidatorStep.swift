@@ -31,6 +31,8 @@ public struct ValidatorStep: Sendable {
         public var replies: [MinerReply]
         /// What `score` saw per UID: the answer, or nil (no answer, or `validate` said no).
         public var responses: [LuaValue?]
+        /// What each miner did (a contract-2 `score` sees these).
+        public var miners: [MinerResponse]
         public var scores: [Double]
         public var weights: [Double]
         /// Whether the chain took the weights.
@@ -63,12 +65,18 @@ public struct ValidatorStep: Sendable {
         let timeout = Duration.milliseconds(Int64(plugin.definition.timeout * 1000))
         let replies = await miners.query(task, miners: targets, netuid: netuid, timeout: timeout)
         var responses: [LuaValue?] = []
+        var miners: [MinerResponse] = []
         for (miner, reply) in zip(targets, replies) {
             var failure: (kind: String, detail: String)?
             var usable: LuaValue?
+            var record = MinerResponse(uid: miner.uid, hotkey: miner.hotkey, status: "ok")
             switch reply {
-            case .answered(let value):
-                if try await plugin.validate(value) {
+            case .answered(let value, let latency, let bytes):
+                record.latency = latency.map {
+                    Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
+                }
+                record.bytes = bytes
+                if try await plugin.validate(value, task: task) {
                     usable = value
                 } else {
                     failure = ("invalid", "the plugin's validate rejected the answer")
@@ -76,6 +84,13 @@ public struct ValidatorStep: Sendable {
             case .failed(let kind, let detail):
                 failure = (kind, detail)
             }
+            record.answer = usable
+            if let failure {
+                // The stable word first (`refused 403` → `refused`), the detail as the reason.
+                record.status = String(failure.kind.split(separator: " ").first ?? "failed")
+                record.reason = failure.detail
+            }
+            miners.append(record)
             if let failure, let failures {
                 failures.warning(
                     "subnet \(netuid) · uid \(miner.uid) (\(miner.hotkey.prefix(8))…): no usable answer: \(failure.detail)",
@@ -84,11 +99,11 @@ public struct ValidatorStep: Sendable {
             }
             responses.append(usable)
         }
-        let scores = try await plugin.score(task: task, responses: responses, context: context)
+        let scores = try await plugin.score(task: task, responses: miners, context: context)
         let weights = try await plugin.reward(scores: scores, context: context)
         var report = Report(
-            block: block, uids: targets.map(\.uid), replies: replies, responses: responses, scores: scores,
-            weights: weights, weightsSet: false)
+            block: block, uids: targets.map(\.uid), replies: replies, responses: responses, miners: miners,
+            scores: scores, weights: weights, weightsSet: false)
         guard let values = Self.u16Weights(weights) else {
             report.refusal = "every weight is 0"
             return report

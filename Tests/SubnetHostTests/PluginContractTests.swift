@@ -30,6 +30,8 @@ struct PluginContractTests {
         ("migrate = function() end", false), ("consensus = function() end", false),
         ("miner = 5", false), ("validate = 'yes'", false), ("on_load = {}", false), ("on_epoch = true", false),
         ("miner = function(t) return t end", true), ("score = 7", false),
+        ("contract = 1", true), ("contract = 2", true), ("contract = 3", false), ("contract = 1.5", false),
+        ("contract = '2'", false),
     ]
 
     @Test(arguments: cases)
