@@ -27,6 +27,10 @@ public final class Ledger: Sendable {
         try Self.migrator.migrate(pool)
     }
 
+    /// Where a neuron's own rows of the key-value store live (`<prefix><hotkey>/<key>`: a
+    /// plugin's `store.miner(hotkey)`); they are removed with the neuron.
+    public static let minerStatePrefix = "plugin/miner/"
+
     // MARK: - Subnets
 
     /// Creates a subnet, served by the plugin file `plugin` when one is given. Refuses a

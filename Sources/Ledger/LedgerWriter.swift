@@ -80,8 +80,18 @@ public struct LedgerWriter: ~Copyable {
         try Ledger.log(db, netuid: netuid, kind: "neuron.served", detail: "uid \(uid) \(endpoint)")
     }
 
-    /// Removes the neuron at `uid` with its weights and bonds (a registration replaced it).
+    /// Removes the neuron at `uid` with its weights, its bonds and its state in the subnet's
+    /// key-value store (the rows under ``Ledger/minerStatePrefix``): a registration replaced
+    /// it, and the hotkey that takes the UID starts clean.
     public func removeNeuron(netuid: Int, uid: Int) throws {
+        if let hotkey = try String.fetchOne(
+            db, sql: "SELECT hotkey FROM neurons WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
+        {
+            let prefix = Ledger.minerStatePrefix + hotkey + "/"
+            try db.execute(
+                sql: "DELETE FROM kv WHERE netuid = ? AND key >= ? AND key < ?",
+                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])
+        }
         for table in ["neurons", "weight_rows", "bond_rows"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])
         }

@@ -11,11 +11,30 @@ public struct HookContext: Sendable, Hashable {
     public var block: UInt64
     /// The validator's hotkey (ss58), or any stable name outside a live subnet.
     public var validator: String
+    /// The miners of the round, in the order `score`'s responses and `reward`'s scores come
+    /// (`ctx.miners`: `{ uid = …, hotkey = … }` each); empty outside a validator's round.
+    public var miners: [(uid: Int, hotkey: String)]
 
-    public init(netuid: Int, block: UInt64, validator: String) {
+    public init(netuid: Int, block: UInt64, validator: String, miners: [(uid: Int, hotkey: String)] = []) {
         self.netuid = netuid
         self.block = block
         self.validator = validator
+        self.miners = miners
+    }
+
+    public static func == (a: HookContext, b: HookContext) -> Bool {
+        a.netuid == b.netuid && a.block == b.block && a.validator == b.validator
+            && a.miners.map(\.uid) == b.miners.map(\.uid) && a.miners.map(\.hotkey) == b.miners.map(\.hotkey)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(netuid)
+        hasher.combine(block)
+        hasher.combine(validator)
+        for miner in miners {
+            hasher.combine(miner.uid)
+            hasher.combine(miner.hotkey)
+        }
     }
 
     /// The seed of `ctx.shared_random`.
@@ -27,6 +46,8 @@ public struct HookContext: Sendable, Hashable {
         [
             "netuid": .integer(Int64(netuid)), "block": .integer(Int64(clamping: block)),
             "validator": .string(validator), "seed": .integer(validatorSeed), "shared_seed": .integer(sharedSeed),
+            "miners": .array(
+                miners.map { .map(["uid": .integer(Int64($0.uid)), "hotkey": .string($0.hotkey)]) }),
         ]
     }
 

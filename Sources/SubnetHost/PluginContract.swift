@@ -61,7 +61,9 @@ public enum PluginContract {
     public static let maxTimeout = 600.0
 
     /// The fields of the `ctx` every hook that takes one receives.
-    public static let contextFields = ["netuid", "block", "validator", "random", "shared_random", "moving_average"]
+    public static let contextFields = [
+        "netuid", "block", "validator", "miners", "random", "shared_random", "moving_average",
+    ]
 
     public static var requiredHooks: [String] { hooks.filter(\.required).map(\.name) }
     public static var optionalHooks: [String] { hooks.filter { !$0.required }.map(\.name) }

@@ -28,6 +28,20 @@ enum PluginRuntime {
           get = function(key) return store_get(key) end,
           set = function(key, value) store_set(key, value) end,
         }
+        -- One miner's own corner of the store, by hotkey: it goes when the hotkey leaves the
+        -- subnet, so a hotkey that takes over a recycled UID starts clean.
+        function store.miner(hotkey)
+          if type(hotkey) ~= "string" or hotkey == "" or #hotkey > 128 or hotkey:find("/", 1, true) then
+            error("store.miner(hotkey) takes a miner's hotkey (a string without '/')", 2)
+          end
+          local prefix = "miner/" .. hotkey .. "/"
+          return {
+            get = function(key) return store_get(prefix .. key) end,
+            set = function(key, value) store_set(prefix .. key, value) end,
+          }
+        end
+        -- The contract the plugin declared (set when it is installed).
+        local contract = 1
 
         -- xoshiro256** seeded through splitmix64: the same seed gives the same numbers on
         -- every machine (Lua integers are 64-bit and wrap).
@@ -71,7 +85,7 @@ enum PluginRuntime {
 
         local function context(c)
           local ctx = {
-            netuid = c.netuid, block = c.block, validator = c.validator,
+            netuid = c.netuid, block = c.block, validator = c.validator, miners = c.miners or {},
             random = generator(c.seed), shared_random = generator(c.shared_seed),
           }
           -- This validator's exponential moving average of its scores, kept in the store:
@@ -84,6 +98,22 @@ enum PluginRuntime {
             local now = scores
             if type(scores) == "userdata" and scores.totable then now = scores:totable() end
             if type(now) ~= "table" then error("ctx.moving_average(scores, alpha) needs a tensor or a list", 2) end
+            -- Contract 2: kept per hotkey, so an average follows its miner whatever its
+            -- position, and a new hotkey (a recycled UID) starts from its own score.
+            if contract >= 2 and c.miners and #c.miners == #now then
+              local key = "synod.moving_average.by_hotkey/" .. c.validator
+              local previous = store_get(key)
+              if type(previous) ~= "table" then previous = {} end
+              local kept, average = {}, {}
+              for i = 1, #now do
+                local hotkey = c.miners[i].hotkey
+                local before = previous[hotkey]
+                average[i] = type(before) == "number" and alpha * now[i] + (1 - alpha) * before or now[i]
+                kept[hotkey] = average[i]
+              end
+              store_set(key, kept)
+              return tensor_from(average)
+            end
             local key = "synod.moving_average/" .. c.validator
             local previous = store_get(key)
             local average = {}
@@ -121,6 +151,7 @@ enum PluginRuntime {
         return function()
           local plugin = __synod_plugin
           __synod_plugin = nil
+          contract = plugin.contract or 1
           local api = {}
           function api.task(c) return plugin.task(context(c)) end
           function api.miner(task) return plugin.miner(task) end

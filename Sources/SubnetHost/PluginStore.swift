@@ -92,7 +92,8 @@ public struct LedgerStore: PluginStore {
         }
     }
 
-    /// Plugin keys live apart from the host's own entries in the same table.
+    /// Plugin keys live apart from the host's own entries in the same table. (A miner's
+    /// corner, `store.miner(hotkey)`, is `miner/<hotkey>/…` under it: ``Ledger/minerStatePrefix``.)
     static let prefix = "plugin/"
 }
 

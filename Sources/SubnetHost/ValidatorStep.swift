@@ -60,7 +60,8 @@ public struct ValidatorStep: Sendable {
         let metagraph = try await chain.metagraph(netuid: netuid)
         let block = metagraph.block
         let targets = metagraph.neurons.filter { $0.endpoint != nil && $0.hotkey != hotkey }
-        let context = HookContext(netuid: netuid, block: block, validator: hotkey)
+        let context = HookContext(
+            netuid: netuid, block: block, validator: hotkey, miners: targets.map { ($0.uid, $0.hotkey) })
         let task = try await plugin.task(context)
         let timeout = Duration.milliseconds(Int64(plugin.definition.timeout * 1000))
         let replies = await miners.query(task, miners: targets, netuid: netuid, timeout: timeout)
