@@ -144,8 +144,12 @@ public final class LocalNet: Sendable {
         let failures = RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60))
         let subnets = SubnetSet(
             owner: owner,
-            validators: dendrites.map {
-                (ValidatorStep(hotkey: $0.address.string, failures: failures), DendriteMiners(dendrite: $0))
+            validators: try dendrites.map {
+                let hotkey = $0.address.string
+                let secret = try ValidatorSecret.stored(dataDirectory: c.dataDirectory, hotkey: hotkey)
+                return (
+                    ValidatorStep(hotkey: hotkey, failures: failures, secret: secret), DendriteMiners(dendrite: $0)
+                )
             },
             miners: miners.map(\.string), directory: self.subnets)
         try await openSubnets(pluginPaths(), into: subnets)
@@ -232,22 +236,22 @@ public final class LocalNet: Sendable {
             // On a thread of its own: blocks keep time however busy the subnets are.
             try await withTaskExecutorPreference(Self.blockThread) {
                 try await schedule.run(count: c.blocks) { tick in
-                if stop.isSet { return false }
-                if c.lockstep && tick.index > 1 { await barrier.wait(for: subnets.following) }
-                let (block, failures) = try chain.produceBlockReportingFailures()
-                metrics.block(block.number)
-                c.observeBlock?(block.number, tick.late)
-                if tick.late >= c.blockTime / 10 { metrics.lateBlock(by: tick.late) }
-                if tick.late >= c.blockTime / 2 {
-                    log("block \(block.number) came \(tick.late) late: the host cannot keep the block time")
+                    if stop.isSet { return false }
+                    if c.lockstep && tick.index > 1 { await barrier.wait(for: subnets.following) }
+                    let (block, failures) = try chain.produceBlockReportingFailures()
+                    metrics.block(block.number)
+                    c.observeBlock?(block.number, tick.late)
+                    if tick.late >= c.blockTime / 10 { metrics.lateBlock(by: tick.late) }
+                    if tick.late >= c.blockTime / 2 {
+                        log("block \(block.number) came \(tick.late) late: the host cannot keep the block time")
+                    }
+                    for (netuid, error) in failures {
+                        log(
+                            "block \(block.number) · subnet \(netuid): the epoch failed and is retried next block: \(error)"
+                        )
+                    }
+                    return true
                 }
-                for (netuid, error) in failures {
-                    log(
-                        "block \(block.number) · subnet \(netuid): the epoch failed and is retried next block: \(error)"
-                    )
-                }
-                return true
-            }
             }
         } onGracefulShutdown: {
             stop.set()

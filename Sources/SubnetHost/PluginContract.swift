@@ -62,7 +62,7 @@ public enum PluginContract {
 
     /// The fields of the `ctx` every hook that takes one receives.
     public static let contextFields = [
-        "netuid", "block", "validator", "miners", "random", "shared_random", "moving_average",
+        "netuid", "block", "validator", "miners", "random", "shared_random", "secret", "moving_average",
     ]
 
     public static var requiredHooks: [String] { hooks.filter(\.required).map(\.name) }

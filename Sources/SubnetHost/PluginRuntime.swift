@@ -87,6 +87,7 @@ enum PluginRuntime {
           local ctx = {
             netuid = c.netuid, block = c.block, validator = c.validator, miners = c.miners or {},
             random = generator(c.seed), shared_random = generator(c.shared_seed),
+            secret = generator(c.secret_seed),
           }
           -- This validator's exponential moving average of its scores, kept in the store:
           -- alpha · scores + (1 − alpha) · previous (the previous is reset when the number

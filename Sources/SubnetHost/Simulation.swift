@@ -94,7 +94,7 @@ public struct Simulation: Sendable {
             let metagraph = try! chain.metagraph(netuid: netuid)
             for (v, hotkey) in validatorKeys.enumerated() where metagraph.weightsDue(hotkey: hotkey, block: block) {
                 do {
-                    _ = try await ValidatorStep(hotkey: hotkey).run(
+                    _ = try await ValidatorStep(hotkey: hotkey, secret: .derived("sim/\(hotkey)")).run(
                         netuid: netuid, plugin: plugin, chain: chain, miners: sources[v])
                 } catch let error as PluginError {
                     throw error

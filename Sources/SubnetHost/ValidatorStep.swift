@@ -15,11 +15,16 @@ public struct ValidatorStep: Sendable {
     public var versionKey: UInt64
     /// Where a miner's failed answer is reported (rate-limited there), or nil for silence.
     public var failures: RateLimitedLogger?
+    /// The validator's secret: `ctx.secret` in its rounds (fresh each round without one).
+    public var secret: ValidatorSecret?
 
-    public init(hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil) {
+    public init(
+        hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil, secret: ValidatorSecret? = nil
+    ) {
         self.hotkey = hotkey
         self.versionKey = versionKey
         self.failures = failures
+        self.secret = secret
     }
 
     /// What one step did.
@@ -61,7 +66,8 @@ public struct ValidatorStep: Sendable {
         let block = metagraph.block
         let targets = metagraph.neurons.filter { $0.endpoint != nil && $0.hotkey != hotkey }
         let context = HookContext(
-            netuid: netuid, block: block, validator: hotkey, miners: targets.map { ($0.uid, $0.hotkey) })
+            netuid: netuid, block: block, validator: hotkey, miners: targets.map { ($0.uid, $0.hotkey) },
+            secret: secret)
         let task = try await plugin.task(context)
         let timeout = Duration.milliseconds(Int64(plugin.definition.timeout * 1000))
         let replies = await miners.query(task, miners: targets, netuid: netuid, timeout: timeout)
