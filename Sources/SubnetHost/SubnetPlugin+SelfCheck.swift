@@ -68,6 +68,9 @@ extension PluginHost {
                 }
             }
         }
+        if case .answered(let honest, _, _)? = zip(labels, report.replies).first(where: { $0.0 == .honest })?.1 {
+            try await checkAdversarial(honest: honest, report: report)
+        }
         let weights = report.weights
         let total = weights.reduce(0, +)
         if total != 0 && abs(total - 1) > 1e-4 {
@@ -92,7 +95,50 @@ extension PluginHost {
                 "a \(labels[other].rawValue) miner earns more (weight \(weights[other])) than an honest one (\(honest)): "
                     + "the incentive rewards not answering")
         }
+        if let honest = labels.indices.filter({ labels[$0] == .honest }).map({ weights[$0] }).min(), honest > 0,
+            let other = labels.indices.first(where: { labels[$0] != .honest && weights[$0] >= honest })
+        {
+            throw d.hookError(
+                "reward",
+                "a \(labels[other].rawValue) miner earns as much (weight \(weights[other])) as an honest one: the "
+                    + "incentive does not tell answering from not answering")
+        }
         return SelfCheckReport(context: HookContext(netuid: netuid, block: block, validator: validator), groups: groups)
+    }
+}
+
+extension PluginHost {
+    /// Puts answers an attacker would send (``AdversarialAnswers``) through `validate`, and
+    /// every one it accepts through `score` beside the honest answer: a plugin whose hooks
+    /// fail on them would let one miner sink every validator's round.
+    nonisolated func checkAdversarial(honest: LuaValue, report: ValidatorStep.Report) async throws(PluginError) {
+        let d = definition
+        for (label, answer) in AdversarialAnswers.made(from: honest) {
+            let shown = SubnetPlugin.preview(answer)
+            let accepted: Bool
+            do {
+                accepted = try await validate(answer, task: report.task)
+            } catch {
+                throw d.hookError(
+                    "validate",
+                    "'validate' fails on \(label) answer \(shown) instead of rejecting it: \(error.message)")
+            }
+            guard accepted else { continue }
+            let responses = [
+                MinerResponse(uid: 1, hotkey: "honest", status: "ok", answer: honest),
+                MinerResponse(uid: 2, hotkey: "adversary", status: "ok", answer: answer),
+            ]
+            var context = report.context
+            context.miners = [(1, "honest"), (2, "adversary")]
+            do {
+                _ = try await score(task: report.task, responses: responses, context: context)
+            } catch {
+                throw d.hookError(
+                    "score",
+                    "'score' fails on \(label) answer \(shown), which 'validate' accepts: \(error.message); "
+                        + "reject such answers in validate, or score them 0")
+            }
+        }
     }
 }
 

@@ -30,6 +30,10 @@ public struct ValidatorStep: Sendable {
     /// What one step did.
     public struct Report: Sendable {
         public var block: UInt64
+        /// The task the validator sent.
+        public var task: LuaValue
+        /// The round's `ctx` (its miners, its seeds).
+        public var context: HookContext
         /// The UIDs queried, in order.
         public var uids: [Int]
         /// What each sent back.
@@ -58,6 +62,43 @@ public struct ValidatorStep: Sendable {
         return weights.map { UInt16(($0 / top * 65535).rounded()) }
     }
 
+    /// Most answers tried one by one to find which makes `score` fail.
+    public static let containmentLimit = 32
+
+    /// `score`, with a poisoned answer contained: when `score` fails with a runtime error,
+    /// each accepted answer is left out in turn (up to ``containmentLimit``); the answer
+    /// without which it succeeds is marked `poisoned`, scores 0 and is named in the log, and
+    /// the round goes on. A limit (memory, instructions, time) is not retried: each try
+    /// could cost the whole budget.
+    private func containedScore(
+        _ plugin: PluginHost, task: LuaValue, miners: inout [MinerResponse], context: HookContext, netuid: Int
+    ) async throws -> [Double] {
+        let error: PluginError
+        do {
+            return try await plugin.score(task: task, responses: miners, context: context)
+        } catch let failure {
+            error = failure
+        }
+        let suspects = miners.indices.filter { miners[$0].status == "ok" }
+        guard error.sandboxError?.kind.isLimit != true, suspects.count <= Self.containmentLimit else { throw error }
+        for i in suspects {
+            var without = miners
+            without[i].status = "poisoned"
+            without[i].reason = "its answer makes score fail: \(error.message)"
+            without[i].answer = nil
+            guard let scores = try? await plugin.score(task: task, responses: without, context: context) else {
+                continue
+            }
+            miners = without
+            failures?.warning(
+                "subnet \(netuid) · uid \(miners[i].uid) (\(miners[i].hotkey.prefix(8))…): its answer makes "
+                    + "score fail; it scores 0 this round: \(error)",
+                key: "\(netuid)/\(miners[i].hotkey)/poisoned", metadata: ["netuid": "\(netuid)"])
+            return scores
+        }
+        throw error
+    }
+
     /// Runs one step on subnet `netuid` at the chain's head. Throws when a hook fails
     /// (``PluginError``) or the chain cannot be read (``ChainError``); a refusal of the
     /// weights is in the report, not thrown.
@@ -83,10 +124,16 @@ public struct ValidatorStep: Sendable {
                     Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
                 }
                 record.bytes = bytes
-                if try await plugin.validate(value, task: task) {
-                    usable = value
-                } else {
-                    failure = ("invalid", "the plugin's validate rejected the answer")
+                do {
+                    if try await plugin.validate(value, task: task) {
+                        usable = value
+                    } else {
+                        failure = ("invalid", "the plugin's validate rejected the answer")
+                    }
+                } catch {
+                    if error.sandboxError?.kind.isLimit == true { throw error }
+                    // The answer broke `validate`: it costs this miner, not the round.
+                    failure = ("invalid", "the answer makes validate fail: \(error)")
                 }
             case .failed(let kind, let detail):
                 failure = (kind, detail)
@@ -106,10 +153,12 @@ public struct ValidatorStep: Sendable {
             }
             responses.append(usable)
         }
-        let scores = try await plugin.score(task: task, responses: miners, context: context)
+        let scores = try await containedScore(plugin, task: task, miners: &miners, context: context, netuid: netuid)
+        for (i, record) in miners.enumerated() where record.status == "poisoned" { responses[i] = nil }
         let weights = try await plugin.reward(scores: scores, context: context)
         var report = Report(
-            block: block, uids: targets.map(\.uid), replies: replies, responses: responses, miners: miners,
+            block: block, task: task, context: context, uids: targets.map(\.uid), replies: replies,
+            responses: responses, miners: miners,
             scores: scores, weights: weights, weightsSet: false)
         guard let values = Self.u16Weights(weights) else {
             report.refusal = "every weight is 0"

@@ -26,6 +26,7 @@ struct LifecycleHooksTests {
         return subnet { name = "h",
           task = function() return { x = 1 } end,
           miner = function(t) return { x = t.x } end,
+          validate = function(r, t) return type(r) == "table" and r.x == t.x end,
           score = function(t, r)
             local s = {}
             for i = 1, #r do s[i] = r[i] and 1 or 0 end

@@ -86,6 +86,7 @@ struct LocalNetTests {
               hyperparameters = { weights_rate_limit = 10 },
               task = function(ctx) return { b = ctx.block } end,
               miner = function(t) return { b = t.b } end,
+              validate = function(r, t) return type(r) == "table" and r.b == t.b end,
               score = function(t, r, ctx)
                 if ctx.block == 11 then while true do end end
                 local s = {}

@@ -78,6 +78,7 @@ struct PluginStoreTests {
         let source = """
             return subnet { name = "m", task = function() return {} end,
               miner = function(t) return { ok = true } end,
+              validate = function(r) return type(r) == "table" and r.ok == true end,
               score = function(task, responses)
                 local s = {}
                 for i = 1, #responses do s[i] = responses[i] and 1 or 0 end

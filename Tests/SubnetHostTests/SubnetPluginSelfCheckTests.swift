@@ -80,3 +80,71 @@ struct SubnetPluginSelfCheckTests {
         #expect(report.groups[0].count == 2)
     }
 }
+
+/// The self-check plays an attacker too: answers made from the reference answer.
+@Suite("SubnetPlugin: self-check with adversarial answers")
+struct AdversarialSelfCheckTests {
+    func failure(_ body: String) async -> PluginError? {
+        let source = """
+            return subnet { name = "a",
+              task = function(ctx) return { n = ctx.shared_random:int(1, 9) } end,
+              miner = function(task) return { n = task.n } end,
+              \(body) }
+            """
+        do {
+            _ = try await PluginHost.load(source: Array(source.utf8), chunkName: "plugins/a.lua", netuid: 1).selfCheck()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static let reward = "reward = function(s) return s:normalize() end,"
+
+    @Test func scoreMustSurviveEveryAnswerValidateAccepts() async {
+        // Integer division by the answer: an all-zero answer passes validate and breaks score.
+        let error = await failure(
+            """
+            validate = function(r) return type(r) == "table" and math.type(r.n) == "integer" end,
+            score = function(task, responses)
+              local s = {}
+              for i = 1, #responses do s[i] = responses[i] and (task.n // responses[i].n == 1 and 1 or 0) or 0 end
+              return s
+            end,
+            """ + Self.reward)
+        #expect(
+            error?.message.hasPrefix("'score' fails on an all-zero answer {\"n\":0}, which 'validate' accepts") == true)
+        // The same scoring behind a validate that rejects zeros passes.
+        #expect(
+            await failure(
+                """
+                validate = function(r) return type(r) == "table" and math.type(r.n) == "integer" and r.n > 0 end,
+                score = function(task, responses)
+                  local s = {}
+                  for i = 1, #responses do s[i] = responses[i] and (task.n // responses[i].n == 1 and 1 or 0) or 0 end
+                  return s
+                end,
+                """ + Self.reward) == nil)
+    }
+
+    @Test func validateMustRejectRatherThanFail() async {
+        let error = await failure(
+            """
+            validate = function(r) return r.n > 0 end,
+            score = function(task, responses)
+              local s = {}
+              for i = 1, #responses do s[i] = responses[i] and 1 or 0 end
+              return s
+            end,
+            """ + Self.reward)
+        #expect(
+            error?.message.contains("'validate' fails on") == true
+                && error?.message.contains("instead of rejecting it") == true)
+    }
+
+    @Test func anIncentiveThatPaysSilenceLikeWorkIsRefused() async {
+        let error = await failure(
+            "score = function(task, responses) return tensor.ones(#responses) end," + Self.reward)
+        #expect(error?.message.hasPrefix("a silent miner earns as much") == true, "\(String(describing: error))")
+    }
+}

@@ -32,6 +32,7 @@ struct SubnetRuntimeTests {
           hyperparameters = { kappa = \(kappa) },
           task = function(ctx) return \(task) end,
           miner = function(task) return { x = task.x } end,
+          validate = function(r) return type(r) == "table" end,
           score = function(task, responses)
             local s = {}
             for i = 1, #responses do s[i] = (responses[i] and responses[i].x == task.x) and 1 or 0 end

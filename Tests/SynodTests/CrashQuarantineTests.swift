@@ -13,6 +13,7 @@ struct CrashQuarantineTests {
               name = "\(name)", version = "1", tempo = 5,
               task = function(ctx) \(crash) return { x = 1 } end,
               miner = function(task) return { x = task.x } end,
+              validate = function(r, task) return type(r) == "table" and r.x == task.x end,
               score = function(task, responses)
                 local s = {}
                 for i = 1, #responses do s[i] = responses[i] and 1 or 0 end
