@@ -101,7 +101,8 @@ extension LocalNet {
                             }
                             result = .success(nil)
                         } else {
-                            result = .success(try await PluginHost.load(source: source, chunkName: path, netuid: 0).definition)
+                            result = .success(
+                                try await PluginHost.load(source: source, chunkName: path, netuid: 0).definition)
                         }
                     } catch {
                         result = .failure(Self.pluginError(error, path))
@@ -263,8 +264,18 @@ extension LocalNet {
         var backoff: [String: (until: UInt64, wait: UInt64)] = [:]
         // Before this block no validator is due: the chain is not even read.
         var nextDue: UInt64 = 0
+        // Blocks in a row in which every step failed in the plugin.
+        var failedRounds = 0
         for await block in blocks {
-            await advance(runtime, block: block, validators: validators, backoff: &backoff, nextDue: &nextDue)
+            let failed = await advance(
+                runtime, block: block, validators: validators, backoff: &backoff, nextDue: &nextDue)
+            if let failed {
+                failedRounds = failed ? failedRounds + 1 : 0
+                if failedRounds >= Self.rollbackAfter {
+                    failedRounds = 0
+                    await rollBack(runtime)
+                }
+            }
             await done()
         }
     }
@@ -272,20 +283,20 @@ extension LocalNet {
     private func advance(
         _ runtime: SubnetRuntime, block: ChainBlock, validators: [(ValidatorStep, DendriteMiners)],
         backoff: inout [String: (until: UInt64, wait: UInt64)], nextDue: inout UInt64
-    ) async {
+    ) async -> Bool? {
         let netuid = runtime.netuid
         for record in block.epochs where record.netuid == netuid { await epochDone(runtime, record) }
-        guard block.number >= nextDue else { return }
+        guard block.number >= nextDue else { return nil }
         guard let head = try? chain.head(), head == block.number else {
             metrics.skippedBlock(netuid: netuid)
-            return
+            return nil
         }
         let metagraph: Metagraph
         do {
             metagraph = try chain.metagraph(netuid: netuid)
         } catch {
             log("block \(block.number) · subnet \(netuid): cannot read the metagraph: \(error)")
-            return
+            return nil
         }
         // When each validator may next step: its rate limit, or its backoff after a failure.
         let dueAt = validators.map { step, _ in
@@ -332,6 +343,24 @@ extension LocalNet {
             }
         }
 
+        // Whether the plugin failed this round: every step that ran failed in a hook.
+        guard !results.isEmpty else { return nil }
+        return results.allSatisfy { _, result in
+            if case .failure(let error) = result { error is PluginError } else { false }
+        }
+    }
+
+    /// Rounds in a row failing in the plugin after which a subnet goes back to its previous
+    /// version.
+    static let rollbackAfter = 3
+
+    private func rollBack(_ runtime: SubnetRuntime) async {
+        let reason = "every validator round failed in the plugin \(Self.rollbackAfter) blocks in a row"
+        guard let (from, to) = await runtime.rollback(reason: reason) else { return }
+        metrics.pluginVersion(netuid: runtime.netuid, outcome: "rolled-back")
+        log(
+            "subnet \(runtime.netuid): version \(from.prefix(12)) rolled back to \(to.prefix(12)): \(reason); "
+                + "edit the plugin file to try again")
     }
 
     /// An epoch settled: the plugin hears of it (`on_epoch`), the log shows what it paid.

@@ -21,6 +21,8 @@ public actor SubnetRuntime {
     private let libraries: [SandboxLibrary]
     /// The running version.
     public private(set) var plugin: PluginHost
+    /// The version the last reload replaced: what a rollback restores.
+    private var previous: PluginHost?
     /// How long the last reload held calls up: its settings and staged store written, the
     /// version swapped (everything before — load, self-check, on_load — runs beside calls).
     public private(set) var lastSwap: Duration?
@@ -106,6 +108,7 @@ public actor SubnetRuntime {
             let swapStart = ContinuousClock.now
             try Self.accept(next.definition, staged, replacing: definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
+            previous = plugin
             plugin = next
             lastSwap = ContinuousClock.now - swapStart
             lastRejected = nil
@@ -116,6 +119,27 @@ public actor SubnetRuntime {
             Self.record(ledger, netuid, digest, "rejected", error.description)
             return .rejected(error)
         }
+    }
+
+    /// Puts back the version the last reload replaced, when the running one keeps failing:
+    /// recorded (`rolled-back` for the failing version with `reason`, `restored` for the one
+    /// that runs again), and the failing content is not tried again until the file changes.
+    /// Returns the digests (from, to), or nil when there is no earlier version to go back to.
+    public func rollback(reason: String) -> (from: String, to: String)? {
+        guard let previous else { return nil }
+        let failing = plugin.definition.sha256
+        plugin = previous
+        self.previous = nil
+        lastRejected = failing
+        do {
+            try Self.apply(previous.definition, netuid: netuid, ledger: ledger)
+        } catch {
+            // The settings stay those of the failing version; the log says so through the record.
+            Self.record(ledger, netuid, previous.definition.sha256, "restored", "its settings were refused: \(error)")
+        }
+        Self.record(ledger, netuid, failing, "rolled-back", reason)
+        Self.record(ledger, netuid, previous.definition.sha256, "restored", "")
+        return (failing, previous.definition.sha256)
     }
 
     // MARK: Hooks of the running version

@@ -44,7 +44,7 @@ struct StatusCommand: ParsableCommand {
             let neurons = try ledger.neurons(netuid: subnet.netuid)
             let (epochs, emitted) = try ledger.emitted(netuid: subnet.netuid)
             let versions = try ledger.pluginVersionRecords(netuid: subnet.netuid)
-            let running = versions.last { $0.outcome == "loaded" || $0.outcome == "reloaded" }
+            let running = versions.last { ["loaded", "reloaded", "restored"].contains($0.outcome) }
             rows.append([
                 String(subnet.netuid), subnet.name, String(neurons.count),
                 String(neurons.filter { $0.endpoint != nil }.count), String(subnet.config.tempo),
@@ -55,6 +55,13 @@ struct StatusCommand: ParsableCommand {
             if let last = versions.last, last.outcome == "rejected" {
                 notes.append(
                     "subnet \(subnet.netuid): version \(last.sha256.prefix(12)) was rejected at \(time.string(from: last.recordedAt)) UTC: \(last.message)"
+                )
+            }
+            if let rolled = versions.last(where: { $0.outcome == "rolled-back" }),
+                let running, running.outcome == "restored", rolled.recordedAt <= running.recordedAt
+            {
+                notes.append(
+                    "subnet \(subnet.netuid): version \(rolled.sha256.prefix(12)) was rolled back at \(time.string(from: rolled.recordedAt)) UTC: \(rolled.message)"
                 )
             }
             if let last = versions.last, last.outcome == "suspect" {

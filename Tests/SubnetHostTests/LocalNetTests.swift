@@ -164,6 +164,43 @@ struct LocalNetTests {
         #expect(!lines.all.contains { $0.contains("late") })
     }
 
+    /// A version that passes its self-check but fails every round is rolled back to the
+    /// version it replaced after three rounds, and the ledger says so.
+    @Test(.timeLimit(.minutes(2))) func aVersionThatKeepsFailingIsRolledBack() async throws {
+        let (lines, sink) = AsyncStream.makeStream(of: String.self)
+        var configuration = configuration(blocks: 1_000_000)
+        configuration.lockstep = false
+        let net = try LocalNet(configuration) { sink.yield($0) }
+        let running = Task { try await net.run() }
+        var iterator = lines.makeAsyncIterator()
+        func until(_ text: String) async -> String? {
+            while let line = await iterator.next() { if line.contains(text) { return line } }
+            return nil
+        }
+        _ = await until("synod up: 1 subnet(s)")
+        // Armed by its own on_load (which the self-check's scratch store never sees), it fails
+        // in every real round.
+        let echo = plugins.appendingPathComponent("echo-sum.lua")
+        let good = try String(contentsOf: echo, encoding: .utf8)
+        let broken = good.replacingOccurrences(
+            of: "return subnet {",
+            with: """
+                return subnet {
+                  on_load = function(ctx) store.set("armed", true) end,
+                """
+        ).replacingOccurrences(
+            of: "score = function(task, responses)",
+            with: "score = function(task, responses) if store.get(\"armed\") then error(\"armed\") end")
+        try broken.write(to: echo, atomically: true, encoding: .utf8)
+        #expect(await until("subnet 1: reloaded") != nil)
+        let line = await until("rolled back to")
+        #expect(line?.contains("every validator round failed in the plugin 3 blocks in a row") == true, "\(line ?? "")")
+        running.cancel()
+        _ = try? await running.value
+        let outcomes = try net.ledger.pluginVersions(netuid: 1).map(\.outcome)
+        #expect(outcomes.suffix(2) == ["rolled-back", "restored"], "\(outcomes)")
+    }
+
     @Test func anEmptyFolderIsRefused() async throws {
         try FileManager.default.removeItem(at: plugins.appendingPathComponent("echo-sum.lua"))
         let net = try LocalNet(configuration(blocks: 5)) { _ in }
