@@ -24,6 +24,30 @@ struct LocalNetTests {
             blockTime: .milliseconds(10), validators: 2, miners: 3, blocks: blocks, lockstep: true)
     }
 
+    /// A host running in the background (not in lockstep), and its log, read as it comes.
+    final class Live {
+        let net: LocalNet
+        let running: Task<Void, any Error>
+        var lines: AsyncStream<String>.Iterator
+
+        init(_ configuration: LocalNet.Configuration) async throws {
+            var configuration = configuration
+            configuration.lockstep = false
+            let (stream, sink) = AsyncStream.makeStream(of: String.self)
+            let net = try LocalNet(configuration) { sink.yield($0) }
+            self.net = net
+            running = Task { try await net.run() }
+            lines = stream.makeAsyncIterator()
+            _ = await until("synod up:")
+        }
+
+        /// The next line containing `text` (nil when the log ends first).
+        func until(_ text: String) async -> String? {
+            while let line = await lines.next() { if line.contains(text) { return line } }
+            return nil
+        }
+    }
+
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []
@@ -112,17 +136,9 @@ struct LocalNetTests {
     /// Plugin files come and go while the host runs: a new file becomes a new subnet, an
     /// edit reloads, a removal pauses the subnet (its rows stay), putting it back resumes it.
     @Test(.timeLimit(.minutes(2))) func pluginFilesComeAndGoWhileItRuns() async throws {
-        let (lines, sink) = AsyncStream.makeStream(of: String.self)
-        var configuration = configuration(blocks: 1_000_000)
-        configuration.lockstep = false
-        let net = try LocalNet(configuration) { sink.yield($0) }
-        let running = Task { try await net.run() }
-        var iterator = lines.makeAsyncIterator()
-        func until(_ text: String) async -> String? {
-            while let line = await iterator.next() { if line.contains(text) { return line } }
-            return nil
-        }
-        _ = await until("synod up: 1 subnet(s)")
+        let live = try await Live(configuration(blocks: 1_000_000))
+        let (net, running) = (live.net, live.running)
+        func until(_ text: String) async -> String? { await live.until(text) }
         let sort = plugins.appendingPathComponent("sort.lua")
         try FileManager.default.copyItem(
             at: SubnetPluginTests.root.appendingPathComponent("plugins/sort.lua"), to: sort)
@@ -167,17 +183,9 @@ struct LocalNetTests {
     /// A version that passes its self-check but fails every round is rolled back to the
     /// version it replaced after three rounds, and the ledger says so.
     @Test(.timeLimit(.minutes(2))) func aVersionThatKeepsFailingIsRolledBack() async throws {
-        let (lines, sink) = AsyncStream.makeStream(of: String.self)
-        var configuration = configuration(blocks: 1_000_000)
-        configuration.lockstep = false
-        let net = try LocalNet(configuration) { sink.yield($0) }
-        let running = Task { try await net.run() }
-        var iterator = lines.makeAsyncIterator()
-        func until(_ text: String) async -> String? {
-            while let line = await iterator.next() { if line.contains(text) { return line } }
-            return nil
-        }
-        _ = await until("synod up: 1 subnet(s)")
+        let live = try await Live(configuration(blocks: 1_000_000))
+        let (net, running) = (live.net, live.running)
+        func until(_ text: String) async -> String? { await live.until(text) }
         // Armed by its own on_load (which the self-check's scratch store never sees), it fails
         // in every real round.
         let echo = plugins.appendingPathComponent("echo-sum.lua")
