@@ -628,6 +628,34 @@ static int m_dot(lua_State *L) {
     return 1;
 }
 
+// Each row (or the vector) scaled to unit length; a zero row stays zero.
+static int m_unit(lua_State *L) {
+    tensor *t = check(L, 1);
+    tensor *out = push_like(L, t);
+    charge(L, 2 * numel(t));
+    int64_t rows = is_matrix(t) ? t->rows : 1, d = is_matrix(t) ? t->cols : t->rows;
+    for (int64_t i = 0; i < rows; i++) {
+        const float *src = t->data + i * d;
+        float *dst = out->data + i * d;
+        double norm = sqrt(synod_t_sum_squares(src, (size_t)d));
+        if (!isfinite(norm)) return fail(L, "unit: row %lld has a NaN or infinite entry", (long long)(i + 1));
+        for (int64_t j = 0; j < d; j++) dst[j] = norm > 0 ? (float)(src[j] / norm) : 0.0f;
+    }
+    return 1;
+}
+
+// The cosine of each row of a with the same row of b (matrices of one shape), one per row.
+static int m_cosine_rows(lua_State *L) {
+    tensor *a = check(L, 1), *b = check(L, 2);
+    if (!is_matrix(a) || !is_matrix(b)) return fail(L, "cosine_rows: both tensors must be matrices (rows of vectors)");
+    same_shape(L, a, b);
+    charge(L, 3 * numel(a));
+    tensor *out = push_vector(L, a->rows);
+    for (int64_t i = 0; i < a->rows; i++)
+        synod_t_row_cosine(a->data + i * a->cols, 1, (size_t)a->cols, b->data + i * b->cols, out->data + i);
+    return 1;
+}
+
 static int m_cosine(lua_State *L) {
     tensor *a = check(L, 1), *v = check(L, 2);
     need_vector(L, v, "cosine (its argument)");
@@ -678,9 +706,16 @@ static int sort_like(lua_State *L, int rank) {
     charge(L, t->rows * 16);
     int64_t *idx = scratch_indices(L, t->rows);
     synod_t_argsort(t->data, (size_t)t->rows, descending, idx);
+    // rank: competition ranking — equal values share the best rank among them (1, 2, 2, 4),
+    // so ties never depend on position.
+    float rank_of_run = 1;
     for (int64_t i = 0; i < t->rows; i++) {
-        if (rank) out->data[idx[i]] = (float)(i + 1);
-        else out->data[i] = (float)(idx[i] + 1);
+        if (rank) {
+            if (i == 0 || t->data[idx[i]] != t->data[idx[i - 1]]) rank_of_run = (float)(i + 1);
+            out->data[idx[i]] = rank_of_run;
+        } else {
+            out->data[i] = (float)(idx[i] + 1);
+        }
     }
     lua_pop(L, 1);
     return 1;
@@ -771,7 +806,7 @@ int synod_luaopen_tensor(lua_State *L) {
         {"ne", m_ne},             {"ema", m_ema},         {"sum", m_sum},         {"mean", m_mean},
         {"min", m_min},           {"max", m_max},         {"argmin", m_argmin},   {"argmax", m_argmax},
         {"norm", m_norm},         {"normalize", m_normalize}, {"softmax", m_softmax}, {"dot", m_dot},
-        {"cosine", m_cosine},     {"topk", m_topk},       {"argsort", m_argsort}, {"rank", m_rank},
+        {"cosine", m_cosine},     {"cosine_rows", m_cosine_rows}, {"unit", m_unit}, {"topk", m_topk},       {"argsort", m_argsort}, {"rank", m_rank},
         {"t", m_transpose},       {"transpose", m_transpose}, {"matmul", m_matmul}, {"mv", m_mv},
         {NULL, NULL},
     };

@@ -201,6 +201,30 @@ struct TensorLuaTests {
         #expect(try numbers("return tensor.from({30, 10, 20}):rank():totable()") == [3, 1, 2])
         #expect(try numbers("return tensor.from({30, 10, 20}):rank(true):totable()") == [1, 3, 2])
         #expect(try numbers("return tensor.from({1, 0/0, 0}):argsort():totable()") == [3, 1, 2])
+        // Ties share the best rank among them, wherever they stand.
+        #expect(try numbers("return tensor.from({5, 9, 5, 1}):rank(true):totable()") == [2, 1, 2, 4])
+        #expect(try numbers("return tensor.from({5, 9, 5, 1}):rank():totable()") == [2, 4, 2, 1])
+        #expect(try numbers("return tensor.from({7, 7, 7}):rank():totable()") == [1, 1, 1])
+    }
+
+    @Test func rowsOfEmbeddings() throws {
+        func rounded(_ xs: [Double]) -> [Double] { xs.map { ($0 * 1e6).rounded() / 1e6 } }
+        #expect(rounded(try numbers("return tensor.from({3, 4}):unit():totable()")) == [0.6, 0.8])
+        #expect(try numbers("return tensor.from({0, 0}):unit():totable()") == [0, 0])
+        #expect(rounded(try numbers("return tensor.from({{3, 4}, {0, 2}}):unit():row(1):totable()")) == [0.6, 0.8])
+        #expect(try numbers("return tensor.from({{3, 4}, {0, 2}}):unit():row(2):totable()") == [0, 1])
+        #expect(
+            try numbers(
+                "return tensor.from({{1, 0}, {1, 1}, {0, 0}}):cosine_rows(tensor.from({{2, 0}, {-1, -1}, {1, 0}})):totable()"
+            )
+                == [1, -1, 0])
+        #expect(
+            error("return tensor.from({{1, 0}}):cosine_rows(tensor.from({{1, 0, 0}}))")?.message.contains(
+                "shapes differ") == true)
+        #expect(
+            error("return tensor.from({1, 0}):cosine_rows(tensor.from({1, 0}))")?.message.contains("must be matrices")
+                == true)
+        #expect(error("return tensor.from({1, 0/0}):unit()")?.message.contains("NaN or infinite") == true)
     }
 
     @Test func topkAgreesWithAFullSortOnRandomData() throws {
