@@ -203,6 +203,19 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The keys of the subnet's key-value store under `prefix`, in order, each with the bytes
+    /// of its value (at most `limit`).
+    public func keys(netuid: Int, prefix: String, limit: Int = 10_000) throws -> [(key: String, bytes: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT key, length(value) AS bytes FROM kv WHERE netuid = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
+                arguments: [netuid, prefix, prefix + "\u{10FFFF}", limit]
+            ).map { ($0["key"], $0["bytes"]) }
+        }
+    }
+
     /// Reads a value of the subnet's key-value store.
     public func value(forKey key: String, netuid: Int) throws -> Data? {
         try pool.read { db in

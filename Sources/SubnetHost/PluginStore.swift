@@ -81,6 +81,13 @@ public struct LedgerStore: PluginStore {
         }
     }
 
+    /// The plugin's keys under `prefix`, in order, each with its value's size as JSON.
+    public func keys(prefix: String = "") throws -> [(key: String, bytes: Int)] {
+        try ledger.keys(netuid: netuid, prefix: Self.prefix + prefix).map {
+            (String($0.key.dropFirst(Self.prefix.count)), $0.bytes)
+        }
+    }
+
     public func setValues(_ entries: [(key: String, value: LuaValue?)]) throws {
         let quota = self.quota
         let encoded = try entries.map { entry -> (String, Data?) in
