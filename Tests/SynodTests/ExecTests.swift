@@ -171,6 +171,7 @@ struct ExecTests {
                   ledger                  Inspect or exercise a Synod ledger (an SQLite file).
                   keys                    Create, show and list hotkeys, sr25519 or ed25519
                                           (bittensor wallet layout).
+                  store                   Read a subnet's plugin store (list keys, get a value).
 
                   See 'synod help <subcommand>' for detailed help.
 
