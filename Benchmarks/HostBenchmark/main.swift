@@ -184,7 +184,7 @@ print(
 print(
     String(
         format:
-            "swap (calls held up while the accepted version's settings and store are written and it is swapped in): p50 %.2f ms, p99 %.2f ms",
+            "swap (calls held up while the new version is swapped in; loading, checking and writing its settings run beside calls): p50 %.3f ms, p99 %.3f ms",
         percentile(swaps, 0.5), percentile(swaps, 0.99)))
 print(
     String(
@@ -204,7 +204,7 @@ printTable(
             "no block late",
         ],
         [
-            "swap p50 / p99", String(format: "%.2f / %.2f ms", percentile(swaps, 0.5), percentile(swaps, 0.99)),
+            "swap p50 / p99", String(format: "%.3f / %.3f ms", percentile(swaps, 0.5), percentile(swaps, 0.99)),
             "p99 ≤ 5 ms",
         ],
         [

@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include "CProcessHardening.h"
 
 #include <errno.h>
@@ -28,3 +29,5 @@ long long synod_raise_open_files_limit(void) {
     }
     return (long long)limit.rlim_cur;
 }
+
+int synod_release_free_memory(void) { return malloc_trim(0); }

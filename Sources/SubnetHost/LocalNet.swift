@@ -153,6 +153,9 @@ public final class LocalNet: Sendable {
             },
             miners: miners.map(\.string), directory: self.subnets)
         try await openSubnets(pluginPaths(), into: subnets)
+        // Opening loads every plugin twice (its self-check in a scratch sandbox): give the
+        // memory of that burst back to the system now, not whenever malloc decides.
+        ProcessLimits.releaseFreeMemory()
         guard subnets.count > 0 else {
             throw PluginError(c.pluginsDirectory, "no plugin loaded; put subnet plugins (*.lua) in this folder")
         }

@@ -23,8 +23,9 @@ public actor SubnetRuntime {
     public private(set) var plugin: PluginHost
     /// The version the last reload replaced: what a rollback restores.
     private var previous: PluginHost?
-    /// How long the last reload held calls up: its settings and staged store written, the
-    /// version swapped (everything before — load, self-check, on_load — runs beside calls).
+    /// How long the last reload held calls up: the swap itself (everything before — load,
+    /// self-check, `on_load`, the settings and staged store written — runs beside calls to
+    /// the old version).
     public private(set) var lastSwap: Duration?
     /// The file as last seen (identity, size, modification time): an unchanged file is
     /// not read again.
@@ -104,9 +105,12 @@ public actor SubnetRuntime {
         do {
             let (next, staged) = try await Self.prepare(
                 source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
-            // From here to the swap the actor is busy: calls wait (``lastSwap`` measures it).
+            // The new version's settings and staged writes go to the ledger off this actor:
+            // meanwhile the old version keeps serving calls.
+            try await Self.acceptAside(
+                next.definition, staged, replacing: definition, netuid: netuid, ledger: ledger)
+            // From here to the swap calls wait (``lastSwap`` measures it).
             let swapStart = ContinuousClock.now
-            try Self.accept(next.definition, staged, replacing: definition, netuid: netuid, ledger: ledger)
             let old = definition.sha256
             previous = plugin
             plugin = next
@@ -202,6 +206,14 @@ public actor SubnetRuntime {
     /// Makes a prepared version the subnet's: its settings go to the ledger, then what its
     /// `on_load` staged goes to the store in one transaction. When the store refuses (its
     /// quota), the settings of the version it replaces come back and nothing was written.
+    /// ``accept(_:_:replacing:netuid:ledger:)`` on the global executor, not the actor's.
+    private nonisolated static func acceptAside(
+        _ definition: SubnetDefinition, _ staged: StagedStore, replacing old: SubnetDefinition?, netuid: Int,
+        ledger: Ledger?
+    ) async throws(PluginError) {
+        try accept(definition, staged, replacing: old, netuid: netuid, ledger: ledger)
+    }
+
     private static func accept(
         _ definition: SubnetDefinition, _ staged: StagedStore, replacing old: SubnetDefinition?, netuid: Int,
         ledger: Ledger?

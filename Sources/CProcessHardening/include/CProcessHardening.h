@@ -19,4 +19,8 @@ int synod_lock_memory(unsigned long long *limit);
 /// new soft limit, or -1.
 long long synod_raise_open_files_limit(void);
 
+/// Gives memory malloc holds free back to the system (malloc_trim), after a burst of
+/// allocations (a host opening a thousand plugins). Returns 1 when memory was released.
+int synod_release_free_memory(void);
+
 #endif
