@@ -198,7 +198,7 @@ public final class Ledger: Sendable {
                     SELECT COUNT(*) AS keys, COALESCE(SUM(length(key) + length(value)), 0) AS bytes
                     FROM kv WHERE netuid = ? AND key >= ? AND key < ?
                     """,
-                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])!
+                arguments: [netuid, prefix, Self.end(ofPrefix: prefix)])!
             try admit(totals["keys"], totals["bytes"])
         }
     }
@@ -211,10 +211,14 @@ public final class Ledger: Sendable {
                 db,
                 sql:
                     "SELECT key, length(value) AS bytes FROM kv WHERE netuid = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?",
-                arguments: [netuid, prefix, prefix + "\u{10FFFF}", limit]
+                arguments: [netuid, prefix, Self.end(ofPrefix: prefix), limit]
             ).map { ($0["key"], $0["bytes"]) }
         }
     }
+
+    /// A key above every key that starts with `prefix`: `key >= prefix AND key < end` selects
+    /// the keys under a prefix with the primary key's index.
+    static func end(ofPrefix prefix: String) -> String { prefix + "\u{10FFFF}" }
 
     /// Reads a value of the subnet's key-value store.
     public func value(forKey key: String, netuid: Int) throws -> Data? {

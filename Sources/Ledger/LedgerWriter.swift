@@ -90,7 +90,7 @@ public struct LedgerWriter: ~Copyable {
             let prefix = Ledger.minerStatePrefix + hotkey + "/"
             try db.execute(
                 sql: "DELETE FROM kv WHERE netuid = ? AND key >= ? AND key < ?",
-                arguments: [netuid, prefix, prefix + "\u{10FFFF}"])
+                arguments: [netuid, prefix, Ledger.end(ofPrefix: prefix)])
         }
         for table in ["neurons", "weight_rows", "bond_rows"] {
             try db.execute(sql: "DELETE FROM \(table) WHERE netuid = ? AND uid = ?", arguments: [netuid, uid])

@@ -316,7 +316,7 @@ extension LocalNet {
                             step.hotkey,
                             .success(
                                 try await step.run(
-                                    netuid: netuid, plugin: plugin, chain: chain, miners: miners))
+                                    netuid: netuid, plugin: plugin, chain: chain, miners: miners, metagraph: metagraph))
                         )
                     } catch {
                         return (step.hotkey, .failure(error))

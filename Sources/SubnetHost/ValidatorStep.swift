@@ -102,8 +102,18 @@ public struct ValidatorStep: Sendable {
     /// Runs one step on subnet `netuid` at the chain's head. Throws when a hook fails
     /// (``PluginError``) or the chain cannot be read (``ChainError``); a refusal of the
     /// weights is in the report, not thrown.
-    public func run(netuid: Int, plugin: PluginHost, chain: any Chain, miners: any MinerSource) async throws -> Report {
-        let metagraph = try await chain.metagraph(netuid: netuid)
+    ///
+    /// - Parameter metagraph: the subnet as the caller just read it at the head, so a host
+    ///   stepping several validators reads it once; nil to read it here.
+    public func run(
+        netuid: Int, plugin: PluginHost, chain: any Chain, miners: any MinerSource, metagraph read: Metagraph? = nil
+    ) async throws -> Report {
+        let metagraph: Metagraph
+        if let given = read {
+            metagraph = given
+        } else {
+            metagraph = try await chain.metagraph(netuid: netuid)
+        }
         let block = metagraph.block
         let targets = metagraph.neurons.filter { $0.endpoint != nil && $0.hotkey != hotkey }
         let context = HookContext(
