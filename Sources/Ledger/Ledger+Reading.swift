@@ -109,13 +109,14 @@ extension Ledger {
                 sql: """
                     UPDATE subnets SET tempo = ?, max_allowed_uids = ?, immunity_period = ?, min_non_immune_uids = ?,
                       min_allowed_weights = ?, weights_rate_limit = ?, owner_cut_ppm = ?, hyperparameters = ?,
-                      weights_version = ?
+                      weights_version = ?, commit_reveal = ?, commit_reveal_period = ?
                     WHERE netuid = ?
                     """,
                 arguments: [
                     config.tempo, config.maxAllowedUIDs, config.immunityPeriod, config.minNonImmuneUIDs,
                     config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
-                    Self.encode(config.parameters), Int64(config.weightsVersion), netuid,
+                    Self.encode(config.parameters), Int64(config.weightsVersion), config.commitReveal,
+                    config.commitRevealPeriod, netuid,
                 ])
             try Self.log(db, netuid: netuid, kind: "subnet.config", detail: Self.encode(config.parameters))
         }
@@ -191,11 +192,30 @@ extension Ledger {
         config.minAllowedWeights = subnet.minAllowedWeights
         config.weightsRateLimit = subnet.weightsRateLimit
         config.weightsVersion = subnet.weightsVersion
+        config.commitReveal = subnet.commitReveal
+        config.commitRevealPeriod = subnet.commitRevealPeriod
         config.ownerCutPerMillion = subnet.ownerCutPerMillion
         config.parameters = subnet.parameters
         let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
+        let epochs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs WHERE netuid = ?", arguments: [netuid]) ?? 0
         return SubnetInfo(
             netuid: netuid, name: row?["name"] ?? "", plugin: row?["plugin"], owner: subnet.owner, config: config,
-            lastEpochBlock: subnet.lastEpochBlock, neuronCount: count)
+            lastEpochBlock: subnet.lastEpochBlock, neuronCount: count, epochs: epochs)
+    }
+
+    /// A hotkey's weight commitments not yet revealed, oldest first (commit–reveal).
+    public func commits(netuid: Int, hotkey: String) throws -> [WeightCommit] {
+        try pool.read { db in try Self.commits(db, netuid: netuid, hotkey: hotkey) }
+    }
+
+    static func commits(_ db: Database, netuid: Int, hotkey: String) throws -> [WeightCommit] {
+        try Row.fetchAll(
+            db, sql: "SELECT hash, block, epoch FROM weight_commits WHERE netuid = ? AND hotkey = ? ORDER BY block",
+            arguments: [netuid, hotkey]
+        ).map { row in
+            WeightCommit(
+                hotkey: hotkey, hash: Array(row["hash"] as Data), block: UInt64(row["block"] as Int64),
+                epoch: row["epoch"])
+        }
     }
 }

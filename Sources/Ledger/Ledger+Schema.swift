@@ -68,6 +68,21 @@ extension Ledger {
         migrator.registerMigration("v4-weights-version") { db in
             try db.execute(sql: "ALTER TABLE subnets ADD COLUMN weights_version INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v5-commit-reveal-and-rounds") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE subnets ADD COLUMN commit_reveal INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE subnets ADD COLUMN commit_reveal_period INTEGER NOT NULL DEFAULT 1;
+                    CREATE TABLE weight_commits (
+                      netuid INTEGER NOT NULL, hotkey TEXT NOT NULL, hash BLOB NOT NULL CHECK (length(hash) = 32),
+                      block INTEGER NOT NULL, epoch INTEGER NOT NULL, PRIMARY KEY (netuid, hotkey, hash));
+                    CREATE TABLE rounds (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT, netuid INTEGER NOT NULL, validator TEXT NOT NULL,
+                      block INTEGER NOT NULL, plugin TEXT NOT NULL, task_digest TEXT NOT NULL,
+                      outcome TEXT NOT NULL, miners TEXT NOT NULL);
+                    CREATE INDEX rounds_by_subnet ON rounds (netuid, block);
+                    """)
+        }
         return migrator
     }()
 
@@ -81,6 +96,8 @@ extension Ledger {
         var minAllowedWeights: Int
         var weightsRateLimit: Int
         var weightsVersion: UInt64
+        var commitReveal: Bool
+        var commitRevealPeriod: Int
         var ownerCutPerMillion: Int
         var parameters: EpochParameters
         var lastEpochBlock: UInt64
@@ -95,7 +112,8 @@ extension Ledger {
             immunityPeriod: row["immunity_period"], minNonImmuneUIDs: row["min_non_immune_uids"],
             minAllowedWeights: row["min_allowed_weights"],
             weightsRateLimit: row["weights_rate_limit"],
-            weightsVersion: UInt64(row["weights_version"] as Int64), ownerCutPerMillion: row["owner_cut_ppm"],
+            weightsVersion: UInt64(row["weights_version"] as Int64), commitReveal: row["commit_reveal"],
+            commitRevealPeriod: row["commit_reveal_period"], ownerCutPerMillion: row["owner_cut_ppm"],
             parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64))
     }
 

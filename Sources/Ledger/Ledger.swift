@@ -58,13 +58,14 @@ public final class Ledger: Sendable {
             sql: """
                 INSERT INTO subnets (netuid, name, owner, tempo, max_allowed_uids, immunity_period,
                   min_allowed_weights, weights_rate_limit, owner_cut_ppm, hyperparameters, last_epoch_block,
-                  min_non_immune_uids, plugin, weights_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                  min_non_immune_uids, plugin, weights_version, commit_reveal, commit_reveal_period)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 netuid, name, owner, config.tempo, config.maxAllowedUIDs, config.immunityPeriod,
                 config.minAllowedWeights, config.weightsRateLimit, config.ownerCutPerMillion,
                 Self.encode(config.parameters), config.minNonImmuneUIDs, plugin, Int64(config.weightsVersion),
+                config.commitReveal, config.commitRevealPeriod,
             ])
         try Self.log(db, netuid: netuid, kind: "subnet.created", detail: name)
         if let plugin { try Self.log(db, netuid: netuid, kind: "subnet.plugin", detail: plugin) }

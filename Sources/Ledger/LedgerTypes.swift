@@ -15,6 +15,12 @@ public struct SubnetConfig: Sendable, Hashable {
     public var weightsVersion: UInt64 = 0
     /// The owner's cut, in millionths of each epoch's emission (18%).
     public var ownerCutPerMillion = 180_000
+    /// Whether validators commit a hash of their weights and reveal them later (the chain's
+    /// `CommitRevealWeightsEnabled`): weights stay hidden until they are stale.
+    public var commitReveal = false
+    /// Epochs from a commit to its reveal (the chain's `RevealPeriodEpochs`): a commit made in
+    /// epoch E is revealed during epoch E + period, and expires after it.
+    public var commitRevealPeriod = 1
     public var parameters = EpochParameters()
     public init() {}
 
@@ -29,6 +35,9 @@ public struct SubnetConfig: Sendable, Hashable {
         if minAllowedWeights < 0 { return "min_allowed_weights must not be negative (got \(minAllowedWeights))" }
         if weightsVersion > UInt64(Int64.max) {
             return "weights_version must be below 2^63 (got \(weightsVersion))"
+        }
+        if !(1...100).contains(commitRevealPeriod) {
+            return "commit_reveal_period must be from 1 to 100 epochs (got \(commitRevealPeriod))"
         }
         if weightsRateLimit < 0 { return "weights_rate_limit must not be negative (got \(weightsRateLimit))" }
         if !(0...1_000_000).contains(ownerCutPerMillion) {

@@ -11,11 +11,14 @@ public struct SubnetInfo: Sendable, Hashable {
     /// Block of the newest epoch (0 before the first).
     public var lastEpochBlock: UInt64
     public var neuronCount: Int
+    /// Epochs settled so far: the epoch a block falls in (commit–reveal counts by it).
+    public var epochs: Int
 
     public init(
         netuid: Int, name: String, plugin: String? = nil, owner: String, config: SubnetConfig,
-        lastEpochBlock: UInt64 = 0, neuronCount: Int = 0
+        lastEpochBlock: UInt64 = 0, neuronCount: Int = 0, epochs: Int = 0
     ) {
+        self.epochs = epochs
         self.netuid = netuid
         self.name = name
         self.plugin = plugin
@@ -79,4 +82,22 @@ public struct PluginVersionRecord: Sendable, Hashable {
     /// Why, for a rejection.
     public var message: String
     public var recordedAt: Date
+}
+
+/// A validator's commitment to weights it will reveal later (commit–reveal): the hash, the
+/// block it was made at and the epoch it was made in.
+public struct WeightCommit: Sendable, Hashable {
+    public var hotkey: String
+    /// 32 bytes (``SynodChain``'s `ChainRules.commitHash`).
+    public var hash: [UInt8]
+    public var block: UInt64
+    /// The subnet's ``SubnetInfo/epochs`` when it was made.
+    public var epoch: Int
+
+    public init(hotkey: String, hash: [UInt8], block: UInt64, epoch: Int) {
+        self.hotkey = hotkey
+        self.hash = hash
+        self.block = block
+        self.epoch = epoch
+    }
 }

@@ -89,6 +89,8 @@ public struct LedgerWriter: ~Copyable {
         {
             let prefix = Ledger.minerStatePrefix + hotkey + "/"
             try db.execute(
+                sql: "DELETE FROM weight_commits WHERE netuid = ? AND hotkey = ?", arguments: [netuid, hotkey])
+            try db.execute(
                 sql: "DELETE FROM kv WHERE netuid = ? AND key >= ? AND key < ?",
                 arguments: [netuid, prefix, Ledger.end(ofPrefix: prefix)])
         }
@@ -107,6 +109,30 @@ public struct LedgerWriter: ~Copyable {
         try db.execute(
             sql: "UPDATE neurons SET last_update = ? WHERE netuid = ? AND uid = ?",
             arguments: [Int64(block), netuid, uid])
+    }
+
+    /// Keeps a validator's weight commitment.
+    public func insertCommit(netuid: Int, _ commit: WeightCommit) throws {
+        try db.execute(
+            sql: "INSERT INTO weight_commits (netuid, hotkey, hash, block, epoch) VALUES (?, ?, ?, ?, ?)",
+            arguments: [netuid, commit.hotkey, Data(commit.hash), Int64(commit.block), commit.epoch])
+    }
+
+    /// A hotkey's commitments not yet revealed, oldest first.
+    public func commits(netuid: Int, hotkey: String) throws -> [WeightCommit] {
+        try Ledger.commits(db, netuid: netuid, hotkey: hotkey)
+    }
+
+    /// Forgets one commitment (revealed, or expired).
+    public func deleteCommit(netuid: Int, hotkey: String, hash: [UInt8]) throws {
+        try db.execute(
+            sql: "DELETE FROM weight_commits WHERE netuid = ? AND hotkey = ? AND hash = ?",
+            arguments: [netuid, hotkey, Data(hash)])
+    }
+
+    /// Forgets every commitment made in an epoch before `epoch` (they can no longer be revealed).
+    public func deleteCommits(netuid: Int, madeBefore epoch: Int) throws {
+        try db.execute(sql: "DELETE FROM weight_commits WHERE netuid = ? AND epoch < ?", arguments: [netuid, epoch])
     }
 
     /// The subnet's weight rows, one per UID (empty for a UID that has set none); entries

@@ -8,26 +8,40 @@ public struct DendriteMiners: MinerSource {
 
     public init(dendrite: Dendrite) { self.dendrite = dendrite }
 
-    public func query(_ task: LuaValue, miners: [NeuronInfo], netuid: Int, timeout: Duration) async -> [MinerReply] {
-        let body: [UInt8]
-        do {
-            body = Array(try task.jsonText().utf8)
-        } catch {
-            return miners.map { _ in .failed(kind: "unsendable", detail: "the task is not JSON: \(error.message)") }
-        }
+    public func query(
+        _ requests: [LuaValue], miners: [NeuronInfo], netuid: Int, validator: String, timeout: Duration
+    ) async -> [MinerReply] {
         var replies = [MinerReply?](repeating: nil, count: miners.count)
-        var endpoints: [MinerEndpoint] = []
-        var positions: [Int] = []
-        for (i, miner) in miners.enumerated() {
+        // Each distinct request is written as JSON once (a shared task: once per round).
+        var bodies: [LuaValue: [UInt8]] = [:]
+        var sends: [(index: Int, body: [UInt8], endpoint: MinerEndpoint)] = []
+        for (i, (miner, request)) in zip(miners, requests).enumerated() {
             guard let url = miner.endpoint, let address = try? SS58Address(miner.hotkey) else {
                 replies[i] = .failed(kind: "unreachable", detail: "no axon address that can be called")
                 continue
             }
-            endpoints.append(MinerEndpoint(hotkey: address, url: url))
-            positions.append(i)
+            if bodies[request] == nil {
+                do {
+                    bodies[request] = Array(try request.jsonText().utf8)
+                } catch {
+                    replies[i] = .failed(kind: "unsendable", detail: "the task is not JSON: \(error.message)")
+                    continue
+                }
+            }
+            sends.append((i, bodies[request]!, MinerEndpoint(hotkey: address, url: url)))
         }
-        let outcomes = await dendrite.forward(body, to: endpoints, netuid: UInt16(netuid), timeout: timeout)
-        for (i, outcome) in zip(positions, outcomes) {
+        let outcomes = await withTaskGroup(of: (Int, DendriteOutcome).self) { group in
+            for send in sends {
+                group.addTask {
+                    (
+                        send.index,
+                        await dendrite.forward(send.body, to: send.endpoint, netuid: UInt16(netuid), timeout: timeout)
+                    )
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (i, outcome) in outcomes {
             switch outcome.result {
             case .answered(let bytes):
                 do {

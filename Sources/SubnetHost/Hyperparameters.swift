@@ -30,6 +30,8 @@ public enum Hyperparameters {
         ("activity_cutoff", "a whole number of blocks"),
         ("owner_cut", "a proportion from 0 to 1"),
         ("weights_version", "a whole number from 0 to 2^63 - 1"),
+        ("commit_reveal_weights_enabled", "true or false"),
+        ("commit_reveal_period", "a whole number of epochs from 1 to 100"),
     ]
 
     /// Applies a plugin's `hyperparameters` table to `config`. Throws a sentence naming the
@@ -89,6 +91,8 @@ public enum Hyperparameters {
             case "weights_rate_limit": config.weightsRateLimit = Int(try whole(0...Int64(UInt32.max)))
             case "owner_cut": config.ownerCutPerMillion = Int(try proportion(scale: 1_000_000))
             case "weights_version": config.weightsVersion = UInt64(try whole(0...Int64.max))
+            case "commit_reveal_weights_enabled": config.commitReveal = try flag()
+            case "commit_reveal_period": config.commitRevealPeriod = Int(try whole(1...100))
             default: break
             }
         }
@@ -123,6 +127,8 @@ public enum Hyperparameters {
                 case "weights_rate_limit": .integer(Int64(config.weightsRateLimit))
                 case "owner_cut": .integer(Int64(config.ownerCutPerMillion))
                 case "weights_version": .integer(Int64(clamping: config.weightsVersion))
+                case "commit_reveal_weights_enabled": .boolean(config.commitReveal)
+                case "commit_reveal_period": .integer(Int64(config.commitRevealPeriod))
                 default: .null
                 }
             return (entry.name, value)

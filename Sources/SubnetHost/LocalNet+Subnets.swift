@@ -299,8 +299,9 @@ extension LocalNet {
             return nil
         }
         // When each validator may next step: its rate limit, or its backoff after a failure.
-        let dueAt = validators.map { step, _ in
-            max(metagraph.firstWeightsBlock(hotkey: step.hotkey) ?? .max, backoff[step.hotkey]?.until ?? 0)
+        var dueAt: [UInt64] = []
+        for (step, _) in validators {
+            dueAt.append(max(await step.nextWork(metagraph), backoff[step.hotkey]?.until ?? 0))
         }
         let due = zip(validators, dueAt).filter { $1 <= block.number }.map(\.0)
         // Read again at the next due block, or after 64 blocks whatever happens (a validator
@@ -308,14 +309,14 @@ extension LocalNet {
         nextDue = min(dueAt.filter { $0 > block.number }.min() ?? .max, block.number + 64)
         if !due.isEmpty { nextDue = block.number + 1 }
         let plugin = await runtime.plugin
-        let results = await withTaskGroup(of: (String, Result<ValidatorStep.Report, any Error>).self) { group in
+        let results = await withTaskGroup(of: (String, Result<ValidatorStep.Report?, any Error>).self) { group in
             for (step, miners) in due {
                 group.addTask { [chain] in
                     do {
                         return (
                             step.hotkey,
                             .success(
-                                try await step.run(
+                                try await step.act(
                                     netuid: netuid, plugin: plugin, chain: chain, miners: miners, metagraph: metagraph))
                         )
                     } catch {
@@ -327,7 +328,9 @@ extension LocalNet {
         }
         for (hotkey, result) in results {
             switch result {
-            case .success(let report):
+            case .success(nil):
+                backoff[hotkey] = nil
+            case .success(let report?):
                 backoff[hotkey] = nil
                 metrics.validatorStep(netuid: netuid, failed: false)
                 metrics.minerAnswers(

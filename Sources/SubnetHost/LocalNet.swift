@@ -77,6 +77,8 @@ public final class LocalNet: Sendable {
     public let metrics = HostMetrics()
     /// The subnets running now (empty until ``run()`` has opened them).
     public let subnets = SubnetDirectory()
+    /// Every validator round, written to the ledger once per block (`synod rounds`).
+    public let rounds: LedgerRoundJournal
     let log: @Sendable (String) -> Void
 
     /// Opens (creating) the data directory and its ledger. `log` hears one line per event.
@@ -87,6 +89,7 @@ public final class LocalNet: Sendable {
         try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
         ledger = try Ledger(path: Self.ledgerPath(dataDirectory: configuration.dataDirectory))
         chain = LocalChain(ledger: ledger, emissionPerEpoch: configuration.emissionPerEpoch)
+        rounds = LedgerRoundJournal(ledger: ledger)
         try CrashMarker.install(path: CrashMarker.path(dataDirectory: configuration.dataDirectory))
     }
 
@@ -142,13 +145,17 @@ public final class LocalNet: Sendable {
     {
         let c = configuration
         let failures = RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60))
+        let rounds = self.rounds
         let subnets = SubnetSet(
             owner: owner,
             validators: try dendrites.map {
                 let hotkey = $0.address.string
                 let secret = try ValidatorSecret.stored(dataDirectory: c.dataDirectory, hotkey: hotkey)
                 return (
-                    ValidatorStep(hotkey: hotkey, failures: failures, secret: secret), DendriteMiners(dendrite: $0)
+                    ValidatorStep(
+                        hotkey: hotkey, failures: failures, secret: secret, reveals: LedgerPendingReveals(ledger: ledger),
+                        journal: rounds),
+                    DendriteMiners(dendrite: $0)
                 )
             },
             miners: miners.map(\.string), directory: self.subnets)
@@ -243,6 +250,7 @@ public final class LocalNet: Sendable {
                     if c.lockstep && tick.index > 1 { await barrier.wait(for: subnets.following) }
                     let (block, failures) = try chain.produceBlockReportingFailures()
                     metrics.block(block.number)
+                    flushRounds()
                     c.observeBlock?(block.number, tick.late)
                     if tick.late >= c.blockTime / 10 { metrics.lateBlock(by: tick.late) }
                     if tick.late >= c.blockTime / 2 {
@@ -265,7 +273,17 @@ public final class LocalNet: Sendable {
         // The subnets finish the blocks they were given, then stop.
         chain.closeBlocks()
         await subnets.finish()
+        flushRounds()
         if stop.isSet { log("stopped at block \(last); run synod up again to continue from here") }
+    }
+
+    /// Writes the rounds recorded since the last block; a failure is logged, the net goes on.
+    private func flushRounds() {
+        do {
+            try rounds.flush()
+        } catch {
+            log("the rounds of the last block could not be recorded: \(error)")
+        }
     }
 
     func pluginPaths() -> [String] {

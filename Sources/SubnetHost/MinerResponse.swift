@@ -17,11 +17,35 @@ public struct MinerResponse: Sendable, Hashable {
     public var bytes: Int?
     /// The answer, when `validate` accepted it.
     public var answer: LuaValue?
+    /// The task this miner was sent, when tasks are per miner.
+    public var task: LuaValue?
+    /// The follow-up challenges it was sent after its answer, in order.
+    public var challenges: [Challenge] = []
+
+    /// One follow-up request (`challenge`) and what came of it.
+    public struct Challenge: Sendable, Hashable {
+        public var request: LuaValue
+        /// `ok` when it answered, else why not (`timeout`, `refused`, …).
+        public var status: String
+        public var reason: String?
+        public var latency: Double?
+        /// The answer as sent (not put through `validate`: `score` checks it).
+        public var answer: LuaValue?
+
+        var luaValue: LuaValue {
+            var table: [String: LuaValue] = ["request": request, "status": .string(status)]
+            if let reason { table["reason"] = .string(reason) }
+            if let latency { table["latency"] = .number(latency) }
+            if let answer, answer != .null { table["answer"] = answer }
+            return .map(table)
+        }
+    }
 
     public init(
         uid: Int, hotkey: String, status: String, reason: String? = nil, latency: Double? = nil, bytes: Int? = nil,
-        answer: LuaValue? = nil
+        answer: LuaValue? = nil, task: LuaValue? = nil
     ) {
+        self.task = task
         self.uid = uid
         self.hotkey = hotkey
         self.status = status
@@ -40,6 +64,8 @@ public struct MinerResponse: Sendable, Hashable {
         if let latency { table["latency"] = .number(latency) }
         if let bytes { table["bytes"] = .integer(Int64(bytes)) }
         if let answer, answer != .null { table["answer"] = answer }
+        if let task { table["task"] = task }
+        table["challenges"] = .array(challenges.map(\.luaValue))
         return .map(table)
     }
 }

@@ -4,9 +4,10 @@ public import LuaSandbox
 /// Where a validator step's answers come from: miners over the network (``DendriteMiners``)
 /// or miners simulated in process (``SimulatedMiners``). The step is the same either way.
 public protocol MinerSource: Sendable {
-    /// Sends `task` to each of `miners` on subnet `netuid` and returns one reply per miner,
-    /// in order, within `timeout`.
-    func query(_ task: LuaValue, miners: [NeuronInfo], netuid: Int, timeout: Duration) async -> [MinerReply]
+    /// Sends `requests[i]` to `miners[i]` on subnet `netuid`, for `validator`, and returns
+    /// one reply per miner, in order, within `timeout`.
+    func query(_ requests: [LuaValue], miners: [NeuronInfo], netuid: Int, validator: String, timeout: Duration) async
+        -> [MinerReply]
 }
 
 /// What one miner sent back.

@@ -19,8 +19,9 @@ public enum PluginContract {
         Hook(name: "task", required: true, arguments: ["ctx"]),
         Hook(name: "score", required: true, arguments: ["task", "responses", "ctx"]),
         Hook(name: "reward", required: true, arguments: ["scores", "ctx"]),
-        Hook(name: "miner", required: false, arguments: ["task"]),
+        Hook(name: "miner", required: false, arguments: ["task", "ctx"]),
         Hook(name: "validate", required: false, arguments: ["response", "task"]),
+        Hook(name: "challenge", required: false, arguments: ["task", "response", "ctx"]),
         Hook(name: "on_load", required: false, arguments: ["ctx"]),
         Hook(name: "on_epoch", required: false, arguments: ["result", "ctx"]),
     ]
@@ -63,6 +64,19 @@ public enum PluginContract {
     /// The fields of the `ctx` every hook that takes one receives.
     public static let contextFields = [
         "netuid", "block", "validator", "miners", "random", "shared_random", "secret", "moving_average",
+    ]
+
+    /// The fields of the `ctx` the reference `miner` receives: the miner's own hotkey and
+    /// the validator asking (a miner sees nothing of a validator's round).
+    public static let minerContextFields = ["netuid", "hotkey", "validator"]
+
+    /// Most follow-up challenges (`challenge`) one miner gets in one validator round; each
+    /// is one more request, with the subnet's `timeout`.
+    public static let maxChallenges = 3
+
+    /// Hooks that only a contract-2 plugin may define, with why.
+    public static let contract2Hooks: [(name: String, reason: String)] = [
+        ("challenge", "'challenge' needs contract = 2 in the plugin's table: only a contract-2 'score' sees the follow-up answers")
     ]
 
     public static var requiredHooks: [String] { hooks.filter(\.required).map(\.name) }

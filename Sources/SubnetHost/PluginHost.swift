@@ -88,9 +88,20 @@ public actor PluginHost {
         try marked { () throws(PluginError) in try plugin.task(context) }
     }
 
-    /// The reference miner's answer, or nil when the plugin has no `miner` hook.
-    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
-        try marked { () throws(PluginError) in try plugin.answer(task) }
+    public func roundTask(_ context: HookContext) throws(PluginError) -> RoundTask {
+        try marked { () throws(PluginError) in try plugin.roundTask(context) }
+    }
+
+    /// The reference miner's answer as the miner in `context`, or nil when the plugin has
+    /// no `miner` hook.
+    public func answer(_ task: LuaValue, context: MinerContext) throws(PluginError) -> LuaValue? {
+        try marked { () throws(PluginError) in try plugin.answer(task, context: context) }
+    }
+
+    public func challenge(task: LuaValue, response: MinerResponse, context: HookContext) throws(PluginError)
+        -> LuaValue?
+    {
+        try marked { () throws(PluginError) in try plugin.challenge(task: task, response: response, context: context) }
     }
 
     public func validate(_ response: LuaValue, task: LuaValue = .null) throws(PluginError) -> Bool {

@@ -23,18 +23,26 @@ enum PluginRuntime {
           blake2b = function(s) return blake2b(s) end,
         }
 
+        -- Whose part of the store a call sees: the validators' ("") or, inside the reference
+        -- miner, that miner's own ("reference-miner/<hotkey>/"). Every entry point sets it.
+        local scope = ""
+
+        local function check_hotkey(hotkey, what)
+          if type(hotkey) ~= "string" or hotkey == "" or #hotkey > 128 or hotkey:find("/", 1, true) then
+            error(what .. " takes a miner's hotkey (a string without '/')", 3)
+          end
+        end
+
         -- store: the plugin's durable state (in the ledger under synod up).
         store = {
-          get = function(key) return store_get(key) end,
-          set = function(key, value) store_set(key, value) end,
+          get = function(key) return store_get(scope .. key) end,
+          set = function(key, value) store_set(scope .. key, value) end,
         }
         -- One miner's own corner of the store, by hotkey: it goes when the hotkey leaves the
         -- subnet, so a hotkey that takes over a recycled UID starts clean.
         function store.miner(hotkey)
-          if type(hotkey) ~= "string" or hotkey == "" or #hotkey > 128 or hotkey:find("/", 1, true) then
-            error("store.miner(hotkey) takes a miner's hotkey (a string without '/')", 2)
-          end
-          local prefix = "miner/" .. hotkey .. "/"
+          check_hotkey(hotkey, "store.miner(hotkey)")
+          local prefix = scope .. "miner/" .. hotkey .. "/"
           return {
             get = function(key) return store_get(prefix .. key) end,
             set = function(key, value) store_set(prefix .. key, value) end,
@@ -42,6 +50,15 @@ enum PluginRuntime {
         end
         -- The contract the plugin declared (set when it is installed).
         local contract = 1
+
+        -- per_miner(tasks): what `task` returns to give each miner its own task, keyed by
+        -- hotkey (contract 2). A miner without an entry is not asked this round.
+        local PER_MINER = {}
+        function per_miner(tasks)
+          if type(tasks) ~= "table" then error("per_miner(tasks) takes a table of hotkey = task", 2) end
+          return { [PER_MINER] = tasks }
+        end
+
 
         -- xoshiro256** seeded through splitmix64: the same seed gives the same numbers on
         -- every machine (Lua integers are 64-bit and wrap).
@@ -154,19 +171,47 @@ enum PluginRuntime {
           __synod_plugin = nil
           contract = plugin.contract or 1
           local api = {}
-          function api.task(c) return plugin.task(context(c)) end
-          function api.miner(task) return plugin.miner(task) end
-          function api.validate(response, task) return plugin.validate(response, task) and true or false end
+          function api.task(c)
+            scope = ""
+            local t = plugin.task(context(c))
+            local tasks = type(t) == "table" and rawget(t, PER_MINER)
+            if tasks then
+              if contract < 2 then
+                error("'task' returned per_miner(...): per-miner tasks need contract = 2 in the plugin's table", 0)
+              end
+              return tasks, true
+            end
+            return t, false
+          end
+          function api.miner(task, c)
+            check_hotkey(c.hotkey, "the reference miner")
+            scope = "reference-miner/" .. c.hotkey .. "/"
+            return plugin.miner(task, { netuid = c.netuid, hotkey = c.hotkey, validator = c.validator })
+          end
+          function api.validate(response, task)
+            scope = ""
+            return plugin.validate(response, task) and true or false
+          end
+          function api.challenge(task, response, c)
+            scope = ""
+            local request = plugin.challenge(task, response, context(c))
+            if request == nil then return false end
+            return request
+          end
           function api.score(task, responses, c)
+            scope = ""
             return numbers(plugin.score(task, responses, context(c)), #responses, "score")
           end
           function api.reward(scores, c)
+            scope = ""
             return numbers(plugin.reward(tensor_from(scores), context(c)), #scores, "reward")
           end
           function api.on_load(c)
+            scope = ""
             if plugin.on_load then plugin.on_load(context(c)) end
           end
           function api.on_epoch(result, c)
+            scope = ""
             if plugin.on_epoch then plugin.on_epoch(result, context(c)) end
           end
           return api

@@ -41,7 +41,9 @@ public struct ReferenceMinerService: AxonService {
                 status: 400, message: "the task is not a value the plugin can read: \(error.message)")
         }
         do {
-            guard let answer = try await runtime.answer(task) else {
+            let context = MinerContext(
+                netuid: Int(request.netuid), hotkey: request.receiver.string, validator: request.caller.string)
+            guard let answer = try await runtime.answer(task, context: context) else {
                 throw AxonHandlerError(status: 501, message: "subnet \(request.netuid) has no reference miner")
             }
             return Array(try answer.jsonText().utf8)

@@ -19,13 +19,15 @@ public enum MinerStrategy: String, Sendable, CaseIterable, Comparable {
 }
 
 /// Miners simulated in process, each answering by its ``MinerStrategy`` with the plugin's
-/// own reference miner: what `synod sim` and the self-check query. One instance serves one
-/// validator (a stale miner replays the task that validator sent before).
+/// own reference miner, as itself (its own part of the store): what `synod sim` and the
+/// self-check query. One instance serves one validator (a stale miner replays the request
+/// that validator sent it before).
 public final class SimulatedMiners: MinerSource {
     public let plugin: PluginHost
     /// Each simulated miner's strategy, by hotkey; a hotkey not listed is silent.
     public let strategies: [String: MinerStrategy]
-    private let previousTask = Mutex<LuaValue?>(nil)
+    /// The request each miner got last, by hotkey.
+    private let previous = Mutex<[String: LuaValue]>([:])
 
     public init(plugin: PluginHost, strategies: [String: MinerStrategy]) {
         self.plugin = plugin
@@ -36,27 +38,25 @@ public final class SimulatedMiners: MinerSource {
     /// never resolves), it only marks the UID as a miner that answers.
     public static func endpoint(_ index: Int) -> String { "http://miner-\(index).sim.invalid:8091" }
 
-    public func query(_ task: LuaValue, miners: [NeuronInfo], netuid: Int, timeout: Duration) async -> [MinerReply] {
-        let previous = previousTask.withLock { stored in
-            defer { stored = task }
-            return stored
-        }
-        var honest: MinerReply?
-        var stale: MinerReply?
+    public func query(
+        _ requests: [LuaValue], miners: [NeuronInfo], netuid: Int, validator: String, timeout: Duration
+    ) async -> [MinerReply] {
         var replies: [MinerReply] = []
-        for miner in miners {
+        for (miner, request) in zip(miners, requests) {
+            let before = previous.withLock { previous in
+                defer { previous[miner.hotkey] = request }
+                return previous[miner.hotkey]
+            }
+            let context = MinerContext(netuid: netuid, hotkey: miner.hotkey, validator: validator)
             switch strategies[miner.hotkey] ?? .silent {
             case .honest:
-                if honest == nil { honest = await reference(task) }
-                replies.append(honest!)
+                replies.append(await reference(request, context))
             case .stale:
-                if stale == nil {
-                    stale =
-                        if let previous { await reference(previous) } else {
-                            .failed(kind: "silent", detail: "no earlier task to replay")
-                        }
-                }
-                replies.append(stale!)
+                let reply: MinerReply =
+                    if let before { await reference(before, context) } else {
+                        .failed(kind: "silent", detail: "no earlier task to replay")
+                    }
+                replies.append(reply)
             case .garbage: replies.append(.answered("not an answer"))
             case .silent: replies.append(.failed(kind: "silent", detail: "a simulated miner that never answers"))
             }
@@ -64,9 +64,9 @@ public final class SimulatedMiners: MinerSource {
         return replies
     }
 
-    private func reference(_ task: LuaValue) async -> MinerReply {
+    private func reference(_ task: LuaValue, _ context: MinerContext) async -> MinerReply {
         do {
-            guard let answer = try await plugin.answer(task) else {
+            guard let answer = try await plugin.answer(task, context: context) else {
                 return .failed(kind: "silent", detail: "the plugin has no reference 'miner' hook")
             }
             return .answered(answer)

@@ -83,6 +83,8 @@ public struct Simulation: Sendable {
         let strategyOf = Dictionary(uniqueKeysWithValues: zip(minerKeys, strategies))
         // One source per validator: a stale miner replays the task that validator sent before.
         let sources = validatorKeys.map { _ in SimulatedMiners(plugin: plugin, strategies: strategyOf) }
+        // One step per validator for the whole run: it keeps its commitments until it reveals them.
+        let steps = validatorKeys.map { ValidatorStep(hotkey: $0, secret: .derived("sim/\($0)")) }
         let blocks = UInt64(config.tempo) * UInt64(epochs)
         for _ in 1...max(blocks, 1) {
             let block: UInt64
@@ -92,10 +94,10 @@ public struct Simulation: Sendable {
                 throw PluginError(definition.name, error.message)
             }
             let metagraph = try! chain.metagraph(netuid: netuid)
-            for (v, hotkey) in validatorKeys.enumerated() where metagraph.weightsDue(hotkey: hotkey, block: block) {
+            for (v, step) in steps.enumerated() where await step.nextWork(metagraph) <= block {
                 do {
-                    _ = try await ValidatorStep(hotkey: hotkey, secret: .derived("sim/\(hotkey)")).run(
-                        netuid: netuid, plugin: plugin, chain: chain, miners: sources[v])
+                    _ = try await step.act(
+                        netuid: netuid, plugin: plugin, chain: chain, miners: sources[v], metagraph: metagraph)
                 } catch let error as PluginError {
                     throw error
                 } catch {

@@ -1,16 +1,38 @@
 public import LuaSandbox
 
 extension SubnetPlugin {
-    /// A validator's challenge for this block (`task(ctx)`): a plain value, sent to miners.
-    public func task(_ context: HookContext) throws(PluginError) -> LuaValue {
-        first(try run("task", [context.luaValue]))
+    /// A validator's task for this block (`task(ctx)`): one plain value sent to every
+    /// miner, or one per miner.
+    public func roundTask(_ context: HookContext) throws(PluginError) -> RoundTask {
+        let values = try run("task", [context.luaValue])
+        guard values.count > 1, values[1] == .boolean(true) else { return .shared(first(values)) }
+        switch first(values) {
+        case .map(let tasks): return .perMiner(tasks)
+        case .array(let items) where items.isEmpty: return .perMiner([:])
+        case let other:
+            throw hookError("task", "per_miner(tasks) needs a table of hotkey = task (got \(other.typeName))")
+        }
     }
 
-    /// The plugin's reference (honest) miner's answer (`miner(task)`), or nil when the
-    /// plugin has no `miner` hook.
-    public func answer(_ task: LuaValue) throws(PluginError) -> LuaValue? {
+    /// The task as `score` receives it (see ``roundTask(_:)``).
+    public func task(_ context: HookContext) throws(PluginError) -> LuaValue { try roundTask(context).value }
+
+    /// The plugin's reference (honest) miner's answer (`miner(task, ctx)`) as the miner in
+    /// `context`, with that miner's own part of the store; nil when the plugin has no
+    /// `miner` hook.
+    public func answer(_ task: LuaValue, context: MinerContext) throws(PluginError) -> LuaValue? {
         guard definition.hooks["miner"] != nil else { return nil }
-        return first(try run("miner", [task]))
+        return first(try run("miner", [task, context.luaValue]))
+    }
+
+    /// The follow-up request a contract-2 plugin sends a miner after its answers so far
+    /// (`challenge(task, response, ctx)`), or nil for none (also without the hook).
+    public func challenge(task: LuaValue, response: MinerResponse, context: HookContext) throws(PluginError)
+        -> LuaValue?
+    {
+        guard definition.hooks["challenge"] != nil else { return nil }
+        let request = first(try run("challenge", [task, response.luaValue, context.luaValue]))
+        return request == .boolean(false) || request == .null ? nil : request
     }
 
     /// Whether a miner's answer is well-formed (`validate(response, task)`); every answer is

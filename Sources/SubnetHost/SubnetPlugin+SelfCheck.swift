@@ -68,8 +68,8 @@ extension PluginHost {
                 }
             }
         }
-        if case .answered(let honest, _, _)? = zip(labels, report.replies).first(where: { $0.0 == .honest })?.1 {
-            try await checkAdversarial(honest: honest, report: report)
+        if let i = labels.firstIndex(of: .honest), report.miners[i].answer != nil {
+            try await checkAdversarial(honest: report.miners[i], report: report)
         }
         let weights = report.weights
         let total = weights.reduce(0, +)
@@ -111,25 +111,27 @@ extension PluginHost {
     /// Puts answers an attacker would send (``AdversarialAnswers``) through `validate`, and
     /// every one it accepts through `score` beside the honest answer: a plugin whose hooks
     /// fail on them would let one miner sink every validator's round.
-    nonisolated func checkAdversarial(honest: LuaValue, report: ValidatorStep.Report) async throws(PluginError) {
+    nonisolated func checkAdversarial(honest: MinerResponse, report: ValidatorStep.Report) async throws(PluginError) {
         let d = definition
-        for (label, answer) in AdversarialAnswers.made(from: honest) {
+        // The adversary answers the honest miner's own task (per-miner tasks included).
+        let task = honest.task ?? report.task
+        for (label, answer) in AdversarialAnswers.made(from: honest.answer ?? .null) {
             let shown = SubnetPlugin.preview(answer)
             let accepted: Bool
             do {
-                accepted = try await validate(answer, task: report.task)
+                accepted = try await validate(answer, task: task)
             } catch {
                 throw d.hookError(
                     "validate",
                     "'validate' fails on \(label) answer \(shown) instead of rejecting it: \(error.message)")
             }
             guard accepted else { continue }
-            let responses = [
-                MinerResponse(uid: 1, hotkey: "honest", status: "ok", answer: honest),
-                MinerResponse(uid: 2, hotkey: "adversary", status: "ok", answer: answer),
-            ]
+            var adversary = honest
+            adversary.uid = honest.uid + 1
+            adversary.answer = answer
+            let responses = [honest, adversary]
             var context = report.context
-            context.miners = [(1, "honest"), (2, "adversary")]
+            context.miners = responses.map { ($0.uid, $0.hotkey) }
             do {
                 _ = try await score(task: report.task, responses: responses, context: context)
             } catch {

@@ -170,6 +170,9 @@ public final class SubnetPlugin {
             }
             contract = whole
         }
+        for (hook, reason) in PluginContract.contract2Hooks where contract < 2 && hooks[hook] != nil {
+            throw PluginError(chunkName, reason)
+        }
         var definition = SubnetDefinition(
             name: name, version: version, timeout: timeout, config: config, hooks: hooks, sha256: sha256)
         definition.contract = contract

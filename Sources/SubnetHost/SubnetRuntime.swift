@@ -154,8 +154,8 @@ public actor SubnetRuntime {
     public func task(_ context: HookContext) async throws(PluginError) -> LuaValue {
         try await plugin.task(context)
     }
-    public func answer(_ task: LuaValue) async throws(PluginError) -> LuaValue? {
-        try await plugin.answer(task)
+    public func answer(_ task: LuaValue, context: MinerContext) async throws(PluginError) -> LuaValue? {
+        try await plugin.answer(task, context: context)
     }
     public func validate(_ response: LuaValue, task: LuaValue = .null) async throws(PluginError) -> Bool {
         try await plugin.validate(response, task: task)

@@ -1,5 +1,6 @@
 import Ledger
 import Logging
+import Wire
 public import LuaSandbox
 public import SynodChain
 
@@ -17,20 +18,27 @@ public struct ValidatorStep: Sendable {
     public var failures: RateLimitedLogger?
     /// The validator's secret: `ctx.secret` in its rounds (fresh each round without one).
     public var secret: ValidatorSecret?
+    /// Where it keeps weights it committed until it reveals them (commit–reveal subnets).
+    public var reveals: any PendingReveals
+    /// Where its rounds are recorded, or nil for nowhere.
+    public var journal: (any RoundJournal)?
 
     public init(
-        hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil, secret: ValidatorSecret? = nil
+        hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil, secret: ValidatorSecret? = nil,
+        reveals: any PendingReveals = MemoryPendingReveals(), journal: (any RoundJournal)? = nil
     ) {
         self.hotkey = hotkey
         self.versionKey = versionKey
         self.failures = failures
         self.secret = secret
+        self.reveals = reveals
+        self.journal = journal
     }
 
     /// What one step did.
     public struct Report: Sendable {
         public var block: UInt64
-        /// The task the validator sent.
+        /// The task the validator sent (per-miner tasks: the table of them by hotkey).
         public var task: LuaValue
         /// The round's `ctx` (its miners, its seeds).
         public var context: HookContext
@@ -44,13 +52,20 @@ public struct ValidatorStep: Sendable {
         public var miners: [MinerResponse]
         public var scores: [Double]
         public var weights: [Double]
-        /// Whether the chain took the weights.
+        /// Whether the chain took the weights (set them, or took their commitment).
         public var weightsSet: Bool
+        /// Whether they were committed, to be revealed later (commit–reveal).
+        public var committed = false
         /// Why the weights were not set, when they were not.
         public var refusal: String?
 
         /// Miners that sent anything at all.
         public var answered: Int { replies.filter { if case .answered = $0 { true } else { false } }.count }
+        /// What the round record says came of it.
+        public var outcome: String {
+            if weightsSet { return committed ? "weights committed" : "weights set" }
+            return "no weights: " + (refusal ?? "not sent")
+        }
         /// Miners whose answer `validate` accepted.
         public var valid: Int { responses.compactMap { $0 }.count }
     }
@@ -84,24 +99,23 @@ public struct ValidatorStep: Sendable {
         for i in suspects {
             var without = miners
             without[i].status = "poisoned"
-            without[i].reason = "its answer makes score fail: \(error.message)"
             without[i].answer = nil
             guard let scores = try? await plugin.score(task: task, responses: without, context: context) else {
                 continue
             }
-            miners = without
-            failures?.warning(
-                "subnet \(netuid) · uid \(miners[i].uid) (\(miners[i].hotkey.prefix(8))…): its answer makes "
-                    + "score fail; it scores 0 this round: \(error)",
-                key: "\(netuid)/\(miners[i].hotkey)/poisoned", metadata: ["netuid": "\(netuid)"])
+            poison(&miners[i], hook: "score", error: error, netuid: netuid)
             return scores
         }
         throw error
     }
 
-    /// Runs one step on subnet `netuid` at the chain's head. Throws when a hook fails
-    /// (``PluginError``) or the chain cannot be read (``ChainError``); a refusal of the
-    /// weights is in the report, not thrown.
+    /// Runs one round on subnet `netuid` at the chain's head, whether or not weights are due
+    /// (``act(netuid:plugin:chain:miners:metagraph:)`` runs it when they are): the task (one
+    /// for all, or one per miner), the miners' answers through `validate`, follow-up
+    /// challenges, `score` (a poisoned answer contained), `reward`, and the weights set — or
+    /// committed, on a subnet with commit–reveal. Throws when a hook fails (``PluginError``)
+    /// or the chain cannot be read (``ChainError``); a refusal of the weights is in the
+    /// report, not thrown. The round is recorded in ``journal``.
     ///
     /// - Parameter metagraph: the subnet as the caller just read it at the head, so a host
     ///   stepping several validators reads it once; nil to read it here.
@@ -119,24 +133,32 @@ public struct ValidatorStep: Sendable {
         let context = HookContext(
             netuid: netuid, block: block, validator: hotkey, miners: targets.map { ($0.uid, $0.hotkey) },
             secret: secret)
-        let task = try await plugin.task(context)
+        let round = try await plugin.roundTask(context)
+        let task = round.value
         let timeout = Duration.milliseconds(Int64(plugin.definition.timeout * 1000))
-        let replies = await miners.query(task, miners: targets, netuid: netuid, timeout: timeout)
-        var responses: [LuaValue?] = []
-        var miners: [MinerResponse] = []
-        for (miner, reply) in zip(targets, replies) {
+        let perMiner = if case .perMiner = round { true } else { false }
+        var records = targets.map { miner in
+            MinerResponse(
+                uid: miner.uid, hotkey: miner.hotkey, status: "ok", task: perMiner ? round.task(for: miner.hotkey) : nil)
+        }
+        // A miner the task gives nothing this round is not asked.
+        let asked = targets.indices.filter { round.task(for: targets[$0].hotkey) != nil }
+        let answers = await miners.query(
+            asked.map { round.task(for: targets[$0].hotkey)! }, miners: asked.map { targets[$0] }, netuid: netuid,
+            validator: hotkey, timeout: timeout)
+        var replies = [MinerReply](
+            repeating: .failed(kind: "skipped", detail: "the task gave this miner nothing this round"),
+            count: targets.count)
+        for (i, reply) in zip(asked, answers) { replies[i] = reply }
+        for (i, reply) in replies.enumerated() {
             var failure: (kind: String, detail: String)?
-            var usable: LuaValue?
-            var record = MinerResponse(uid: miner.uid, hotkey: miner.hotkey, status: "ok")
             switch reply {
             case .answered(let value, let latency, let bytes):
-                record.latency = latency.map {
-                    Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
-                }
-                record.bytes = bytes
+                records[i].latency = latency.map(Self.seconds)
+                records[i].bytes = bytes
                 do {
-                    if try await plugin.validate(value, task: task) {
-                        usable = value
+                    if try await plugin.validate(value, task: round.task(for: targets[i].hotkey) ?? task) {
+                        records[i].answer = value
                     } else {
                         failure = ("invalid", "the plugin's validate rejected the answer")
                     }
@@ -148,39 +170,115 @@ public struct ValidatorStep: Sendable {
             case .failed(let kind, let detail):
                 failure = (kind, detail)
             }
-            record.answer = usable
             if let failure {
                 // The stable word first (`refused 403` → `refused`), the detail as the reason.
-                record.status = String(failure.kind.split(separator: " ").first ?? "failed")
-                record.reason = failure.detail
+                records[i].status = String(failure.kind.split(separator: " ").first ?? "failed")
+                records[i].reason = failure.detail
+                if failure.kind != "skipped" {
+                    failures?.warning(
+                        "subnet \(netuid) · uid \(targets[i].uid) (\(targets[i].hotkey.prefix(8))…): no usable answer: "
+                            + failure.detail,
+                        key: "\(netuid)/\(targets[i].hotkey)/\(failure.kind)",
+                        metadata: [
+                            "netuid": "\(netuid)", "uid": "\(targets[i].uid)", "endpoint": "\(targets[i].endpoint ?? "")",
+                        ])
+                }
             }
-            miners.append(record)
-            if let failure, let failures {
-                failures.warning(
-                    "subnet \(netuid) · uid \(miner.uid) (\(miner.hotkey.prefix(8))…): no usable answer: \(failure.detail)",
-                    key: "\(netuid)/\(miner.hotkey)/\(failure.kind)",
-                    metadata: ["netuid": "\(netuid)", "uid": "\(miner.uid)", "endpoint": "\(miner.endpoint ?? "")"])
-            }
-            responses.append(usable)
         }
-        let scores = try await containedScore(plugin, task: task, miners: &miners, context: context, netuid: netuid)
-        for (i, record) in miners.enumerated() where record.status == "poisoned" { responses[i] = nil }
+        try await challenge(
+            &records, targets: targets, task: task, plugin: plugin, miners: miners, context: context, timeout: timeout)
+        let scores = try await containedScore(plugin, task: task, miners: &records, context: context, netuid: netuid)
         let weights = try await plugin.reward(scores: scores, context: context)
         var report = Report(
             block: block, task: task, context: context, uids: targets.map(\.uid), replies: replies,
-            responses: responses, miners: miners,
-            scores: scores, weights: weights, weightsSet: false)
-        guard let values = Self.u16Weights(weights) else {
+            responses: records.map(\.answer), miners: records, scores: scores, weights: weights, weightsSet: false)
+        if let values = Self.u16Weights(weights) {
+            do {
+                if metagraph.subnet.config.commitReveal {
+                    try await commit(netuid: netuid, uids: report.uids, values: values, metagraph: metagraph, chain: chain)
+                    report.committed = true
+                } else {
+                    try await chain.setWeights(
+                        netuid: netuid, hotkey: hotkey, uids: report.uids, values: values, versionKey: versionKey)
+                }
+                report.weightsSet = true
+            } catch let error as ChainError {
+                report.refusal = error.message
+            }
+        } else {
             report.refusal = "every weight is 0"
-            return report
         }
-        do {
-            try await chain.setWeights(
-                netuid: netuid, hotkey: hotkey, uids: report.uids, values: values, versionKey: versionKey)
-            report.weightsSet = true
-        } catch let error as ChainError {
-            report.refusal = error.message
-        }
+        journal?.record(record(report, plugin: plugin.definition.sha256))
         return report
+    }
+
+    /// Sends follow-up challenges (contract 2's `challenge` hook): after the answers, each
+    /// miner whose answer `validate` accepted — and whose previous challenge it answered —
+    /// may get one more request, up to ``PluginContract/maxChallenges``, all miners'
+    /// concurrently. A challenge hook that fails on a miner's answers poisons that miner only.
+    private func challenge(
+        _ records: inout [MinerResponse], targets: [NeuronInfo], task: LuaValue, plugin: PluginHost,
+        miners: any MinerSource, context: HookContext, timeout: Duration
+    ) async throws {
+        guard plugin.definition.hooks["challenge"] != nil else { return }
+        for _ in 0..<PluginContract.maxChallenges {
+            var sent: [(index: Int, request: LuaValue)] = []
+            for i in records.indices
+            where records[i].status == "ok" && (records[i].challenges.last.map { $0.status == "ok" } ?? true) {
+                do {
+                    if let request = try await plugin.challenge(task: task, response: records[i], context: context) {
+                        sent.append((i, request))
+                    }
+                } catch {
+                    if error.sandboxError?.kind.isLimit == true { throw error }
+                    poison(&records[i], hook: "challenge", error: error, netuid: context.netuid)
+                }
+            }
+            guard !sent.isEmpty else { return }
+            let replies = await miners.query(
+                sent.map(\.request), miners: sent.map { targets[$0.index] }, netuid: context.netuid,
+                validator: hotkey, timeout: timeout)
+            for ((i, request), reply) in zip(sent, replies) {
+                switch reply {
+                case .answered(let value, let latency, _):
+                    records[i].challenges.append(
+                        .init(request: request, status: "ok", latency: latency.map(Self.seconds), answer: value))
+                case .failed(let kind, let detail):
+                    records[i].challenges.append(
+                        .init(
+                            request: request, status: String(kind.split(separator: " ").first ?? "failed"),
+                            reason: detail))
+                }
+            }
+        }
+    }
+
+    /// Marks a miner whose answers make a hook fail: it scores 0 this round, the log names it.
+    private func poison(_ record: inout MinerResponse, hook: String, error: PluginError, netuid: Int) {
+        record.status = "poisoned"
+        record.reason = "its answer makes \(hook) fail: \(error.message)"
+        record.answer = nil
+        failures?.warning(
+            "subnet \(netuid) · uid \(record.uid) (\(record.hotkey.prefix(8))…): its answer makes \(hook) "
+                + "fail; it scores 0 this round: \(error)",
+            key: "\(netuid)/\(record.hotkey)/poisoned", metadata: ["netuid": "\(netuid)"])
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// The round as the journal keeps it.
+    private func record(_ report: Report, plugin sha256: String) -> RoundRecord {
+        let digest = (try? report.task.jsonText()).map { SHA256.hex(Array($0.utf8)) } ?? "unsendable"
+        return RoundRecord(
+            netuid: report.context.netuid, validator: hotkey, block: report.block, plugin: sha256,
+            taskDigest: digest, outcome: report.outcome,
+            miners: report.miners.indices.map { i in
+                let m = report.miners[i]
+                return RoundRecord.Miner(
+                    uid: m.uid, hotkey: m.hotkey, status: m.status, reason: m.reason, latency: m.latency,
+                    challenges: m.challenges.count, score: report.scores[i], weight: report.weights[i])
+            })
     }
 }

@@ -14,6 +14,8 @@ public protocol ChainReader: Sendable {
     /// The UID `hotkey` holds on the subnet, or nil: one lookup (an axon asks this on
     /// every request, to know who calls).
     func neuron(netuid: Int, hotkey: String) async throws -> NeuronInfo?
+    /// The weight commitments `hotkey` has waiting to be revealed, oldest first.
+    func commits(netuid: Int, hotkey: String) async throws -> [WeightCommit]
 }
 
 /// What a hotkey may ask of a chain. Each call is checked against the chain's rules, which
@@ -32,6 +34,16 @@ public protocol ChainWriter: Sendable {
     /// the minimum count, the rate limit, and `versionKey` at least the subnet's
     /// `weights_version`.
     func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64) async throws
+    /// Commits a hash of weights to reveal later, on a subnet with commit–reveal
+    /// (``ChainRules/commitHash(netuid:hotkey:uids:values:salt:versionKey:)``). Checked as
+    /// ``ChainRules/checkedCommit(netuid:subnet:caller:waiting:hash:block:)`` says.
+    func commitWeights(netuid: Int, hotkey: String, hash: [UInt8]) async throws
+    /// Reveals committed weights: they must hash to a waiting commitment whose reveal epoch
+    /// has come, and pass the checks of ``setWeights(netuid:hotkey:uids:values:versionKey:)``
+    /// (but the rate limit). They enter consensus from this block.
+    func revealWeights(
+        netuid: Int, hotkey: String, uids: [Int], values: [UInt16], salt: [UInt8], versionKey: UInt64
+    ) async throws
 }
 
 /// A chain: the only place that knows the chain's rules. Local (``LocalChain``, durable,

@@ -43,10 +43,11 @@ public enum ChainRules {
     ///
     /// Refused: lengths that differ, a caller without a validator permit, a UID that is not
     /// registered or appears twice, fewer than `minAllowedWeights`, a `versionKey` below the
-    /// subnet's `weightsVersion`, and a second setting within `weightsRateLimit` blocks.
+    /// subnet's `weightsVersion`, and (when `rateLimited`) a second setting within
+    /// `weightsRateLimit` blocks.
     public static func checkedWeights(
         netuid: Int, config: SubnetConfig, caller: NeuronInfo, registered: Int, uids: [Int], values: [UInt16],
-        versionKey: UInt64, block: UInt64
+        versionKey: UInt64, block: UInt64, rateLimited: Bool = true
     ) throws(ChainError) -> [SparseEntry] {
         guard uids.count == values.count else {
             throw ChainError(
@@ -75,7 +76,7 @@ public enum ChainRules {
                 "version key \(versionKey) is below subnet \(netuid)'s weights_version \(config.weightsVersion); "
                     + "upgrade to the subnet's current release")
         }
-        guard weightsDue(caller, block: block, config: config) else {
+        guard !rateLimited || weightsDue(caller, block: block, config: config) else {
             let next = caller.lastUpdate + UInt64(config.weightsRateLimit)
             throw ChainError(
                 .refused,

@@ -184,9 +184,50 @@ public final class LocalChain: Chain {
                 guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
                     throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
                 }
+                if subnet.config.commitReveal { throw ChainRules.weightsHidden(netuid: netuid) }
                 let row = try ChainRules.checkedWeights(
                     netuid: netuid, config: subnet.config, caller: caller, registered: subnet.neuronCount, uids: uids,
                     values: values, versionKey: versionKey, block: block)
+                try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
+            }
+        }
+    }
+
+    public func commits(netuid: Int, hotkey: String) throws(ChainError) -> [WeightCommit] {
+        try checked { try ledger.commits(netuid: netuid, hotkey: hotkey) }
+    }
+
+    public func commitWeights(netuid: Int, hotkey: String, hash: [UInt8]) throws(ChainError) {
+        try checked {
+            let block = try head()
+            try ledger.write { tx in
+                let subnet = try tx.subnet(netuid: netuid)
+                guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
+                    throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
+                }
+                let commit = try ChainRules.checkedCommit(
+                    netuid: netuid, subnet: subnet, caller: caller, waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
+                    hash: hash, block: block)
+                try tx.insertCommit(netuid: netuid, commit)
+            }
+        }
+    }
+
+    public func revealWeights(
+        netuid: Int, hotkey: String, uids: [Int], values: [UInt16], salt: [UInt8], versionKey: UInt64 = 0
+    ) throws(ChainError) {
+        try checked {
+            let block = try head()
+            try ledger.write { tx in
+                let subnet = try tx.subnet(netuid: netuid)
+                guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
+                    throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
+                }
+                let (commit, row) = try ChainRules.checkedReveal(
+                    netuid: netuid, subnet: subnet, caller: caller,
+                    waiting: try tx.commits(netuid: netuid, hotkey: hotkey), uids: uids, values: values, salt: salt,
+                    versionKey: versionKey, block: block)
+                try tx.deleteCommit(netuid: netuid, hotkey: hotkey, hash: commit.hash)
                 try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
             }
         }
@@ -244,7 +285,11 @@ public final class LocalChain: Chain {
                     subnet: subnet, neurons: neurons, weights: try tx.weightRows(netuid: netuid, count: neurons.count),
                     bonds: try tx.bondRows(netuid: netuid, count: neurons.count), block: block, emission: emission)
                 let settled = try Settlement(state, ownerCutPerMillion: subnet.config.ownerCutPerMillion)
-                return try tx.recordEpoch(netuid: netuid, block: block, settled)
+                let record = try tx.recordEpoch(netuid: netuid, block: block, settled)
+                // Commitments whose reveal epoch has passed can no longer be revealed.
+                try tx.deleteCommits(
+                    netuid: netuid, madeBefore: subnet.epochs + 1 - subnet.config.commitRevealPeriod)
+                return record
             }
         }
     }

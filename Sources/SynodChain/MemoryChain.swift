@@ -18,6 +18,8 @@ public final class MemoryChain: Chain {
         var neurons: [NeuronInfo] = []
         var weights: [[SparseEntry]] = []
         var bonds: [[SparseEntry]] = []
+        /// Commitments waiting to be revealed, by hotkey.
+        var commits: [String: [WeightCommit]] = [:]
     }
 
     struct State {
@@ -55,6 +57,10 @@ public final class MemoryChain: Chain {
 
     public func neuron(netuid: Int, hotkey: String) -> NeuronInfo? {
         state.withLock { $0.subnets[netuid]?.neurons.first { $0.hotkey == hotkey } }
+    }
+
+    public func commits(netuid: Int, hotkey: String) -> [WeightCommit] {
+        state.withLock { $0.subnets[netuid]?.commits[hotkey] ?? [] }
     }
 
     /// Rao credited to `hotkey` so far.
@@ -102,6 +108,7 @@ public final class MemoryChain: Chain {
                 uid: slot.uid, hotkey: hotkey, coldkey: coldkey, registeredAt: block, lastUpdate: block, stake: stake,
                 validatorPermit: validatorPermit)
             if slot.replaces {
+                subnet.commits[subnet.neurons[slot.uid].hotkey] = nil
                 subnet.neurons[slot.uid] = neuron
                 subnet.weights[slot.uid] = []
                 subnet.bonds[slot.uid] = []
@@ -125,9 +132,34 @@ public final class MemoryChain: Chain {
         throws(ChainError)
     {
         try update(netuid: netuid, hotkey: hotkey) { block, subnet, uid throws(ChainError) in
+            if subnet.info.config.commitReveal { throw ChainRules.weightsHidden(netuid: netuid) }
             let row = try ChainRules.checkedWeights(
                 netuid: netuid, config: subnet.info.config, caller: subnet.neurons[uid],
                 registered: subnet.neurons.count, uids: uids, values: values, versionKey: versionKey, block: block)
+            subnet.weights[uid] = row
+            subnet.neurons[uid].lastUpdate = block
+            subnet.neurons[uid].hasWeights = true
+        }
+    }
+
+    public func commitWeights(netuid: Int, hotkey: String, hash: [UInt8]) throws(ChainError) {
+        try update(netuid: netuid, hotkey: hotkey) { block, subnet, uid throws(ChainError) in
+            let commit = try ChainRules.checkedCommit(
+                netuid: netuid, subnet: subnet.info, caller: subnet.neurons[uid],
+                waiting: subnet.commits[hotkey] ?? [], hash: hash, block: block)
+            subnet.commits[hotkey, default: []].append(commit)
+        }
+    }
+
+    public func revealWeights(
+        netuid: Int, hotkey: String, uids: [Int], values: [UInt16], salt: [UInt8], versionKey: UInt64 = 0
+    ) throws(ChainError) {
+        try update(netuid: netuid, hotkey: hotkey) { block, subnet, uid throws(ChainError) in
+            let (commit, row) = try ChainRules.checkedReveal(
+                netuid: netuid, subnet: subnet.info, caller: subnet.neurons[uid],
+                waiting: subnet.commits[hotkey] ?? [], uids: uids, values: values, salt: salt, versionKey: versionKey,
+                block: block)
+            subnet.commits[hotkey]?.removeAll { $0.hash == commit.hash }
             subnet.weights[uid] = row
             subnet.neurons[uid].lastUpdate = block
             subnet.neurons[uid].hasWeights = true
@@ -179,6 +211,10 @@ public final class MemoryChain: Chain {
         state.balances[subnet.info.owner, default: 0] += settled.ownerCut
         subnet.bonds = output.bonds
         subnet.info.lastEpochBlock = block
+        subnet.info.epochs += 1
+        // Commitments whose reveal epoch has passed can no longer be revealed.
+        let oldest = subnet.info.epochs - subnet.info.config.commitRevealPeriod
+        for hotkey in subnet.commits.keys { subnet.commits[hotkey]!.removeAll { $0.epoch < oldest } }
         state.subnets[netuid] = subnet
         return EpochRecord(
             netuid: netuid, block: block, emission: settled.emission, ownerCut: settled.ownerCut,

@@ -14,6 +14,10 @@ struct ExplainCommand: ParsableCommand {
             consensus that clipped them, its rank and incentive; for a validator, its active \\
             stake, trust, and the bonds its dividends come from. Amounts are rao.
 
+            With --round BLOCK, shows instead what the validators' rounds at that block did \
+            (from `synod up`'s round records; --uid for one miner): why the plugin scored a \
+            miner as it did, before Yuma saw the weights.
+
             Exit status: 0 explained; 2 bad usage (no such ledger, subnet, epoch or UID).
             """
     )
@@ -24,14 +28,36 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "The subnet.")
     var netuid: Int
 
-    @Option(help: "The UID to explain.")
-    var uid: Int
+    @Option(name: .customLong("uid"), help: "The UID to explain (with --round: only its line).")
+    var chosenUID: Int?
+
+    /// The UID explained (``validate()`` requires it outside --round).
+    private var uid: Int { chosenUID ?? -1 }
 
     @Option(help: "The epoch's block (default: the newest).")
     var block: UInt64?
 
+    @Option(help: "Show the validator rounds at this block instead of an epoch.")
+    var round: UInt64?
+
+    func validate() throws {
+        if round == nil && chosenUID == nil { throw ValidationError("give --uid (the UID to explain), or --round BLOCK.") }
+    }
+
     func run() throws {
         let ledger = try LedgerFile.open(db)
+        if let round {
+            let rounds = try ledger.rounds(netuid: netuid, block: round, limit: 1000)
+            guard !rounds.isEmpty else {
+                throw ValidationError(
+                    "subnet \(netuid) has no round recorded at block \(round); `synod rounds` lists recent ones.")
+            }
+            for (i, record) in rounds.reversed().enumerated() {
+                if i > 0 { print("") }
+                for line in RoundsCommand.lines(record, uid: chosenUID) { print(line) }
+            }
+            return
+        }
         let subnet: SubnetInfo
         do {
             subnet = try ledger.subnet(netuid: netuid)

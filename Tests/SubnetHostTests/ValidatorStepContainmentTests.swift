@@ -7,7 +7,9 @@ import Testing
 /// Miners that answer exactly what a test says.
 struct FixedMiners: MinerSource {
     let answers: [String: LuaValue]
-    func query(_ task: LuaValue, miners: [NeuronInfo], netuid: Int, timeout: Duration) async -> [MinerReply] {
+    func query(
+        _ requests: [LuaValue], miners: [NeuronInfo], netuid: Int, validator: String, timeout: Duration
+    ) async -> [MinerReply] {
         miners.map { miner in
             answers[miner.hotkey].map { .answered($0) } ?? .failed(kind: "silent", detail: "no answer")
         }

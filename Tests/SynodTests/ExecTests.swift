@@ -172,6 +172,8 @@ struct ExecTests {
                   keys                    Create, show and list hotkeys, sr25519 or ed25519
                                           (bittensor wallet layout).
                   store                   Read a subnet's plugin store (list keys, get a value).
+                  rounds                  Show a subnet's recent validator rounds: per miner
+                                          its status, score and weight.
 
                   See 'synod help <subcommand>' for detailed help.
 

@@ -113,7 +113,10 @@ string_metatable.__metatable = false
 -- The lists and ranges follow the host's declaration of the contract (SubnetHost's
 -- PluginContract); a test checks that both refuse the same tables.
 local required_hooks = { "task", "score", "reward" }
-local optional_hooks = { "miner", "validate", "on_load", "on_epoch" }
+local optional_hooks = { "miner", "validate", "challenge", "on_load", "on_epoch" }
+local contract2_hooks = {
+  challenge = "'challenge' needs contract = 2 in the plugin's table: only a contract-2 'score' sees the follow-up answers",
+}
 local unsupported_hooks = {
   migrate = "'migrate' is not supported yet: the store carries over between versions as it is; "
     .. "convert old state in on_load instead",
@@ -150,6 +153,9 @@ local function check_subnet(spec)
   local contract = spec.contract
   if contract ~= nil and contract ~= 1 and contract ~= 2 then
     error("subnet{...}: 'contract' must be 1 or 2: the version of this contract the plugin is written for", 0)
+  end
+  for key, reason in pairs(contract2_hooks) do
+    if spec[key] ~= nil and (contract or 1) < 2 then error("subnet{...}: " .. reason, 0) end
   end
   local timeout = spec.timeout
   if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 600)) then

@@ -209,7 +209,8 @@ public final class Axon: Sendable {
         }
 
         let task = ForwardRequest(
-            netuid: netuid, caller: caller.hotkey, nonce: caller.nonce, body: Array(body.readableBytesView))
+            netuid: netuid, caller: caller.hotkey, nonce: caller.nonce, body: Array(body.readableBytesView),
+            receiver: hotkey)
         let service = self.service
         let answer: [UInt8]
         do {

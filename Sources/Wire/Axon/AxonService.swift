@@ -38,8 +38,11 @@ public struct ForwardRequest: Sendable {
     public let nonce: Int64
     /// The raw body, checked to be one JSON value.
     public let body: [UInt8]
+    /// The axon's own hotkey: the miner asked (one service may answer for several axons).
+    public let receiver: SS58Address
 
-    public init(netuid: UInt16, caller: SS58Address, nonce: Int64, body: [UInt8]) {
+    public init(netuid: UInt16, caller: SS58Address, nonce: Int64, body: [UInt8], receiver: SS58Address) {
+        self.receiver = receiver
         self.netuid = netuid
         self.caller = caller
         self.nonce = nonce
