@@ -153,7 +153,8 @@ public final class LocalNet: Sendable {
                 let secret = try ValidatorSecret.stored(dataDirectory: c.dataDirectory, hotkey: hotkey)
                 return (
                     ValidatorStep(
-                        hotkey: hotkey, failures: failures, secret: secret, reveals: LedgerPendingReveals(ledger: ledger),
+                        hotkey: hotkey, failures: failures, secret: secret,
+                        reveals: LedgerPendingReveals(ledger: ledger),
                         journal: rounds),
                     DendriteMiners(dendrite: $0)
                 )

@@ -76,7 +76,10 @@ public enum PluginContract {
 
     /// Hooks that only a contract-2 plugin may define, with why.
     public static let contract2Hooks: [(name: String, reason: String)] = [
-        ("challenge", "'challenge' needs contract = 2 in the plugin's table: only a contract-2 'score' sees the follow-up answers")
+        (
+            "challenge",
+            "'challenge' needs contract = 2 in the plugin's table: only a contract-2 'score' sees the follow-up answers"
+        )
     ]
 
     public static var requiredHooks: [String] { hooks.filter(\.required).map(\.name) }

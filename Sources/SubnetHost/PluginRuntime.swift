@@ -195,8 +195,7 @@ enum PluginRuntime {
           function api.challenge(task, response, c)
             scope = ""
             local request = plugin.challenge(task, response, context(c))
-            if request == nil then return false end
-            return request
+            return request ~= nil, request
           end
           function api.score(task, responses, c)
             scope = ""

@@ -117,6 +117,9 @@ public final class MemoryStore: PluginStore, @unchecked Sendable {
 
     public func value(forKey key: String) throws -> LuaValue? { lock.withLock { values[key] } }
 
+    /// Every key, in order.
+    public var keys: [String] { lock.withLock { values.keys.sorted() } }
+
     public func setValue(_ value: LuaValue?, forKey key: String) throws {
         guard let value, value != .null else {
             lock.withLock {

@@ -31,8 +31,9 @@ extension SubnetPlugin {
         -> LuaValue?
     {
         guard definition.hooks["challenge"] != nil else { return nil }
-        let request = first(try run("challenge", [task, response.luaValue, context.luaValue]))
-        return request == .boolean(false) || request == .null ? nil : request
+        let values = try run("challenge", [task, response.luaValue, context.luaValue])
+        guard values.first == .boolean(true), values.count > 1, values[1] != .null else { return nil }
+        return values[1]
     }
 
     /// Whether a miner's answer is well-formed (`validate(response, task)`); every answer is

@@ -1,8 +1,8 @@
 import Ledger
 import Logging
-import Wire
 public import LuaSandbox
 public import SynodChain
+import Wire
 
 /// One validator step, the only one: read the metagraph, build the task, query the miners
 /// that serve an endpoint, put each answer through `validate`, `score` and `reward`, and set
@@ -139,7 +139,8 @@ public struct ValidatorStep: Sendable {
         let perMiner = if case .perMiner = round { true } else { false }
         var records = targets.map { miner in
             MinerResponse(
-                uid: miner.uid, hotkey: miner.hotkey, status: "ok", task: perMiner ? round.task(for: miner.hotkey) : nil)
+                uid: miner.uid, hotkey: miner.hotkey, status: "ok", task: perMiner ? round.task(for: miner.hotkey) : nil
+            )
         }
         // A miner the task gives nothing this round is not asked.
         let asked = targets.indices.filter { round.task(for: targets[$0].hotkey) != nil }
@@ -180,7 +181,8 @@ public struct ValidatorStep: Sendable {
                             + failure.detail,
                         key: "\(netuid)/\(targets[i].hotkey)/\(failure.kind)",
                         metadata: [
-                            "netuid": "\(netuid)", "uid": "\(targets[i].uid)", "endpoint": "\(targets[i].endpoint ?? "")",
+                            "netuid": "\(netuid)", "uid": "\(targets[i].uid)",
+                            "endpoint": "\(targets[i].endpoint ?? "")",
                         ])
                 }
             }
@@ -195,7 +197,8 @@ public struct ValidatorStep: Sendable {
         if let values = Self.u16Weights(weights) {
             do {
                 if metagraph.subnet.config.commitReveal {
-                    try await commit(netuid: netuid, uids: report.uids, values: values, metagraph: metagraph, chain: chain)
+                    try await commit(
+                        netuid: netuid, uids: report.uids, values: values, metagraph: metagraph, chain: chain)
                     report.committed = true
                 } else {
                     try await chain.setWeights(

@@ -1,5 +1,5 @@
-public import Consensus
 import CLibCrypto
+public import Consensus
 public import Ledger
 
 /// Commit–reveal of weights, as the chain's second version of it does (hash commitments,

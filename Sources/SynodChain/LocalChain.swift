@@ -1,6 +1,6 @@
 import Consensus
-import Synchronization
 public import Ledger
+import Synchronization
 
 /// The durable chain `synod up` runs: its state in the SQLite ledger, its rules from
 /// ``ChainRules`` and ``Settlement``. Every operation is one ledger transaction, so a
@@ -206,7 +206,8 @@ public final class LocalChain: Chain {
                     throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
                 }
                 let commit = try ChainRules.checkedCommit(
-                    netuid: netuid, subnet: subnet, caller: caller, waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
+                    netuid: netuid, subnet: subnet, caller: caller,
+                    waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
                     hash: hash, block: block)
                 try tx.insertCommit(netuid: netuid, commit)
             }

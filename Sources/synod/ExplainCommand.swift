@@ -41,7 +41,9 @@ struct ExplainCommand: ParsableCommand {
     var round: UInt64?
 
     func validate() throws {
-        if round == nil && chosenUID == nil { throw ValidationError("give --uid (the UID to explain), or --round BLOCK.") }
+        if round == nil && chosenUID == nil {
+            throw ValidationError("give --uid (the UID to explain), or --round BLOCK.")
+        }
     }
 
     func run() throws {

@@ -62,7 +62,8 @@ struct RoundsCommand: ParsableCommand {
         let header = ["uid", "hotkey", "status", "latency", "challenges", "score", "weight", "reason"]
         let rows = miners.map { m in
             [
-                String(m.uid), String(m.hotkey.prefix(12)), m.status, m.latency.map { String(format: "%.3fs", $0) } ?? "-",
+                String(m.uid), String(m.hotkey.prefix(12)), m.status,
+                m.latency.map { String(format: "%.3fs", $0) } ?? "-",
                 String(m.challenges), String(format: "%.4f", m.score), String(format: "%.4f", m.weight),
                 m.reason.map { String($0.prefix(100)) } ?? "",
             ]

@@ -93,6 +93,36 @@ struct LocalNetTests {
         #expect(try second.ledger.epochBlocks(netuid: 1) == [20, 40])
     }
 
+    @Test func perMinerTasksChallengesAndCommitRevealRunUnderSynodUp() async throws {
+        try RoundTaskTests.plugin.write(
+            to: plugins.appendingPathComponent("rows.lua"), atomically: true, encoding: .utf8)
+        try ValidatorStepScheduleTests.plugin.write(
+            to: plugins.appendingPathComponent("hidden.lua"), atomically: true, encoding: .utf8)
+        let lines = Lines()
+        let net = try LocalNet(configuration(blocks: 32)) { lines.add($0) }
+        try await net.run()
+        let netuids = Dictionary(uniqueKeysWithValues: try net.ledger.subnets().map { ($0.name, $0.netuid) })
+        // rows: every reference miner answered its own task and opened the row it was asked for.
+        let rows = try #require(netuids["rows"])
+        let recorded = try net.ledger.rounds(netuid: rows, limit: 100)
+        #expect(!recorded.isEmpty)
+        for round in recorded {
+            #expect(round.outcome == "weights set", "\(round)")
+            #expect(round.miners.count == 3 && round.miners.allSatisfy { $0.status == "ok" && $0.challenges == 1 })
+            #expect(round.miners.allSatisfy { $0.score == 1 && $0.latency != nil }, "\(round.miners)")
+        }
+        // The miners' own stores hold what they committed to; the validators' store does not.
+        let keys = try net.ledger.keys(netuid: rows, prefix: "plugin/").map(\.key)
+        #expect(keys.filter { $0.hasPrefix("plugin/reference-miner/") && $0.hasSuffix("/rows") }.count == 3, "\(keys)")
+        // hidden: weights were committed, revealed an epoch later, and paid the miners.
+        let hidden = try #require(netuids["hidden"])
+        #expect(try net.ledger.rounds(netuid: hidden, limit: 100).allSatisfy { $0.outcome == "weights committed" })
+        let miners = try net.ledger.neurons(netuid: hidden).filter { !$0.validatorPermit }
+        #expect(try miners.allSatisfy { try net.ledger.balance(of: $0.hotkey) > 0 })
+        let validators = try net.ledger.neurons(netuid: hidden).filter(\.validatorPermit)
+        #expect(validators.allSatisfy { $0.hasWeights })
+    }
+
     @Test func aBrokenPluginIsSkippedAndTheOthersRun() async throws {
         try "return subnet {".write(to: plugins.appendingPathComponent("broken.lua"), atomically: true, encoding: .utf8)
         let lines = Lines()

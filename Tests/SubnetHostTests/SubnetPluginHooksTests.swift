@@ -26,7 +26,8 @@ struct SubnetPluginHooksTests {
         }
         #expect(numbers.count == 8)
         #expect(numbers.allSatisfy { ($0.intValue ?? 0) >= 1 && ($0.intValue ?? 0) <= 100 })
-        let honest = try #require(try echoSum.answer(task, context: MinerContext(netuid: 1, hotkey: "m", validator: "v0")))
+        let honest = try #require(
+            try echoSum.answer(task, context: MinerContext(netuid: 1, hotkey: "m", validator: "v0")))
         #expect(honest == ["sum": .integer(numbers.compactMap(\.intValue).reduce(0, +))])
         #expect(try echoSum.validate(honest))
         #expect(try echoSum.validate("garbage") == false)

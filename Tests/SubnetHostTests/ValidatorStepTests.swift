@@ -61,7 +61,8 @@ struct ValidatorStepTests {
         // Valid JSON, but the echo miner needs `x`: `{ x = task.x }` answers `{}`, which is
         // fine, so ask it for something it cannot do at all: a task that is not a table.
         do {
-            _ = try await service.forward(ForwardRequest(netuid: 1, caller: caller, nonce: 1, body: Array("7".utf8), receiver: caller))
+            _ = try await service.forward(
+                ForwardRequest(netuid: 1, caller: caller, nonce: 1, body: Array("7".utf8), receiver: caller))
             Issue.record("a task the miner cannot use was answered")
         } catch let error as AxonHandlerError {
             #expect(error.status == 400, "\(error.message)")
