@@ -370,12 +370,13 @@ extension LocalNet {
     private func epochDone(_ runtime: SubnetRuntime, _ record: EpochRecord) async {
         let netuid = runtime.netuid
         metrics.epoch(netuid: netuid, emitted: record.emission)
+        let metagraph = try? chain.metagraph(netuid: netuid)
         do {
-            try await runtime.onEpoch(record)
+            try await runtime.onEpoch(record, neurons: metagraph?.neurons ?? [])
         } catch {
             log("block \(record.block) · subnet \(netuid): on_epoch failed: \(error)")
         }
-        guard let metagraph = try? chain.metagraph(netuid: netuid) else { return }
+        guard let metagraph else { return }
         let neurons = metagraph.neurons
         func shares(_ values: [Fixed], _ keep: (NeuronInfo) -> Bool) -> String {
             neurons.filter { $0.uid < values.count && keep($0) }

@@ -170,7 +170,10 @@ public actor SubnetRuntime {
     }
 
     /// Tells the running version about an epoch (its `on_epoch` hook).
-    public func onEpoch(_ record: EpochRecord) async throws(PluginError) {
+    /// Tells the plugin an epoch settled (`on_epoch`). `neurons` are the subnet's UIDs as
+    /// the epoch paid them: `result.hotkeys` and `ctx.miners` name each, so a plugin keys
+    /// what it keeps by hotkey as `score` does.
+    public func onEpoch(_ record: EpochRecord, neurons: [NeuronInfo] = []) async throws(PluginError) {
         let o = record.output
         func list(_ values: [Fixed]) -> LuaValue { .array(values.map { .number($0.double) }) }
         let earned = zip(o.serverEmission, o.validatorEmission).map { LuaValue.integer(Int64(clamping: $0 + $1)) }
@@ -178,9 +181,13 @@ public actor SubnetRuntime {
             "block": .integer(Int64(clamping: record.block)), "emission": .integer(Int64(clamping: record.emission)),
             "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
             "validator_trust": list(o.validatorTrust), "earned": .array(earned),
+            "hotkeys": .array(neurons.prefix(o.incentive.count).map { .string($0.hotkey) }),
         ]
         try await plugin.onEpoch(
-            result, context: HookContext(netuid: netuid, block: record.block, validator: "synod-host"))
+            result,
+            context: HookContext(
+                netuid: netuid, block: record.block, validator: "synod-host",
+                miners: neurons.prefix(o.incentive.count).map { ($0.uid, $0.hotkey) }))
     }
 
     // MARK: Steps

@@ -93,7 +93,9 @@ struct LifecycleHooksTests {
 
     @Test func onEpochHearsTheResult() async throws {
         try Self.plugin(
-            onEpoch: "store.set(\"epoch\", { block = result.block, n = #result.incentive, earned = result.earned })"
+            onEpoch:
+                "store.set(\"epoch\", { block = result.block, n = #result.incentive, earned = result.earned, "
+                + "hotkeys = result.hotkeys, second = ctx.miners[2].hotkey })"
         )
         .write(toFile: path, atomically: true, encoding: .utf8)
         let runtime = try await SubnetRuntime(netuid: 1, path: path, ledger: ledger)
@@ -101,11 +103,14 @@ struct LifecycleHooksTests {
         try chain.join(netuid: 1, hotkey: "a", coldkey: "a", stake: 10, validatorPermit: true)
         try chain.join(netuid: 1, hotkey: "b", coldkey: "b")
         let record = try chain.settleEpoch(netuid: 1, block: 5)
-        try await runtime.onEpoch(record)
+        try await runtime.onEpoch(record, neurons: try chain.metagraph(netuid: 1).neurons)
         let stored = try LedgerStore(ledger: ledger, netuid: 1).value(forKey: "epoch")
         let earned = zip(record.output.serverEmission, record.output.validatorEmission).map {
             LuaValue.integer(Int64($0 + $1))
         }
-        #expect(stored == ["block": 5, "n": 2, "earned": .array(earned)])
+        #expect(
+            stored == [
+                "block": 5, "n": 2, "earned": .array(earned), "hotkeys": ["a", "b"], "second": "b",
+            ])
     }
 }
