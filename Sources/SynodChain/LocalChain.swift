@@ -176,20 +176,15 @@ public final class LocalChain: Chain {
         }
     }
 
-    public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64 = 0) throws {
-        try checked {
-            let block = try head()
-            try ledger.write { tx in
-                let subnet = try tx.subnet(netuid: netuid)
-                guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
-                    throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
-                }
-                if subnet.config.commitReveal { throw ChainRules.weightsHidden(netuid: netuid) }
-                let row = try ChainRules.checkedWeights(
-                    netuid: netuid, config: subnet.config, caller: caller, registered: subnet.neuronCount, uids: uids,
-                    values: values, versionKey: versionKey, block: block)
-                try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
-            }
+    public func setWeights(netuid: Int, hotkey: String, uids: [Int], values: [UInt16], versionKey: UInt64 = 0)
+        throws(ChainError)
+    {
+        try asCaller(netuid: netuid, hotkey: hotkey) { tx, subnet, caller, block in
+            if subnet.config.commitReveal { throw ChainRules.weightsHidden(netuid: netuid) }
+            let row = try ChainRules.checkedWeights(
+                netuid: netuid, config: subnet.config, caller: caller, registered: subnet.neuronCount, uids: uids,
+                values: values, versionKey: versionKey, block: block)
+            try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
         }
     }
 
@@ -198,24 +193,31 @@ public final class LocalChain: Chain {
     }
 
     public func commitWeights(netuid: Int, hotkey: String, hash: [UInt8]) throws(ChainError) {
-        try checked {
-            let block = try head()
-            try ledger.write { tx in
-                let subnet = try tx.subnet(netuid: netuid)
-                guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
-                    throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
-                }
-                let commit = try ChainRules.checkedCommit(
-                    netuid: netuid, subnet: subnet, caller: caller,
-                    waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
-                    hash: hash, block: block)
-                try tx.insertCommit(netuid: netuid, commit)
-            }
+        try asCaller(netuid: netuid, hotkey: hotkey) { tx, subnet, caller, block in
+            let commit = try ChainRules.checkedCommit(
+                netuid: netuid, subnet: subnet, caller: caller, waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
+                hash: hash, block: block)
+            try tx.insertCommit(netuid: netuid, commit)
         }
     }
 
     public func revealWeights(
         netuid: Int, hotkey: String, uids: [Int], values: [UInt16], salt: [UInt8], versionKey: UInt64 = 0
+    ) throws(ChainError) {
+        try asCaller(netuid: netuid, hotkey: hotkey) { tx, subnet, caller, block in
+            let (commit, row) = try ChainRules.checkedReveal(
+                netuid: netuid, subnet: subnet, caller: caller, waiting: try tx.commits(netuid: netuid, hotkey: hotkey),
+                uids: uids, values: values, salt: salt, versionKey: versionKey, block: block)
+            try tx.deleteCommit(netuid: netuid, hotkey: hotkey, hash: commit.hash)
+            try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
+        }
+    }
+
+    /// Runs `body` in one transaction at the head block, for `hotkey` as registered on the
+    /// subnet (refused when it is not).
+    private func asCaller(
+        netuid: Int, hotkey: String,
+        _ body: (borrowing LedgerWriter, SubnetInfo, NeuronInfo, UInt64) throws -> Void
     ) throws(ChainError) {
         try checked {
             let block = try head()
@@ -224,12 +226,7 @@ public final class LocalChain: Chain {
                 guard let caller = try tx.neuron(netuid: netuid, hotkey: hotkey) else {
                     throw ChainError(.notFound, "hotkey \(hotkey) is not registered on subnet \(netuid)")
                 }
-                let (commit, row) = try ChainRules.checkedReveal(
-                    netuid: netuid, subnet: subnet, caller: caller,
-                    waiting: try tx.commits(netuid: netuid, hotkey: hotkey), uids: uids, values: values, salt: salt,
-                    versionKey: versionKey, block: block)
-                try tx.deleteCommit(netuid: netuid, hotkey: hotkey, hash: commit.hash)
-                try tx.storeWeights(netuid: netuid, uid: caller.uid, row, block: block)
+                try body(tx, subnet, caller, block)
             }
         }
     }
