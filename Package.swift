@@ -151,6 +151,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The fatal-signal handler that names the plugin version a crash happened in.
+        .target(
+            name: "SimLab",
+            dependencies: ["SubnetHost", "SynodChain", "Consensus", "Ledger", "LuaSandbox", "Wire"],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CCrashMarker"),
         .target(
             name: "SubnetHost",
@@ -168,6 +173,7 @@ let package = Package(
             name: "synod",
             dependencies: [
                 "SubnetHost",
+                "SimLab",
                 "SynodChain",
                 "LuaSandbox",
                 "Tensor",
@@ -252,6 +258,11 @@ let package = Package(
         .testTarget(
             name: "SynodChainTests",
             dependencies: ["SynodChain", "Ledger", "Consensus", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SimLabTests",
+            dependencies: ["SimLab", "SubnetHost", "LuaSandbox", "Ledger"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -151,6 +151,17 @@ local function check_subnet(spec)
   for key, reason in pairs(contract2_hooks) do
     if spec[key] ~= nil and (contract or 1) < 2 then error("subnet{...}: " .. reason, 0) end
   end
+  local adversaries = spec.adversaries
+  if adversaries ~= nil then
+    if type(adversaries) ~= "table" then
+      error("subnet{...}: 'adversaries' must be a table of name = function(task, ctx)", 0)
+    end
+    for name, attack in pairs(adversaries) do
+      if type(name) ~= "string" or type(attack) ~= "function" then
+        error("subnet{...}: 'adversaries' must be a table of name = function(task, ctx)", 0)
+      end
+    end
+  end
   local timeout = spec.timeout
   if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 600)) then
     error("subnet{...}: 'timeout' must be a number of seconds above 0 and at most 600", 0)

@@ -49,6 +49,7 @@ public enum PluginContract {
         ("timeout", "a number of seconds above 0 and at most 600"),
         ("hyperparameters", "a table of name = value"),
         ("contract", "1 or 2: the version of this contract the plugin is written for"),
+        ("adversaries", "a table of name = function(task, ctx): attacks synod sim can run as miners"),
     ]
 
     /// The contract versions a plugin may declare (`contract = 2`); 1 when it says nothing.

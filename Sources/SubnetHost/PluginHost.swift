@@ -1,4 +1,6 @@
+import Consensus
 import Foundation
+public import Ledger
 public import Logging
 public import LuaSandbox
 import Wire
@@ -98,6 +100,10 @@ public actor PluginHost {
         try marked { () throws(PluginError) in try plugin.answer(task, context: context) }
     }
 
+    public func adversary(_ name: String, task: LuaValue, context: MinerContext) throws(PluginError) -> LuaValue {
+        try marked { () throws(PluginError) in try plugin.adversary(name, task: task, context: context) }
+    }
+
     public func challenge(task: LuaValue, response: MinerResponse, context: HookContext) throws(PluginError)
         -> LuaValue?
     {
@@ -124,6 +130,27 @@ public actor PluginHost {
 
     public func onEpoch(_ result: LuaValue, context: HookContext) throws(PluginError) {
         try marked { () throws(PluginError) in try plugin.onEpoch(result, context: context) }
+    }
+
+    /// Tells the plugin an epoch settled (`on_epoch`). `neurons` are the subnet's UIDs as
+    /// the epoch paid them: `result.hotkeys` and `ctx.miners` name each, so a plugin keys
+    /// what it keeps by hotkey as `score` does.
+    public func onEpoch(_ record: EpochRecord, neurons: [NeuronInfo]) throws(PluginError) {
+        let o = record.output
+        func list(_ values: [Fixed]) -> LuaValue { .array(values.map { .number($0.double) }) }
+        let earned = zip(o.serverEmission, o.validatorEmission).map { LuaValue.integer(Int64(clamping: $0 + $1)) }
+        let named = neurons.prefix(o.incentive.count)
+        let result: LuaValue = [
+            "block": .integer(Int64(clamping: record.block)), "emission": .integer(Int64(clamping: record.emission)),
+            "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
+            "validator_trust": list(o.validatorTrust), "earned": .array(earned),
+            "hotkeys": .array(named.map { .string($0.hotkey) }),
+        ]
+        try onEpoch(
+            result,
+            context: HookContext(
+                netuid: record.netuid, block: record.block, validator: "synod-host",
+                miners: named.map { ($0.uid, $0.hotkey) }))
     }
 
     private func marked<T>(_ body: () throws(PluginError) -> T) throws(PluginError) -> T {

@@ -188,6 +188,11 @@ enum PluginRuntime {
             scope = "reference-miner/" .. c.hotkey .. "/"
             return plugin.miner(task, { netuid = c.netuid, hotkey = c.hotkey, validator = c.validator })
           end
+          function api.adversary(name, task, c)
+            check_hotkey(c.hotkey, "an adversary")
+            scope = "reference-miner/" .. c.hotkey .. "/"
+            return plugin.adversaries[name](task, { netuid = c.netuid, hotkey = c.hotkey, validator = c.validator })
+          end
           function api.validate(response, task)
             scope = ""
             return plugin.validate(response, task) and true or false

@@ -18,6 +18,9 @@ public struct SubnetDefinition: Sendable, Hashable {
     public var sha256: String
     /// The contract version the plugin is written for (``PluginContract/versions``).
     public var contract: Int = 1
+    /// The plugin's own attacks (`adversaries = { name = function(task, ctx) … end }`), by
+    /// name, with where each is defined: `synod sim --miners name:N` runs them.
+    public var adversaries: [String: String] = [:]
 
     /// Hooks every subnet must define (see ``PluginContract``).
     public static var requiredHooks: [String] { PluginContract.requiredHooks }

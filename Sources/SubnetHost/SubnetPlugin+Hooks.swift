@@ -25,6 +25,15 @@ extension SubnetPlugin {
         return first(try run("miner", [task, context.luaValue]))
     }
 
+    /// The answer of the plugin's adversary `name` (`adversaries[name](task, ctx)`) as the
+    /// miner in `context`, with that miner's own part of the store.
+    public func adversary(_ name: String, task: LuaValue, context: MinerContext) throws(PluginError) -> LuaValue {
+        guard definition.adversaries[name] != nil else {
+            throw PluginError(definition.name, "the plugin has no adversary '\(name)'")
+        }
+        return first(try run("adversary", [.string(name), task, context.luaValue]))
+    }
+
     /// The follow-up request a contract-2 plugin sends a miner after its answers so far
     /// (`challenge(task, response, ctx)`), or nil for none (also without the hook).
     public func challenge(task: LuaValue, response: MinerResponse, context: HookContext) throws(PluginError)

@@ -21,8 +21,8 @@ extension PluginHost {
     /// Runs one ``ValidatorStep`` on an in-memory chain against simulated miners and checks
     /// the incentive it sets up: four answer with the plugin's reference `miner`, two do not
     /// answer, one sends garbage (a string, put through `validate`). The weights must sum
-    /// to 1 (or all be 0), and no silent or garbage miner may earn more than an honest one.
-    /// Without a `miner` hook, only silent miners are simulated.
+    /// to 1 (or all be 0), and no offline or garbage miner may earn more than an honest one.
+    /// Without a `miner` hook, only offline miners are simulated.
     ///
     /// The host runs this on every new version before it replaces the old one, as the
     /// subnet's own netuid at the chain's current block, for a validator whose address is
@@ -33,7 +33,7 @@ extension PluginHost {
         let validator = SS58Address(publicKey: (0..<32).map { _ in UInt8.random(in: 0...255) }).string
         var labels: [MinerStrategy] = []
         if d.hooks["miner"] != nil { labels += Array(repeating: .honest, count: 4) }
-        labels += [.silent, .silent]
+        labels += [.offline, .offline]
         if d.hooks["miner"] != nil { labels.append(.garbage) }
 
         let chain = MemoryChain(head: block)
@@ -44,7 +44,7 @@ extension PluginHost {
             try chain.join(
                 netuid: netuid, hotkey: validator, coldkey: validator, stake: 1_000_000_000, validatorPermit: true)
             for (i, label) in labels.enumerated() {
-                let hotkey = "\(label.rawValue)-\(i)"
+                let hotkey = "\(label.description)-\(i)"
                 strategies[hotkey] = label
                 try chain.join(netuid: netuid, hotkey: hotkey, coldkey: hotkey)
                 try chain.serve(netuid: netuid, hotkey: hotkey, endpoint: SimulatedMiners.endpoint(i))
@@ -77,12 +77,12 @@ extension PluginHost {
             throw d.hookError("reward", "'reward' weights sum to \(total); they must sum to 1 (or all be 0)")
         }
         var groups: [SelfCheckReport.Group] = []
-        for label in [MinerStrategy.honest, .silent, .garbage] {
+        for label in [MinerStrategy.honest, .offline, .garbage] {
             let members = labels.indices.filter { labels[$0] == label }
             guard !members.isEmpty else { continue }
             groups.append(
                 .init(
-                    label: label.rawValue, count: members.count,
+                    label: label.description, count: members.count,
                     score: members.map { report.scores[$0] }.reduce(0, +) / Double(members.count),
                     weight: members.map { weights[$0] }.reduce(0, +) / Double(members.count)))
         }
@@ -92,7 +92,7 @@ extension PluginHost {
         {
             throw d.hookError(
                 "reward",
-                "a \(labels[other].rawValue) miner earns more (weight \(weights[other])) than an honest one (\(honest)): "
+                "\(Self.article(labels[other].description)) \(labels[other].description) miner earns more (weight \(weights[other])) than an honest one (\(honest)): "
                     + "the incentive rewards not answering")
         }
         if let honest = labels.indices.filter({ labels[$0] == .honest }).map({ weights[$0] }).min(), honest > 0,
@@ -100,7 +100,7 @@ extension PluginHost {
         {
             throw d.hookError(
                 "reward",
-                "a \(labels[other].rawValue) miner earns as much (weight \(weights[other])) as an honest one: the "
+                "\(Self.article(labels[other].description)) \(labels[other].description) miner earns as much (weight \(weights[other])) as an honest one: the "
                     + "incentive does not tell answering from not answering")
         }
         return SelfCheckReport(context: HookContext(netuid: netuid, block: block, validator: validator), groups: groups)
@@ -155,5 +155,12 @@ extension SubnetDefinition {
     /// An error about one hook, located where the plugin defines it.
     func hookError(_ hook: String, _ message: String) -> PluginError {
         PluginError(hooks[hook] ?? name, message)
+    }
+}
+
+extension PluginHost {
+    /// "a" or "an", as the word that follows wants.
+    nonisolated static func article(_ word: String) -> String {
+        word.first.map { "aeiou".contains($0) } == true ? "an" : "a"
     }
 }

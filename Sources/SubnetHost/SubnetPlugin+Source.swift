@@ -8,6 +8,13 @@ extension SubnetPlugin {
     /// Reads a plugin file once, refusing one larger than ``maxSourceBytes`` before reading
     /// it; the stamp says what the file was when read.
     static func readSource(_ path: String) throws(PluginError) -> (source: [UInt8], stamp: FileStamp) {
+        try read(path)
+    }
+
+    /// A plugin file's bytes, refusing one larger than ``maxSourceBytes``.
+    public static func source(at path: String) throws(PluginError) -> [UInt8] { try read(path).source }
+
+    private static func read(_ path: String) throws(PluginError) -> (source: [UInt8], stamp: FileStamp) {
         let stamp = try FileStamp(path: path)
         guard stamp.size <= maxSourceBytes else {
             throw PluginError(

@@ -72,7 +72,7 @@ public final class SubnetPlugin {
                 throw PluginError(PluginRuntime.chunkName, "internal: the runtime installed nothing")
             }
             defer { sandbox.release(api) }
-            for key in PluginContract.hooks.map(\.name) {
+            for key in PluginContract.hooks.map(\.name) + ["adversary"] {
                 entries[key] = try sandbox.reference(key, in: api)
             }
         } catch let error as SandboxError {
@@ -173,9 +173,26 @@ public final class SubnetPlugin {
         for (hook, reason) in PluginContract.contract2Hooks where contract < 2 && hooks[hook] != nil {
             throw PluginError(chunkName, reason)
         }
+        var adversaries: [String: String] = [:]
+        switch try field("adversaries") {
+        case .null: break
+        case .map(let entries):
+            for (name, value) in entries {
+                guard case .function(let text) = value, (try? MinerStrategy(parsing: name)) == .adversary(name) else {
+                    throw PluginError(
+                        chunkName,
+                        "'adversaries.\(name)' must be a function, named with letters, digits, '-' or '_' and not "
+                            + "after a built-in strategy")
+                }
+                adversaries[name] = text.hasPrefix("function: ") ? String(text.dropFirst("function: ".count)) : text
+            }
+        case .array(let items) where items.isEmpty: break
+        default: throw PluginError(chunkName, "'adversaries' must be \(expects("adversaries"))")
+        }
         var definition = SubnetDefinition(
             name: name, version: version, timeout: timeout, config: config, hooks: hooks, sha256: sha256)
         definition.contract = contract
+        definition.adversaries = adversaries
         return definition
     }
 }

@@ -174,20 +174,7 @@ public actor SubnetRuntime {
     /// the epoch paid them: `result.hotkeys` and `ctx.miners` name each, so a plugin keys
     /// what it keeps by hotkey as `score` does.
     public func onEpoch(_ record: EpochRecord, neurons: [NeuronInfo] = []) async throws(PluginError) {
-        let o = record.output
-        func list(_ values: [Fixed]) -> LuaValue { .array(values.map { .number($0.double) }) }
-        let earned = zip(o.serverEmission, o.validatorEmission).map { LuaValue.integer(Int64(clamping: $0 + $1)) }
-        let result: LuaValue = [
-            "block": .integer(Int64(clamping: record.block)), "emission": .integer(Int64(clamping: record.emission)),
-            "incentive": list(o.incentive), "dividends": list(o.dividends), "consensus": list(o.consensus),
-            "validator_trust": list(o.validatorTrust), "earned": .array(earned),
-            "hotkeys": .array(neurons.prefix(o.incentive.count).map { .string($0.hotkey) }),
-        ]
-        try await plugin.onEpoch(
-            result,
-            context: HookContext(
-                netuid: netuid, block: record.block, validator: "synod-host",
-                miners: neurons.prefix(o.incentive.count).map { ($0.uid, $0.hotkey) }))
+        try await plugin.onEpoch(record, neurons: neurons)
     }
 
     // MARK: Steps

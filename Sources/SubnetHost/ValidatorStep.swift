@@ -22,11 +22,16 @@ public struct ValidatorStep: Sendable {
     public var reveals: any PendingReveals
     /// Where its rounds are recorded, or nil for nowhere.
     public var journal: (any RoundJournal)?
+    /// The weights it sends instead of the ones its rounds compute (`synod sim`'s dishonest
+    /// validators), or nil for the honest ones.
+    public var policy: (any WeightPolicy)?
 
     public init(
         hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil, secret: ValidatorSecret? = nil,
-        reveals: any PendingReveals = MemoryPendingReveals(), journal: (any RoundJournal)? = nil
+        reveals: any PendingReveals = MemoryPendingReveals(), journal: (any RoundJournal)? = nil,
+        policy: (any WeightPolicy)? = nil
     ) {
+        self.policy = policy
         self.hotkey = hotkey
         self.versionKey = versionKey
         self.failures = failures
@@ -194,7 +199,8 @@ public struct ValidatorStep: Sendable {
         var report = Report(
             block: block, task: task, context: context, uids: targets.map(\.uid), replies: replies,
             responses: records.map(\.answer), miners: records, scores: scores, weights: weights, weightsSet: false)
-        if let values = Self.u16Weights(weights) {
+        if let policy { report.weights = policy.weights(report) }
+        if let values = Self.u16Weights(report.weights) {
             do {
                 if metagraph.subnet.config.commitReveal {
                     try await commit(
@@ -284,4 +290,12 @@ public struct ValidatorStep: Sendable {
                     challenges: m.challenges.count, score: report.scores[i], weight: report.weights[i])
             })
     }
+}
+
+/// What a validator sends other than the weights its round computed: the strategies of
+/// `synod sim`'s dishonest validators (copying consensus, never updating, random weights,
+/// colluding with one miner).
+public protocol WeightPolicy: Sendable {
+    /// One weight per UID of `report.uids`; `report.weights` holds the honest ones.
+    func weights(_ report: ValidatorStep.Report) -> [Double]
 }

@@ -34,7 +34,7 @@ struct MinerResponseTests {
         let chain = MemoryChain()
         try chain.createSubnet(name: "who", owner: "o", config: plugin.definition.config)
         try chain.join(netuid: 1, hotkey: "v", coldkey: "v", stake: 1, validatorPermit: true)
-        let strategies: [(String, MinerStrategy)] = [("a", .silent), ("b", .honest), ("c", .garbage)]
+        let strategies: [(String, MinerStrategy)] = [("a", .offline), ("b", .honest), ("c", .garbage)]
         for (i, (hotkey, _)) in strategies.enumerated() {
             try chain.join(netuid: 1, hotkey: hotkey, coldkey: hotkey)
             try chain.serve(netuid: 1, hotkey: hotkey, endpoint: SimulatedMiners.endpoint(i))

@@ -187,14 +187,4 @@ struct RoundTaskTests {
         }
         #expect(error?.message.contains("per-miner tasks need contract = 2") == true)
     }
-
-    @Test func synodSimRunsPerMinerTasksAndChallenges() async throws {
-        let plugin = try await PluginHost.load(
-            source: Array(Self.plugin.utf8), chunkName: "plugins/rows.lua", netuid: 1)
-        let result = try await Simulation(epochs: 2, miners: [.honest: 2, .stale: 1, .garbage: 1, .silent: 1]).run(
-            plugin)
-        let earned = Dictionary(uniqueKeysWithValues: result.lines.map { ($0.strategy, $0.earned) })
-        #expect(earned[.honest]! > 0)
-        #expect(earned[.stale] == 0 && earned[.garbage] == 0 && earned[.silent] == 0, "\(earned)")
-    }
 }

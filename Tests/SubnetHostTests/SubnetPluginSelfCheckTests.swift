@@ -38,7 +38,7 @@ struct SubnetPluginSelfCheckTests {
     @Test func theBundledPluginRewardsHonestAnswers() async throws {
         let path = SubnetPluginTests.root.appendingPathComponent("plugins/echo-sum.lua").path
         let report = try await PluginHost.load(path: path).selfCheck()
-        #expect(report.groups.map(\.label) == ["honest", "silent", "garbage"])
+        #expect(report.groups.map(\.label) == ["honest", "offline", "garbage"])
         #expect(report.groups.map(\.count) == [4, 2, 1])
         #expect(report.groups.map(\.weight) == [0.25, 0, 0])
         #expect(report.groups[0].score == 1)
@@ -56,7 +56,7 @@ struct SubnetPluginSelfCheckTests {
             reward = function(scores) return scores:normalize() end,
             """)
         #expect(error?.location == "plugins/s.lua:9")
-        #expect(error?.message.hasPrefix("a silent miner earns more (weight 0.5) than an honest one (0.0)") == true)
+        #expect(error?.message.hasPrefix("an offline miner earns more (weight 0.5) than an honest one (0.0)") == true)
     }
 
     @Test func weightsMustSumToOne() async {
@@ -76,7 +76,7 @@ struct SubnetPluginSelfCheckTests {
         let report = try await plugin(
             "score = function(t, r) return tensor.zeros(#r) end, reward = function(s) return s end,"
         ).selfCheck()
-        #expect(report.groups.map(\.label) == ["silent"])
+        #expect(report.groups.map(\.label) == ["offline"])
         #expect(report.groups[0].count == 2)
     }
 }
@@ -145,6 +145,6 @@ struct AdversarialSelfCheckTests {
     @Test func anIncentiveThatPaysSilenceLikeWorkIsRefused() async {
         let error = await failure(
             "score = function(task, responses) return tensor.ones(#responses) end," + Self.reward)
-        #expect(error?.message.hasPrefix("a silent miner earns as much") == true, "\(String(describing: error))")
+        #expect(error?.message.hasPrefix("an offline miner earns as much") == true, "\(String(describing: error))")
     }
 }

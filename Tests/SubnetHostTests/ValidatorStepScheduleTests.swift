@@ -40,7 +40,7 @@ struct ValidatorStepScheduleTests {
         let chain = MemoryChain()
         try subnet(chain, plugin)
         let step = ValidatorStep(hotkey: "v")
-        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .silent])
+        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .offline])
         var rounds: [UInt64] = []
         var visibleFrom: UInt64?
         var incentive: [UInt64: [Double]] = [:]
@@ -79,7 +79,7 @@ struct ValidatorStepScheduleTests {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let plugin = try await PluginHost.load(
             source: Array(Self.plugin.utf8), chunkName: "plugins/hidden.lua", netuid: 1)
-        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .silent])
+        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .offline])
         do {
             let ledger = try Ledger(path: path)
             let chain = LocalChain(ledger: ledger)
@@ -120,7 +120,7 @@ struct ValidatorStepScheduleTests {
         try subnet(chain, plugin)
         try chain.produceBlock()
         let step = ValidatorStep(hotkey: "v")
-        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .silent])
+        let miners = SimulatedMiners(plugin: plugin, strategies: ["a": .honest, "b": .offline])
         var metagraph = try chain.metagraph(netuid: 1)
         #expect(await step.nextWork(metagraph) == 0)
         let report = try await step.act(netuid: 1, plugin: plugin, chain: chain, miners: miners, metagraph: metagraph)

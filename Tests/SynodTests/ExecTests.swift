@@ -161,7 +161,7 @@ struct ExecTests {
                   check                   Load a subnet plugin as the host would and report its
                                           contract.
                   sim                     Simulate a subnet plugin against honest and dishonest
-                                          miners, with real Yuma.
+                                          miners and validators, with real Yuma.
                   explain                 Show why a UID earned what it earned in a recorded
                                           epoch.
                   exec                    Run a Lua file in the plugin sandbox and print the
