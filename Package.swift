@@ -224,6 +224,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "SimBenchmark",
+            dependencies: ["SimLab", "SubnetHost", "BenchmarkSupport"],
+            path: "Benchmarks/SimBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "WireBenchmark",
             dependencies: ["Wire", "BenchmarkSupport"],
             path: "Benchmarks/WireBenchmark",

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import LuaSandbox
 public import SubnetHost
+import Synchronization
 import SynodChain
 
 /// The incentive lab behind `synod sim`: a subnet plugin against simulated miners and
@@ -29,6 +30,9 @@ public struct Simulation: Sendable {
     public var emissionPerEpoch: UInt64
     /// Sandboxes answering for miners (their answers are shared, so few are needed).
     public var minerSandboxes = 2
+    /// The plugin's tempo and weights rate limit, replaced (nil: the plugin's own).
+    public var tempo: Int?
+    public var weightsRateLimit: Int?
 
     public init(
         epochs: Int = 10, miners: [(strategy: MinerStrategy, count: Int)] = Self.defaultMiners,
@@ -123,6 +127,8 @@ public struct Simulation: Sendable {
             + minerList.enumerated().map { i, strategy in Member(hotkey: "miner-\(i)", miner: strategy, stake: 0) }
         var config = variant.applied(to: definition.config)
         config.maxAllowedUIDs = max(config.maxAllowedUIDs, members.count)
+        if let tempo { config.tempo = tempo }
+        if let weightsRateLimit { config.weightsRateLimit = weightsRateLimit }
         let chain = MemoryChain(emissionPerEpoch: emissionPerEpoch)
         let netuid: Int
         do {
@@ -148,6 +154,7 @@ public struct Simulation: Sendable {
         }
         let strategyOf = Dictionary(uniqueKeysWithValues: members.compactMap { m in m.miner.map { (m.hotkey, $0) } })
         let shared = SharedAnswers()
+        let validations = SharedValidations()
         let consensus = LastConsensus()
         let firstDishonest = members.firstIndex { $0.miner?.isDishonest == true } ?? (members.count - 1)
         // Validators: a sandbox, a store, a step and a view of the miners each.
@@ -167,19 +174,35 @@ public struct Simulation: Sendable {
                 }
             _ = i
             steps.append(
-                ValidatorStep(hotkey: member.hotkey, secret: .derived("sim/\(seed)/\(member.hotkey)"), policy: policy))
+                ValidatorStep(
+                    hotkey: member.hotkey, secret: .derived("sim/\(seed)/\(member.hotkey)"), policy: policy,
+                    validations: validations))
             sources.append(SimulatedMiners(plugins: minerHosts, strategies: strategyOf, seed: seed, shared: shared))
         }
 
         var records: [EpochRecord] = []
+        var consensusSeconds = 0.0
+        let counter = RoundCounter()
+        // When each validator next has work (recomputed after it acts, and at each epoch).
+        var dueAt = [UInt64](repeating: 0, count: steps.count)
+        var recheck = Set(steps.indices)
         let blocks = UInt64(config.tempo) * UInt64(epochs)
         for _ in 1...max(blocks, 1) {
             let block: ChainBlock
+            let started = ContinuousClock.now
             do {
                 block = try chain.produceBlock()
             } catch {
                 throw PluginError(definition.name, error.message)
             }
+            if !block.epochs.isEmpty {
+                let spent = (ContinuousClock.now - started).components
+                consensusSeconds += Double(spent.seconds) + Double(spent.attoseconds) / 1e18
+            }
+            // Validators' next work changes only when they act or an epoch settles: the
+            // metagraph is read and their schedules asked only then.
+            let settled = !block.epochs.isEmpty
+            guard settled || !recheck.isEmpty || dueAt.contains(where: { $0 <= block.number }) else { continue }
             let metagraph: Metagraph
             do {
                 metagraph = try chain.metagraph(netuid: netuid)
@@ -195,29 +218,40 @@ public struct Simulation: Sendable {
                 progress?(records.count)
             }
             await shared.clear()
-            var due: [Int] = []
-            for (v, step) in steps.enumerated() where await step.nextWork(metagraph) <= block.number { due.append(v) }
+            validations.clear()
+            for v in steps.indices where settled || recheck.contains(v) {
+                dueAt[v] = await steps[v].nextWork(metagraph)
+            }
+            recheck = []
+            let due = steps.indices.filter { dueAt[$0] <= block.number }
+            recheck = Set(due)
             guard !due.isEmpty else { continue }
             try await Self.act(
                 due, steps: steps, hosts: hosts, sources: sources, chain: chain, netuid: netuid, metagraph: metagraph,
-                name: definition.name)
+                name: definition.name, counter: counter)
         }
-        return Self.report(
+        var report = Self.report(
             variant, config: config, members: members, records: records, chain: chain, emission: emissionPerEpoch)
+        (report.rounds, report.responsesScored) = counter.totals
+        report.consensusSeconds = consensusSeconds
+        return report
     }
 
     /// Steps the due validators concurrently; the first failure (in block order, then
     /// validator order) is the run's.
     private static func act(
         _ due: [Int], steps: [ValidatorStep], hosts: [PluginHost], sources: [SimulatedMiners], chain: MemoryChain,
-        netuid: Int, metagraph: Metagraph, name: String
+        netuid: Int, metagraph: Metagraph, name: String, counter: RoundCounter
     ) async throws(PluginError) {
         let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for v in due {
                 group.addTask {
                     do {
-                        _ = try await steps[v].act(
+                        if let report = try await steps[v].act(
                             netuid: netuid, plugin: hosts[v], chain: chain, miners: sources[v], metagraph: metagraph)
+                        {
+                            counter.add(responses: report.miners.count)
+                        }
                         return (v, nil)
                     } catch {
                         return (v, error)
@@ -302,4 +336,13 @@ public struct Simulation: Sendable {
             gini: SimulationReport.Variant.gini(minerEarnings), levels: levels.count < 2 ? nil : levels,
             monotone: monotone, honestWins: wins, beatenBy: beaten, series: series, rows: rows)
     }
+}
+
+/// Rounds run and responses scored, counted across concurrent steps.
+final class RoundCounter: Sendable {
+    private let counts = Mutex<(rounds: Int, responses: Int)>((0, 0))
+
+    func add(responses: Int) { counts.withLock { $0 = ($0.rounds + 1, $0.responses + responses) } }
+
+    var totals: (Int, Int) { counts.withLock { ($0.rounds, $0.responses) } }
 }

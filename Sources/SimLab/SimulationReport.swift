@@ -94,8 +94,14 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         /// What beat honest, in words, when it did not win.
         public var beatenBy: [String]
         public var series: [EpochPoint]
+        /// Validator rounds run, and miner responses their `score` saw.
+        public var rounds: Int = 0
+        public var responsesScored: Int = 0
         /// Per epoch and UID: written by `--csv`, not part of the JSON.
         public var rows: [UIDRow] = []
+        /// Seconds spent making blocks that settled epochs (Yuma and settlement): measured,
+        /// so not part of the JSON.
+        public var consensusSeconds: Double = 0
 
         enum CodingKeys: String, CodingKey {
             case name, yuma3

@@ -100,6 +100,24 @@ public actor PluginHost {
         try marked { () throws(PluginError) in try plugin.answer(task, context: context) }
     }
 
+    /// Several miners' answers in one call on the plugin's thread: the reference miner's, or
+    /// the adversary `attack`'s. A failure is that miner's reply, not the batch's.
+    public func answers(_ items: [(request: LuaValue, context: MinerContext, attack: String?)]) -> [MinerReply] {
+        items.map { item in
+            do {
+                if let attack = item.attack {
+                    return .answered(try adversary(attack, task: item.request, context: item.context))
+                }
+                guard let answer = try answer(item.request, context: item.context) else {
+                    return .failed(kind: "silent", detail: "the plugin has no reference 'miner' hook")
+                }
+                return .answered(answer)
+            } catch {
+                return .failed(kind: "miner error", detail: "\(error)")
+            }
+        }
+    }
+
     public func adversary(_ name: String, task: LuaValue, context: MinerContext) throws(PluginError) -> LuaValue {
         try marked { () throws(PluginError) in try plugin.adversary(name, task: task, context: context) }
     }

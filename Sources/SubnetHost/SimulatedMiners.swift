@@ -52,47 +52,76 @@ public final class SimulatedMiners: MinerSource {
             for (miner, request) in zip(miners, requests) { memory.previous[miner.hotkey] = request }
             return (previous, memory.lastAnswers)
         }
-        var replies: [MinerReply] = []
-        var answered: [(hotkey: String, answer: LuaValue)] = []
+        // Each distinct request's text once (a shared task: once per query).
+        var texts: [LuaValue: String] = [:]
+        func text(_ request: LuaValue) -> String {
+            if let known = texts[request] { return known }
+            let made = (try? request.jsonText()) ?? "\(request)"
+            texts[request] = made
+            return made
+        }
+        // What each miner does: a reply made here, or an answer to compute (then changed).
+        enum Plan {
+            case reply(MinerReply)
+            case compute(SharedAnswers.Key, noise: UInt64?, level: Double)
+        }
+        var plans: [Plan] = []
         for (i, (miner, request)) in zip(miners, requests).enumerated() {
-            let context = MinerContext(netuid: netuid, hotkey: miner.hotkey, validator: validator)
-            let reply: MinerReply
-            let strategy = strategies[miner.hotkey] ?? .offline
-            switch strategy {
+            func key(_ request: LuaValue, _ attack: String? = nil) -> SharedAnswers.Key {
+                SharedAnswers.Key(
+                    hotkey: miner.hotkey, request: request, attack: attack,
+                    context: MinerContext(netuid: netuid, hotkey: miner.hotkey, validator: validator))
+            }
+            switch strategies[miner.hotkey] ?? .offline {
             case .honest:
-                reply = await reference(request, context)
+                plans.append(.compute(key(request), noise: nil, level: 0))
             case .noisy(let level):
-                reply = Self.perturbed(
-                    await reference(request, context), level: level,
-                    seed: Self.seed(seed, miner.hotkey, request, "noise"))
+                plans.append(
+                    .compute(key(request), noise: Self.seed(seed, miner.hotkey, text(request), "noise"), level: level))
             case .stale:
                 if let before = previous[i] {
-                    reply = await reference(before, context)
+                    plans.append(.compute(key(before), noise: nil, level: 0))
                 } else {
-                    reply = .failed(kind: "silent", detail: "no earlier request to replay")
+                    plans.append(.reply(.failed(kind: "silent", detail: "no earlier request to replay")))
                 }
             case .copycat:
                 if let source = copied.first(where: { $0.hotkey != miner.hotkey }) {
-                    reply = .answered(source.answer)
+                    plans.append(.reply(.answered(source.answer)))
                 } else {
-                    reply = .failed(kind: "silent", detail: "nothing to copy yet")
+                    plans.append(.reply(.failed(kind: "silent", detail: "nothing to copy yet")))
                 }
             case .lazy(let fraction):
-                if Self.unit(Self.seed(seed, miner.hotkey, request, "lazy")) < fraction {
-                    reply = await reference(request, context)
+                if Self.unit(Self.seed(seed, miner.hotkey, text(request), "lazy")) < fraction {
+                    plans.append(.compute(key(request), noise: nil, level: 0))
                 } else {
-                    reply = .failed(kind: "silent", detail: "a lazy miner that skipped this request")
+                    plans.append(.reply(.failed(kind: "silent", detail: "a lazy miner that skipped this request")))
                 }
             case .slow:
-                reply = .failed(kind: "timeout", detail: "it answered after the timeout (\(timeout))")
+                plans.append(.reply(.failed(kind: "timeout", detail: "it answered after the timeout (\(timeout))")))
             case .garbage:
-                reply = .answered("not an answer")
+                plans.append(.reply(.answered("not an answer")))
             case .offline:
-                reply = .failed(kind: "silent", detail: "a simulated miner that is offline")
+                plans.append(.reply(.failed(kind: "silent", detail: "a simulated miner that is offline")))
             case .adversary(let name):
-                reply = await attack(name, request, context)
+                plans.append(.compute(key(request, name), noise: nil, level: 0))
             }
-            if case .answered(let answer, _, _) = reply, strategy != .copycat {
+        }
+        let keys = plans.compactMap { plan -> SharedAnswers.Key? in
+            if case .compute(let key, _, _) = plan { key } else { nil }
+        }
+        let computed = await answers(keys)
+        var next = computed.makeIterator()
+        var replies: [MinerReply] = []
+        var answered: [(hotkey: String, answer: LuaValue)] = []
+        for (miner, plan) in zip(miners, plans) {
+            let reply: MinerReply
+            switch plan {
+            case .reply(let made): reply = made
+            case .compute(_, let noise, let level):
+                let raw = next.next()!
+                reply = noise.map { Self.perturbed(raw, level: level, seed: $0) } ?? raw
+            }
+            if case .answered(let answer, _, _) = reply, strategies[miner.hotkey] != .copycat {
                 answered.append((miner.hotkey, answer))
             }
             replies.append(reply)
@@ -101,47 +130,32 @@ public final class SimulatedMiners: MinerSource {
         return replies
     }
 
-    /// The reference miner's answer to `request` as the miner in `context` (computed once
-    /// per block for every validator when answers are shared).
-    private func reference(_ request: LuaValue, _ context: MinerContext) async -> MinerReply {
-        await answer(SharedAnswers.Key(hotkey: context.hotkey, request: request, attack: nil)) {
-            guard let answer = try await self.host(context.hotkey).answer(request, context: context) else {
-                return .failed(kind: "silent", detail: "the plugin has no reference 'miner' hook")
+    /// The answers for `keys`, in order: from the other validators' sources when shared,
+    /// the rest computed in one call per sandbox.
+    private func answers(_ keys: [SharedAnswers.Key]) async -> [MinerReply] {
+        guard !keys.isEmpty else { return [] }
+        let compute: @Sendable ([SharedAnswers.Key]) async -> [MinerReply] = { [plugins] keys in
+            var replies = [MinerReply?](repeating: nil, count: keys.count)
+            var byHost: [Int: [Int]] = [:]
+            for (i, key) in keys.enumerated() {
+                byHost[Int(Self.fnv(Array(key.hotkey.utf8)) % UInt64(plugins.count)), default: []].append(i)
             }
-            return .answered(answer)
-        }
-    }
-
-    private func attack(_ name: String, _ request: LuaValue, _ context: MinerContext) async -> MinerReply {
-        await answer(SharedAnswers.Key(hotkey: context.hotkey, request: request, attack: name)) {
-            .answered(try await self.host(context.hotkey).adversary(name, task: request, context: context))
-        }
-    }
-
-    private func answer(_ key: SharedAnswers.Key, _ compute: @escaping @Sendable () async throws -> MinerReply) async
-        -> MinerReply
-    {
-        let run: @Sendable () async -> MinerReply = {
-            do {
-                return try await compute()
-            } catch {
-                return .failed(kind: "miner error", detail: "\(error)")
+            for (host, indices) in byHost.sorted(by: { $0.key < $1.key }) {
+                let made = await plugins[host].answers(
+                    indices.map { (request: keys[$0].request, context: keys[$0].context, attack: keys[$0].attack) })
+                for (i, reply) in zip(indices, made) { replies[i] = reply }
             }
+            return replies.map { $0! }
         }
-        guard let shared else { return await run() }
-        return await shared.reply(key, run)
-    }
-
-    private func host(_ hotkey: String) -> PluginHost {
-        plugins[Int(Self.fnv(Array(hotkey.utf8)) % UInt64(plugins.count))]
+        guard let shared else { return await compute(keys) }
+        return await shared.replies(keys, compute)
     }
 
     // MARK: Seeded choices
 
     /// A seed from the run's seed, the miner, the request and what it is for.
-    static func seed(_ seed: UInt64, _ hotkey: String, _ request: LuaValue, _ purpose: String) -> UInt64 {
-        let text = (try? request.jsonText()) ?? "\(request)"
-        return SHA256.digest(Array("\(seed)/\(hotkey)/\(purpose)/\(text)".utf8)).prefix(8)
+    static func seed(_ seed: UInt64, _ hotkey: String, _ text: String, _ purpose: String) -> UInt64 {
+        SHA256.digest(Array("\(seed)/\(hotkey)/\(purpose)/\(text)".utf8)).prefix(8)
             .reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
     }
 
@@ -195,17 +209,50 @@ public actor SharedAnswers {
         var hotkey: String
         var request: LuaValue
         var attack: String?
+        /// Who asks (not part of the identity: any validator's request gets the same answer).
+        var context: MinerContext
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.hotkey == b.hotkey && a.attack == b.attack && a.request == b.request
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hotkey)
+            hasher.combine(attack)
+            hasher.combine(request)
+        }
+
+        /// The miner and what it runs, as one key under its request.
+        var miner: String { attack.map { hotkey + "\u{0}" + $0 } ?? hotkey }
     }
 
-    private var answers: [Key: Task<MinerReply, Never>] = [:]
+    /// By request, then by miner (and attack): a shared task is looked up once per query.
+    private var answers: [LuaValue: [String: Task<MinerReply, Never>]] = [:]
 
     public init() {}
 
-    func reply(_ key: Key, _ compute: @escaping @Sendable () async -> MinerReply) async -> MinerReply {
-        if let running = answers[key] { return await running.value }
-        let task = Task { await compute() }
-        answers[key] = task
-        return await task.value
+    /// The replies for `keys`: those known or being computed are awaited, the rest computed
+    /// together by `compute` (one batch), and kept for the validators that ask next.
+    func replies(_ keys: [Key], _ compute: @escaping @Sendable ([Key]) async -> [MinerReply]) async -> [MinerReply] {
+        var tasks: [Task<MinerReply, Never>?] = []
+        var missing: [Key] = []
+        var last: (request: LuaValue, known: [String: Task<MinerReply, Never>])?
+        for key in keys {
+            if last?.request != key.request { last = (key.request, answers[key.request] ?? [:]) }
+            tasks.append(last!.known[key.miner])
+            if tasks.last! == nil { missing.append(key) }
+        }
+        if !missing.isEmpty {
+            let batch = Task { await compute(missing) }
+            for (i, key) in missing.enumerated() {
+                answers[key.request, default: [:]][key.miner] = Task { await batch.value[i] }
+            }
+        }
+        var replies: [MinerReply] = []
+        for (key, task) in zip(keys, tasks) {
+            replies.append(await (task ?? answers[key.request]![key.miner]!).value)
+        }
+        return replies
     }
 
     /// Forgets the answers: a new block's requests are answered afresh.

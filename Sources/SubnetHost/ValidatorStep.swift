@@ -25,13 +25,16 @@ public struct ValidatorStep: Sendable {
     /// The weights it sends instead of the ones its rounds compute (`synod sim`'s dishonest
     /// validators), or nil for the honest ones.
     public var policy: (any WeightPolicy)?
+    /// `validate` verdicts shared with other validators (`synod sim`), or nil.
+    public var validations: SharedValidations?
 
     public init(
         hotkey: String, versionKey: UInt64 = 0, failures: RateLimitedLogger? = nil, secret: ValidatorSecret? = nil,
         reveals: any PendingReveals = MemoryPendingReveals(), journal: (any RoundJournal)? = nil,
-        policy: (any WeightPolicy)? = nil
+        policy: (any WeightPolicy)? = nil, validations: SharedValidations? = nil
     ) {
         self.policy = policy
+        self.validations = validations
         self.hotkey = hotkey
         self.versionKey = versionKey
         self.failures = failures
@@ -156,22 +159,29 @@ public struct ValidatorStep: Sendable {
             repeating: .failed(kind: "skipped", detail: "the task gave this miner nothing this round"),
             count: targets.count)
         for (i, reply) in zip(asked, answers) { replies[i] = reply }
+        // Every answer through `validate` in one call (or from verdicts other validators got).
+        let answered = replies.indices.compactMap { i -> (Int, LuaValue)? in
+            if case .answered(let value, _, _) = replies[i] { (i, value) } else { nil }
+        }
+        let pairs = answered.map { i, value in (response: value, task: round.task(for: targets[i].hotkey) ?? task) }
+        let verdicts =
+            if let validations { try await validations.validate(pairs, with: plugin) } else {
+                try await plugin.validate(pairs)
+            }
+        var verdict: [Int: Validation] = [:]
+        for ((i, _), v) in zip(answered, verdicts) { verdict[i] = v }
         for (i, reply) in replies.enumerated() {
             var failure: (kind: String, detail: String)?
             switch reply {
             case .answered(let value, let latency, let bytes):
                 records[i].latency = latency.map(Self.seconds)
                 records[i].bytes = bytes
-                do {
-                    if try await plugin.validate(value, task: round.task(for: targets[i].hotkey) ?? task) {
-                        records[i].answer = value
-                    } else {
-                        failure = ("invalid", "the plugin's validate rejected the answer")
-                    }
-                } catch {
-                    if error.sandboxError?.kind.isLimit == true { throw error }
+                switch verdict[i] {
+                case .accepted?: records[i].answer = value
+                case .failed(let why)?:
                     // The answer broke `validate`: it costs this miner, not the round.
-                    failure = ("invalid", "the answer makes validate fail: \(error)")
+                    failure = ("invalid", "the answer makes validate fail: \(why)")
+                default: failure = ("invalid", "the plugin's validate rejected the answer")
                 }
             case .failed(let kind, let detail):
                 failure = (kind, detail)
