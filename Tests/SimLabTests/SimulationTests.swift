@@ -98,6 +98,14 @@ struct SimulationTests {
         let honest = try #require(copied.variants[0].validator("honest")?.perStake)
         let copier = try #require(copied.variants[0].validator("copier")?.perStake)
         #expect(copier > 0 && copier < honest, "copier \(copier), honest \(honest)")
+        // Random weights put stake on miners that never answer: less trust, fewer dividends.
+        let random = try await Simulation(
+            epochs: 4, miners: [(.honest, 2), (.offline, 2)], validators: [(.honest, 3), (.lazy, 1)],
+            stakes: [1e9, 1e9, 1e9, 1e9].map { UInt64($0) }
+        ).run(source: source, chunkName: "plugins/echo-sum.lua")
+        let lazy = try #require(random.variants[0].validator("lazy")?.perStake)
+        #expect(lazy < random.variants[0].validator("honest")!.perStake)
+        #expect((random.variants[0].line("offline")?.earned ?? 0) == 0)  // the honest majority holds
     }
 
     @Test func variantsRunTheSameScenarioUnderEachConsensus() async throws {
