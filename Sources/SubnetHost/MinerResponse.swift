@@ -32,6 +32,16 @@ public struct MinerResponse: Sendable, Hashable {
         /// The answer as sent (not put through `validate`: `score` checks it).
         public var answer: LuaValue?
 
+        public init(
+            request: LuaValue, status: String, reason: String? = nil, latency: Double? = nil, answer: LuaValue? = nil
+        ) {
+            self.request = request
+            self.status = status
+            self.reason = reason
+            self.latency = latency
+            self.answer = answer
+        }
+
         var luaValue: LuaValue {
             var table: [String: LuaValue] = ["request": request, "status": .string(status)]
             if let reason { table["reason"] = .string(reason) }
