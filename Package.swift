@@ -152,6 +152,19 @@ let package = Package(
         ),
         // The fatal-signal handler that names the plugin version a crash happened in.
         .target(
+            name: "ChainAPI",
+            dependencies: [
+                "SynodChain", "Ledger", "Consensus", "Wire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SimLab",
             dependencies: ["SubnetHost", "SynodChain", "Consensus", "Ledger", "LuaSandbox", "Wire"],
             swiftSettings: swiftSettings
@@ -160,7 +173,7 @@ let package = Package(
         .target(
             name: "SubnetHost",
             dependencies: [
-                "LuaSandbox", "Tensor", "Consensus", "Ledger", "SynodChain", "Wire", "CCrashMarker",
+                "LuaSandbox", "Tensor", "Consensus", "Ledger", "SynodChain", "ChainAPI", "Wire", "CCrashMarker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -267,6 +280,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChainAPITests",
+            dependencies: [
+                "ChainAPI", "SynodChain", "Ledger", "Consensus", "Wire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SimLabTests",
             dependencies: ["SimLab", "SubnetHost", "LuaSandbox", "Ledger"],
             swiftSettings: swiftSettings
@@ -274,7 +298,8 @@ let package = Package(
         .testTarget(
             name: "SubnetHostTests",
             dependencies: [
-                "SubnetHost", "Ledger", "SynodChain", "LuaSandbox", "LuaSandboxTesting", "Consensus", "Wire",
+                "SubnetHost", "ChainAPI", "Ledger", "SynodChain", "LuaSandbox", "LuaSandboxTesting", "Consensus",
+                "Wire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -197,4 +197,36 @@ public enum EpochJSON {
             "incentive":\(u16s(out.incentive)),"dividends":\(u16s(out.dividends))}}
             """
     }
+
+    /// Reads back what ``output(_:)`` wrote, exactly: each proportion is a Q32.32 value
+    /// printed as its double, which holds it without rounding.
+    public static func output(from data: Data) throws -> EpochOutput {
+        struct Wire: Decodable {
+            var stake, active_stake, consensus, validator_trust, incentive, dividends: [Double]
+            var server_emission, validator_emission, emission: [UInt64]
+            var validator_permit: [Bool]
+            var bonds: [[[Int]]]
+        }
+        let wire: Wire
+        do {
+            wire = try JSONDecoder().decode(Wire.self, from: data)
+        } catch {
+            throw Failure(description: "an epoch output must be the JSON `synod consensus` prints (\(error))")
+        }
+        func fixed(_ values: [Double]) -> [Fixed] { values.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) } }
+        let bonds = try wire.bonds.map { row in
+            try row.map { pair -> SparseEntry in
+                guard pair.count == 2, let value = UInt16(exactly: pair[1]) else {
+                    throw Failure(description: "bonds: each entry is [uid, u16]")
+                }
+                return SparseEntry(uid: pair[0], value: value)
+            }
+        }
+        return EpochOutput(
+            stake: fixed(wire.stake), activeStake: fixed(wire.active_stake), consensus: fixed(wire.consensus),
+            validatorTrust: fixed(wire.validator_trust), incentive: fixed(wire.incentive),
+            dividends: fixed(wire.dividends), serverEmission: wire.server_emission,
+            validatorEmission: wire.validator_emission, emission: wire.emission,
+            validatorPermit: wire.validator_permit, bonds: bonds)
+    }
 }

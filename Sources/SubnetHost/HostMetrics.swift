@@ -90,11 +90,15 @@ public final class HostMetrics: Sendable {
     }
 
     /// `GET /metrics` as a service for a host's `ServiceGroup`.
+    ///
+    /// - Parameter routes: more routes on the same port (the chain's API).
     public func service(
         host: String, port: Int, logger: Logger = Logger(label: "synod.metrics"),
+        routes: (Router<BasicRequestContext>) -> Void = { _ in },
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service & ApplicationProtocol {
         let router = Router()
+        routes(router)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -1,3 +1,4 @@
+import ChainAPI
 import Consensus
 import Foundation
 public import Ledger
@@ -120,7 +121,7 @@ public final class LocalNet: Sendable {
         let validatorNames = (0..<c.validators).map { "validator-\($0)" }
         let minerNames = (0..<c.miners).map { "miner-\($0)" }
         let signer = try await HostSigner(
-            dataDirectory: c.dataDirectory, names: ["owner"] + validatorNames + minerNames, launch: c.signer)
+            dataDirectory: c.dataDirectory, names: ["owner", "chain"] + validatorNames + minerNames, launch: c.signer)
         defer { signer.stop() }
         let owner = signer.addresses["owner"]!.string
         let validators = validatorNames.map { signer.client($0) }
@@ -133,16 +134,19 @@ public final class LocalNet: Sendable {
         let dendrites = validators.map { Dendrite(signer: $0) }
         // Every way out closes the validators' HTTP clients.
         do {
-            try await serve(dendrites: dendrites, miners: miners, owner: owner, shutdown: shutdown)
+            try await serve(
+                dendrites: dendrites, miners: miners, owner: owner, chainHotkey: signer.addresses["chain"]!,
+                shutdown: shutdown)
         } catch {
             for dendrite in dendrites { try? await dendrite.shutdown() }
             throw error
         }
     }
 
-    private func serve(dendrites: [Dendrite], miners: [SS58Address], owner: String, shutdown: ShutdownRequest)
-        async throws
-    {
+    private func serve(
+        dendrites: [Dendrite], miners: [SS58Address], owner: String, chainHotkey: SS58Address,
+        shutdown: ShutdownRequest
+    ) async throws {
         let c = configuration
         let failures = RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60))
         let rounds = self.rounds
@@ -186,9 +190,13 @@ public final class LocalNet: Sendable {
                 .service { port in portSink.yield((i, port)) }
         }
         if let port = c.metricsPort {
+            // The chain's API shares the port: remote validators and miners use it.
+            let api = ChainServer(chain: chain, hotkey: chainHotkey)
+            services.append(ClosureService { await api.followBlocks() })
             services.append(
-                metrics.service(host: c.host, port: port) { [log] bound in
+                metrics.service(host: c.host, port: port, routes: api.routes) { [log] bound in
                     log("metrics on http://\(c.host):\(bound)/metrics")
+                    log("chain API on http://\(c.host):\(bound)/v1/chain (chain hotkey \(chainHotkey.string))")
                 })
         }
         // Last, so a graceful shutdown stops it first: the axons drain after the validators

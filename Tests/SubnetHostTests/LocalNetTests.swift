@@ -1,8 +1,10 @@
+import ChainAPI
 import Foundation
 import Ledger
 import SubnetHost
 import SynodChain
 import Testing
+import Wire
 
 /// `synod up`'s engine on loopback: real axons, signed requests, the ledger, epochs.
 @Suite("LocalNet: plugins as subnets on a local chain")
@@ -121,6 +123,29 @@ struct LocalNetTests {
         #expect(try miners.allSatisfy { try net.ledger.balance(of: $0.hotkey) > 0 })
         let validators = try net.ledger.neurons(netuid: hidden).filter(\.validatorPermit)
         #expect(validators.allSatisfy { $0.hasWeights })
+    }
+
+    @Test(.timeLimit(.minutes(2))) func theChainServesItsAPIOnTheMetricsPort() async throws {
+        var c = configuration(blocks: 0)
+        c.blocks = nil
+        c.blockTime = .milliseconds(50)
+        c.metricsPort = 0
+        let live = try await Live(c)
+        let line = try #require(await live.until("chain API on "))
+        // chain API on http://127.0.0.1:PORT/v1/chain (chain hotkey 5…)
+        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }).replacingOccurrences(
+            of: "/v1/chain", with: "")
+        let hotkey = try SS58Address(String(line.split(separator: " ").last!.dropLast()))
+        let miner = try Hotkey.generate(scheme: .sr25519)
+        let remote = RemoteChain(url: url, chainHotkey: hotkey, signer: miner)
+        let uid = try await remote.register(netuid: 1, hotkey: miner.address.string, coldkey: "cold")
+        try await remote.serve(netuid: 1, hotkey: miner.address.string, endpoint: "http://127.0.0.1:9")
+        let metagraph = try await remote.metagraph(netuid: 1)
+        #expect(metagraph.neurons[uid].hotkey == miner.address.string)
+        #expect(metagraph.neurons[uid].endpoint == "http://127.0.0.1:9")
+        #expect(try await remote.head() >= metagraph.block)
+        live.running.cancel()
+        _ = try? await live.running.value
     }
 
     @Test func aBrokenPluginIsSkippedAndTheOthersRun() async throws {

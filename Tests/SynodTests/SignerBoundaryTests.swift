@@ -30,7 +30,7 @@ struct SignerBoundaryTests {
         #expect(text.contains("· epoch:"), "\(text)")
 
         let seeds = try Self.seeds(wallets: data + "/wallets/synod-local/hotkeys")
-        #expect(seeds.count == 7)  // owner, 2 validators, 4 miners
+        #expect(seeds.count == 8)  // owner, the chain, 2 validators, 4 miners
         let signer = try #require(Self.children(of: host.processIdentifier).first, "no signer process")
 
         let inHost = try Self.find(seeds, inMemoryOf: host.processIdentifier)
