@@ -15,7 +15,7 @@ struct Synod: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, StatusCommand.self, RegisterCommand.self, CheckCommand.self, SimCommand.self,
             ExplainCommand.self, Exec.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self,
-            SignerCommand.self, StoreCommand.self, RoundsCommand.self,
+            SignerCommand.self, StoreCommand.self, RoundsCommand.self, StakeCommand.self,
         ]
     )
 

@@ -174,6 +174,8 @@ struct ExecTests {
                   store                   Read a subnet's plugin store (list keys, get a value).
                   rounds                  Show a subnet's recent validator rounds: per miner
                                           its status, score and weight.
+                  stake                   Set a registered hotkey's stake on a subnet of a
+                                          host's chain.
 
                   See 'synod help <subcommand>' for detailed help.
 
