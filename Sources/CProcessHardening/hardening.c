@@ -1,5 +1,6 @@
-#include <malloc.h>
 #include "CProcessHardening.h"
+
+#include <malloc.h>
 
 #include <errno.h>
 #include <sys/mman.h>

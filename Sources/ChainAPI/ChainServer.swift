@@ -93,6 +93,10 @@ public struct ChainServer: Sendable {
         router.post("/v1/subnets/:netuid/register") { request, context in
             await handle(request, context) { caller, body in
                 let asked = try decode(ChainJSON.Register.self, body)
+                // Kept in every metagraph: bounded like an ss58 address.
+                guard (1...64).contains(asked.coldkey.utf8.count) else {
+                    throw ChainError(.invalid, "coldkey must be an address of 1 to 64 bytes (an ss58 string)")
+                }
                 if case .allowList(let allowed) = policy, !allowed.contains(caller.string) {
                     throw ChainError(
                         .refused,

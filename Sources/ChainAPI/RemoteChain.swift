@@ -19,6 +19,9 @@ public final class RemoteChain: Chain {
     public let signer: any PayloadSigner
     /// How long one request may take.
     public let timeout: Duration
+    /// Largest block event read from the stream (a block of 256-UID epochs is ~100 KiB).
+    static let maxEventBytes = 16 << 20
+
     /// The process's shared client: nothing to shut down, connections pooled across chains.
     private var client: HTTPClient { .shared }
 
@@ -143,6 +146,10 @@ public final class RemoteChain: Chain {
         var data = ""
         for try await chunk in response.body {
             pending += String(buffer: chunk)
+            // A server that never ends a line or an event cannot fill this process's memory.
+            guard pending.utf8.count <= Self.maxEventBytes, data.utf8.count <= Self.maxEventBytes else {
+                throw ChainError(.invalid, "the chain sent a block event over \(Self.maxEventBytes) bytes")
+            }
             while let end = pending.firstIndex(of: "\n") {
                 let line = String(pending[..<end])
                 pending = String(pending[pending.index(after: end)...])

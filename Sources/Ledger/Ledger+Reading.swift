@@ -197,10 +197,9 @@ extension Ledger {
         config.ownerCutPerMillion = subnet.ownerCutPerMillion
         config.parameters = subnet.parameters
         let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM neurons WHERE netuid = ?", arguments: [netuid]) ?? 0
-        let epochs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epochs WHERE netuid = ?", arguments: [netuid]) ?? 0
         return SubnetInfo(
             netuid: netuid, name: row?["name"] ?? "", plugin: row?["plugin"], owner: subnet.owner, config: config,
-            lastEpochBlock: subnet.lastEpochBlock, neuronCount: count, epochs: epochs)
+            lastEpochBlock: subnet.lastEpochBlock, neuronCount: count, epochs: subnet.epochs)
     }
 
     /// A hotkey's weight commitments not yet revealed, oldest first (commit–reveal).

@@ -73,6 +73,8 @@ extension Ledger {
                 sql: """
                     ALTER TABLE subnets ADD COLUMN commit_reveal INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE subnets ADD COLUMN commit_reveal_period INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE subnets ADD COLUMN epoch_count INTEGER NOT NULL DEFAULT 0;
+                    UPDATE subnets SET epoch_count = (SELECT COUNT(*) FROM epochs WHERE epochs.netuid = subnets.netuid);
                     CREATE TABLE weight_commits (
                       netuid INTEGER NOT NULL, hotkey TEXT NOT NULL, hash BLOB NOT NULL CHECK (length(hash) = 32),
                       block INTEGER NOT NULL, epoch INTEGER NOT NULL, PRIMARY KEY (netuid, hotkey, hash));
@@ -101,6 +103,8 @@ extension Ledger {
         var ownerCutPerMillion: Int
         var parameters: EpochParameters
         var lastEpochBlock: UInt64
+        /// Epochs settled (kept with the subnet: a metagraph read does not count them).
+        var epochs: Int
     }
 
     static func subnet(_ db: Database, _ netuid: Int) throws -> Subnet {
@@ -114,7 +118,8 @@ extension Ledger {
             weightsRateLimit: row["weights_rate_limit"],
             weightsVersion: UInt64(row["weights_version"] as Int64), commitReveal: row["commit_reveal"],
             commitRevealPeriod: row["commit_reveal_period"], ownerCutPerMillion: row["owner_cut_ppm"],
-            parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64))
+            parameters: try decode(row["hyperparameters"]), lastEpochBlock: UInt64(row["last_epoch_block"] as Int64),
+            epochs: row["epoch_count"])
     }
 
     static func uid(_ db: Database, _ netuid: Int, _ hotkey: String) throws -> Int {

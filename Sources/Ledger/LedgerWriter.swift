@@ -186,7 +186,8 @@ public struct LedgerWriter: ~Copyable {
                 Int64(settled.emission), Int64(settled.ownerCut), Int64(settled.credited), Int64(settled.dust),
             ])
         try db.execute(
-            sql: "UPDATE subnets SET last_epoch_block = ? WHERE netuid = ?", arguments: [Int64(block), netuid])
+            sql: "UPDATE subnets SET last_epoch_block = ?, epoch_count = epoch_count + 1 WHERE netuid = ?",
+            arguments: [Int64(block), netuid])
         try Ledger.log(
             db, netuid: netuid, kind: "epoch",
             detail: "block \(block) emission \(settled.emission) dust \(settled.dust)")

@@ -10,6 +10,8 @@ public import Ledger
 extension ChainRules {
     /// Most commitments a hotkey may have waiting to be revealed (the chain's limit).
     public static let maxUnrevealedCommits = 10
+    /// Longest salt a reveal may carry.
+    public static let maxSaltBytes = 256
 
     /// The hash a validator commits: SHA-256 of `synod/commit-reveal/v1`, then netuid (u16),
     /// the hotkey (u32 length, UTF-8), the count (u32), the UIDs and values (u16 each), the
@@ -117,6 +119,16 @@ extension ChainRules {
     ) throws(ChainError) -> (commit: WeightCommit, row: [SparseEntry]) {
         guard subnet.config.commitReveal else {
             throw ChainError(.refused, "subnet \(netuid) does not use commit-reveal; set weights directly")
+        }
+        // The hash carries each UID as a u16 and lengths as u32: what does not fit is refused,
+        // not folded into another commitment's bytes.
+        guard uids.count == values.count, uids.count <= 65536, salt.count <= maxSaltBytes else {
+            throw ChainError(
+                .invalid,
+                "a reveal has one value per uid (at most 65536) and a salt of at most \(maxSaltBytes) bytes")
+        }
+        if let bad = uids.first(where: { !(0...65535).contains($0) }) {
+            throw ChainError(.invalid, "uid \(bad) is not a UID (0 to 65535)")
         }
         let hash = commitHash(
             netuid: netuid, hotkey: caller.hotkey, uids: uids, values: values, salt: salt, versionKey: versionKey)

@@ -103,9 +103,18 @@ public enum ChainRules {
         block >= lastEpochBlock + UInt64(max(tempo, 1))
     }
 
+    /// Longest axon address a chain keeps.
+    public static let maxEndpointBytes = 256
+
     /// An axon address as a chain keeps it: `http://` or `https://`, a host and a port, no
     /// path (`http://127.0.0.1:8091/` becomes `http://127.0.0.1:8091`). Refuses anything else.
     public static func endpoint(_ endpoint: String) throws(ChainError) -> String {
+        // Kept in every metagraph: a peer may not make the chain store an unbounded string.
+        guard endpoint.utf8.count <= maxEndpointBytes else {
+            throw ChainError(
+                .invalid,
+                "an endpoint is at most \(maxEndpointBytes) bytes (got \(endpoint.utf8.count)); give http://HOST:PORT")
+        }
         guard let url = URL(string: endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
             let host = url.host, !host.isEmpty, let port = url.port, (1...65535).contains(port),
             url.path.isEmpty || url.path == "/", url.query == nil

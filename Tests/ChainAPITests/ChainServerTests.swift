@@ -112,6 +112,12 @@ struct ChainServerTests {
             try await m.serve(netuid: 1, hotkey: miner.address.string, endpoint: "ftp://x")
         }
         #expect(badEndpoint?.code == .invalid)
+        let longEndpoint = await refusal {
+            try await m.serve(
+                netuid: 1, hotkey: miner.address.string,
+                endpoint: "http://" + String(repeating: "a", count: 300) + ".example:80")
+        }
+        #expect(longEndpoint?.code == .invalid && longEndpoint?.message.contains("at most 256 bytes") == true)
         let badUID = await refusal {
             try await v.setWeights(netuid: 1, hotkey: validator.address.string, uids: [7], values: [1], versionKey: 0)
         }
@@ -187,6 +193,11 @@ struct ChainServerTests {
         #expect(notJSON.0 == 400 && notJSON.1.contains("docs/chain-api.md"), "\(notJSON)")
         let badNetuid = try await raw(served, "GET", "/v1/subnets/x/metagraph", body: "", signer: key)
         #expect(badNetuid.0 == 404)
+        // Sizes a peer controls are bounded before anything is stored.
+        let longColdkey = try await raw(
+            served, "POST", "/v1/subnets/1/register", body: "{\"coldkey\":\"\(String(repeating: "c", count: 65))\"}",
+            signer: key)
+        #expect(longColdkey.0 == 400, "\(longColdkey)")
         let ok = try await raw(served, "POST", "/v1/subnets/1/register", body: register, signer: key)
         #expect(ok.0 == 200 && ok.1 == "{\"uid\":0}", "\(ok)")
         // Nothing the refused requests asked for happened.

@@ -160,6 +160,17 @@ struct CommitRevealTests {
             try chain.commitWeights(netuid: 1, hotkey: "v", hash: hash([0, 1], salt: []))
         }
         #expect(again?.code == .conflict || again?.message.contains("at most") == true)
+        // A reveal whose UIDs or salt the hash cannot carry is refused, not folded.
+        let outside = #expect(throws: ChainError.self) {
+            try chain.revealWeights(
+                netuid: 1, hotkey: "v", uids: [65536 + 1, 1], values: [0, 1], salt: [], versionKey: 0)
+        }
+        #expect(outside?.code == .invalid)
+        #expect(throws: ChainError.self) {
+            try chain.revealWeights(
+                netuid: 1, hotkey: "v", uids: [0, 1], values: [1, 1], salt: Array(repeating: 0, count: 257),
+                versionKey: 0)
+        }
         // A hotkey whose UID a registration takes loses its commitments with it.
         _ = try chain.register(netuid: 1, hotkey: "m", coldkey: "m")
         _ = try chain.register(netuid: 1, hotkey: "n", coldkey: "n")
