@@ -1,6 +1,5 @@
 import SubnetHost
 import Synchronization
-import Wire
 
 /// The previous epoch's consensus, by UID: what a copier copies.
 final class LastConsensus: Sendable {
@@ -40,15 +39,8 @@ struct LazyPolicy: WeightPolicy {
     let hotkey: String
 
     func weights(_ report: ValidatorStep.Report) -> [Double] {
-        var state = SHA256.digest(Array("\(seed)/\(hotkey)/lazy-weights/\(report.block)".utf8)).prefix(8)
-            .reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
-        return report.uids.map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-        }
+        var state = SeededNumbers.seed("\(seed)/\(hotkey)/lazy-weights/\(report.block)")
+        return report.uids.map { _ in SeededNumbers.fraction(SeededNumbers.next(&state)) }
     }
 }
 

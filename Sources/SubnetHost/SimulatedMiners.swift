@@ -155,23 +155,12 @@ public final class SimulatedMiners: MinerSource {
 
     /// A seed from the run's seed, the miner, the request and what it is for.
     static func seed(_ seed: UInt64, _ hotkey: String, _ text: String, _ purpose: String) -> UInt64 {
-        SHA256.digest(Array("\(seed)/\(hotkey)/\(purpose)/\(text)".utf8)).prefix(8)
-            .reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+        SeededNumbers.seed("\(seed)/\(hotkey)/\(purpose)/\(text)")
     }
 
-    /// A number in [0, 1) from a seed (splitmix64).
-    static func unit(_ seed: UInt64) -> Double {
-        var state = seed
-        return Double(splitmix(&state) >> 11) * 0x1p-53
-    }
+    static func unit(_ seed: UInt64) -> Double { SeededNumbers.unit(seed) }
 
-    static func splitmix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func splitmix(_ state: inout UInt64) -> UInt64 { SeededNumbers.next(&state) }
 
     /// The reply with every number in its answer moved by up to ±`level` of itself
     /// (integers stay integers), the moves drawn from `seed` in the answer's order.
@@ -257,4 +246,31 @@ public actor SharedAnswers {
 
     /// Forgets the answers: a new block's requests are answered afresh.
     public func clear() { answers = [:] }
+}
+
+/// Numbers a simulation draws, the same on every machine: seeds from text (the first 8
+/// bytes of a SHA-256), then splitmix64. Simulated miners and validators share them.
+public enum SeededNumbers {
+    /// A seed from text.
+    public static func seed(_ text: String) -> UInt64 {
+        SHA256.digest(Array(text.utf8)).prefix(8).reduce(UInt64(0)) { ($0 << 8) | UInt64($1) }
+    }
+
+    /// The next number of a splitmix64 sequence.
+    public static func next(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1): the first of the sequence seeded with `seed`.
+    public static func unit(_ seed: UInt64) -> Double {
+        var state = seed
+        return fraction(next(&state))
+    }
+
+    /// A number in [0, 1) from 64 random bits.
+    public static func fraction(_ bits: UInt64) -> Double { Double(bits >> 11) * 0x1p-53 }
 }
