@@ -96,7 +96,7 @@ let package = Package(
         // The chain's rules and the `Chain` seam: local (ledger), in memory.
         .target(
             name: "SynodChain",
-            dependencies: ["Consensus", "Ledger", "CLibCrypto"],
+            dependencies: ["Consensus", "Ledger", "CLibCrypto", "Wire"],
             swiftSettings: swiftSettings
         ),
         // Debian's libssl-dev: Ed25519, SHA-256 and BLAKE2b from the system libcrypto.
@@ -188,6 +188,7 @@ let package = Package(
                 "SubnetHost",
                 "SimLab",
                 "SynodChain",
+                "ChainAPI",
                 "LuaSandbox",
                 "Tensor",
                 "Consensus",

@@ -26,12 +26,12 @@ public struct ChainServer: Sendable {
     public let verifier: BTAuthVerifier
     public let policy: RegistrationPolicy
     public let feed: BlockFeed
-    /// Largest request body read.
+    /// Largest request body read (a release carries up to 1 MiB of source in base64).
     public let maxBodySize: Int
 
     public init(
         chain: LocalChain, hotkey: SS58Address, policy: RegistrationPolicy = .open, feed: BlockFeed = BlockFeed(),
-        maxBodySize: Int = 1 << 20
+        maxBodySize: Int = 2 << 20
     ) {
         self.chain = chain
         self.verifier = BTAuthVerifier(receiver: hotkey)
@@ -145,6 +145,50 @@ public struct ChainServer: Sendable {
                 return .done
             }
         }
+        router.get("/v1/subnets/:netuid/releases") { request, context in
+            await handle(request, context) { _, _ in
+                let n = try netuid(context)
+                return .json(
+                    ChainJSON.Releases(
+                        releases: try chain.releases(netuid: n).map(ChainJSON.Release.init),
+                        versions: try chain.versions(netuid: n).map(ChainJSON.Version.init)))
+            }
+        }
+        router.get("/v1/subnets/:netuid/releases/:sha256") { request, context in
+            await handle(request, context) { _, _ in
+                .source(
+                    try chain.releaseSource(netuid: try netuid(context), sha256: context.parameters.get("sha256") ?? "")
+                )
+            }
+        }
+        router.post("/v1/subnets/:netuid/releases") { request, context in
+            await handle(request, context) { caller, body in
+                let p = try decode(ChainJSON.Publish.self, body)
+                guard let signature = ChainJSON.bytes(hex: p.signature), signature.count == 64 else {
+                    throw ChainError(.invalid, "signature must be 128 hexadecimal digits (64 bytes)")
+                }
+                guard let source = Data(base64Encoded: p.source) else {
+                    throw ChainError(.invalid, "source must be the plugin's bytes in base64")
+                }
+                let release = PluginRelease(
+                    netuid: try netuid(context), sha256: p.sha256, atBlock: p.atBlock, owner: caller.string,
+                    scheme: p.scheme, nonce: p.nonce, signature: signature)
+                return .json(
+                    ChainJSON.Release(
+                        try chain.publish(release, source: [UInt8](source), chain: verifier.receiver.string)))
+            }
+        }
+        router.post("/v1/subnets/:netuid/version") { request, context in
+            await handle(request, context) { caller, body in
+                let r = try decode(ChainJSON.Running.self, body)
+                try chain.reportVersion(
+                    netuid: try netuid(context),
+                    ValidatorVersion(
+                        hotkey: caller.string, sha256: r.sha256, block: r.block, refused: r.refused ?? "",
+                        refusedMessage: r.refusedMessage ?? ""))
+                return .done
+            }
+        }
     }
 
     // MARK: Handling
@@ -152,6 +196,8 @@ public struct ChainServer: Sendable {
     enum Outcome {
         case json(any Encodable)
         case done
+        /// Plugin source, as it was released.
+        case source([UInt8])
         case stream((backlog: [(UInt64, String)], live: AsyncStream<(UInt64, String)>))
     }
 
@@ -221,6 +267,10 @@ public struct ChainServer: Sendable {
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(string: "{\"ok\":true}")))
+            case .source(let bytes):
+                return Response(
+                    status: .ok, headers: [.contentType: "text/x-lua"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             case .stream(let (backlog, live)):
                 return Response(
                     status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],

@@ -97,6 +97,44 @@ public final class RemoteChain: Chain {
             body: ChainJSON.Reveal(uids: uids, values: values, salt: ChainJSON.hex(salt), versionKey: versionKey))
     }
 
+    // MARK: Releases
+
+    /// The subnet's plugin releases, by block, and what each validator reports running.
+    public func releases(netuid: Int) async throws(ChainError) -> (
+        releases: [PluginRelease], versions: [ValidatorVersion]
+    ) {
+        let answer = try await call("GET", "/v1/subnets/\(netuid)/releases", as: ChainJSON.Releases.self)
+        return (answer.releases.map(\.value), answer.versions.map(\.value))
+    }
+
+    /// A release's source, exactly as the chain keeps it (the caller checks its hash).
+    public func releaseSource(netuid: Int, sha256: String) async throws(ChainError) -> [UInt8] {
+        [UInt8](try await exchange("GET", "/v1/subnets/\(netuid)/releases/\(sha256)", body: []))
+    }
+
+    /// Publishes a release the owner signed (the signer must be the owner: the chain takes
+    /// releases from the caller only). Returns it as the chain keeps it.
+    public func publish(_ release: PluginRelease, source: [UInt8]) async throws(ChainError) -> PluginRelease {
+        try ownHotkey(release.owner)
+        return try await call(
+            "POST", "/v1/subnets/\(release.netuid)/releases",
+            body: ChainJSON.Publish(
+                atBlock: release.atBlock, sha256: release.sha256, scheme: release.scheme, nonce: release.nonce,
+                signature: ChainJSON.hex(release.signature), source: Data(source).base64EncodedString()),
+            as: ChainJSON.Release.self
+        ).value
+    }
+
+    /// Tells the chain what the signer scores the subnet with.
+    public func reportVersion(netuid: Int, _ version: ValidatorVersion) async throws(ChainError) {
+        try ownHotkey(version.hotkey)
+        try await send(
+            "POST", "/v1/subnets/\(netuid)/version",
+            body: ChainJSON.Running(
+                sha256: version.sha256, block: version.block, refused: version.refused,
+                refusedMessage: version.refusedMessage))
+    }
+
     private func ownHotkey(_ hotkey: String) throws(ChainError) {
         guard hotkey == signer.address.string else {
             throw ChainError(

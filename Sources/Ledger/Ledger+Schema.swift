@@ -85,6 +85,20 @@ extension Ledger {
                     CREATE INDEX rounds_by_subnet ON rounds (netuid, block);
                     """)
         }
+        migrator.registerMigration("v6-plugin-releases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE plugin_releases (
+                      netuid INTEGER NOT NULL, at_block INTEGER NOT NULL, sha256 TEXT NOT NULL,
+                      source BLOB NOT NULL, owner TEXT NOT NULL, scheme TEXT NOT NULL, nonce INTEGER NOT NULL,
+                      signature BLOB NOT NULL CHECK (length(signature) = 64), published_block INTEGER NOT NULL,
+                      PRIMARY KEY (netuid, at_block));
+                    CREATE TABLE validator_versions (
+                      netuid INTEGER NOT NULL, hotkey TEXT NOT NULL, sha256 TEXT NOT NULL, block INTEGER NOT NULL,
+                      refused TEXT NOT NULL DEFAULT '', refused_message TEXT NOT NULL DEFAULT '',
+                      PRIMARY KEY (netuid, hotkey));
+                    """)
+        }
         return migrator
     }()
 

@@ -15,16 +15,23 @@ final class SubnetSet: Sendable {
     let miners: [String]
     let directory: SubnetDirectory
 
+    /// Signs the owner's releases of the plugin files (nil: versions are not released).
+    let releaser: ReleaseSigner?
+
     private struct State {
         var tasks: [Int: Task<Void, Never>] = [:]
         var endpoints: [String: String] = [:]
+        /// Per subnet, the block of the release the running version is (0: none).
+        var releasedAt: [Int: UInt64] = [:]
     }
 
     private let state = Mutex(State())
 
     init(
-        owner: String, validators: [(ValidatorStep, DendriteMiners)], miners: [String], directory: SubnetDirectory
+        owner: String, validators: [(ValidatorStep, DendriteMiners)], miners: [String], directory: SubnetDirectory,
+        releaser: ReleaseSigner? = nil
     ) {
+        self.releaser = releaser
         self.directory = directory
         self.owner = owner
         self.validators = validators
@@ -35,6 +42,10 @@ final class SubnetSet: Sendable {
     var netuids: [Int] { directory.netuids.map(Int.init) }
     /// Subnets following the blocks now.
     var following: Int { state.withLock { $0.tasks.count } }
+
+    /// The block of the release the subnet's running version is.
+    func releasedAt(_ netuid: Int) -> UInt64 { state.withLock { $0.releasedAt[netuid] ?? 0 } }
+    func setReleasedAt(_ netuid: Int, _ block: UInt64) { state.withLock { $0.releasedAt[netuid] = block } }
 
     func setEndpoints(_ endpoints: [String: String]) { state.withLock { $0.endpoints = endpoints } }
 
@@ -165,6 +176,7 @@ extension LocalNet {
             log(
                 "subnet \(runtime.netuid) \(d.name) (\(runtime.path)): tempo \(d.config.tempo), version \(d.version), sha256 \(d.sha256.prefix(12))"
             )
+            await release(runtime, in: subnets)
         }
     }
 
@@ -181,11 +193,8 @@ extension LocalNet {
     func start(_ netuid: Int, in subnets: SubnetSet, barrier: BlockBarrier) {
         guard let runtime = subnets.directory[UInt16(netuid)] else { return }
         let blocks = chain.blocks()
-        let validators = subnets.validators
         subnets.follow(
-            netuid,
-            with: Task { await self.follow(runtime, blocks: blocks, validators: validators) { await barrier.arrive() } }
-        )
+            netuid, with: Task { await self.follow(runtime, blocks: blocks, in: subnets) { await barrier.arrive() } })
     }
 
     /// Follows the plugin folder until cancelled: an edited file reloads its subnet, a new
@@ -220,7 +229,9 @@ extension LocalNet {
         switch change {
         case .changed(let path):
             if let runtime = subnets.directory.runtime(path: path) {
-                report(await runtime.reloadIfChanged(), runtime)
+                let outcome = await runtime.reloadIfChanged()
+                report(outcome, runtime)
+                if case .reloaded = outcome { await release(runtime, in: subnets) }
                 return
             }
             // A new file (or one back after it was removed).
@@ -258,8 +269,7 @@ extension LocalNet {
     /// arrives while the previous one's steps still run is skipped (logged and counted); a
     /// validator whose step failed waits 1, 2, 4 … up to 64 blocks before it tries again.
     func follow(
-        _ runtime: SubnetRuntime, blocks: AsyncStream<ChainBlock>, validators: [(ValidatorStep, DendriteMiners)],
-        done: () async -> Void
+        _ runtime: SubnetRuntime, blocks: AsyncStream<ChainBlock>, in subnets: SubnetSet, done: () async -> Void
     ) async {
         var backoff: [String: (until: UInt64, wait: UInt64)] = [:]
         // Before this block no validator is due: the chain is not even read.
@@ -267,13 +277,12 @@ extension LocalNet {
         // Blocks in a row in which every step failed in the plugin.
         var failedRounds = 0
         for await block in blocks {
-            let failed = await advance(
-                runtime, block: block, validators: validators, backoff: &backoff, nextDue: &nextDue)
+            let failed = await advance(runtime, block: block, in: subnets, backoff: &backoff, nextDue: &nextDue)
             if let failed {
                 failedRounds = failed ? failedRounds + 1 : 0
                 if failedRounds >= Self.rollbackAfter {
                     failedRounds = 0
-                    await rollBack(runtime)
+                    await rollBack(runtime, in: subnets)
                 }
             }
             await done()
@@ -281,11 +290,13 @@ extension LocalNet {
     }
 
     private func advance(
-        _ runtime: SubnetRuntime, block: ChainBlock, validators: [(ValidatorStep, DendriteMiners)],
+        _ runtime: SubnetRuntime, block: ChainBlock, in subnets: SubnetSet,
         backoff: inout [String: (until: UInt64, wait: UInt64)], nextDue: inout UInt64
     ) async -> Bool? {
         let netuid = runtime.netuid
+        let validators = subnets.validators
         for record in block.epochs where record.netuid == netuid { await epochDone(runtime, record) }
+        if await switchToRelease(runtime, in: subnets, block: block.number) { nextDue = 0 }
         guard block.number >= nextDue else { return nil }
         guard let head = try? chain.head(), head == block.number else {
             metrics.skippedBlock(netuid: netuid)
@@ -357,9 +368,10 @@ extension LocalNet {
     /// version.
     static let rollbackAfter = 3
 
-    private func rollBack(_ runtime: SubnetRuntime) async {
+    private func rollBack(_ runtime: SubnetRuntime, in subnets: SubnetSet) async {
         let reason = "every validator round failed in the plugin \(Self.rollbackAfter) blocks in a row"
         guard let (from, to) = await runtime.rollback(reason: reason) else { return }
+        await release(runtime, in: subnets)
         metrics.pluginVersion(netuid: runtime.netuid, outcome: "rolled-back")
         log(
             "subnet \(runtime.netuid): version \(from.prefix(12)) rolled back to \(to.prefix(12)): \(reason); "

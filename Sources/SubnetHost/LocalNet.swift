@@ -1,4 +1,4 @@
-import ChainAPI
+public import ChainAPI
 import Consensus
 import Foundation
 public import Ledger
@@ -34,7 +34,12 @@ public final class LocalNet: Sendable {
         public var blocks: UInt64?
         /// How often plugin files are checked for changes.
         public var reloadInterval: Duration
+        /// The address the miners' axons and the metrics server with the chain API listen on,
+        /// and the one the local miners' endpoints name: one other machines reach, for remote
+        /// validators and miners to join.
         public var host: String
+        /// Who may register over the chain API.
+        public var registration: RegistrationPolicy
         /// Where `GET /metrics` is served (0: an ephemeral port; nil: not served).
         public var metricsPort: Int?
         /// Where the host's hotkeys are held (see ``HostSigner``).
@@ -52,8 +57,10 @@ public final class LocalNet: Sendable {
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
             validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
             reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil,
-            signer: HostSigner.Launch = .inProcess, clock: any BlockClock = SystemBlockClock(), lockstep: Bool = false
+            signer: HostSigner.Launch = .inProcess, clock: any BlockClock = SystemBlockClock(), lockstep: Bool = false,
+            registration: RegistrationPolicy = .open
         ) {
+            self.registration = registration
             self.signer = signer
             self.clock = clock
             self.lockstep = lockstep
@@ -136,6 +143,7 @@ public final class LocalNet: Sendable {
         do {
             try await serve(
                 dendrites: dendrites, miners: miners, owner: owner, chainHotkey: signer.addresses["chain"]!,
+                releaser: ReleaseSigner(owner: signer.client("owner"), chain: signer.addresses["chain"]!),
                 shutdown: shutdown)
         } catch {
             for dendrite in dendrites { try? await dendrite.shutdown() }
@@ -145,7 +153,7 @@ public final class LocalNet: Sendable {
 
     private func serve(
         dendrites: [Dendrite], miners: [SS58Address], owner: String, chainHotkey: SS58Address,
-        shutdown: ShutdownRequest
+        releaser: ReleaseSigner, shutdown: ShutdownRequest
     ) async throws {
         let c = configuration
         let failures = RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60))
@@ -163,7 +171,7 @@ public final class LocalNet: Sendable {
                     DendriteMiners(dendrite: $0)
                 )
             },
-            miners: miners.map(\.string), directory: self.subnets)
+            miners: miners.map(\.string), directory: self.subnets, releaser: releaser)
         try await openSubnets(pluginPaths(), into: subnets)
         // Opening loads every plugin twice (its self-check in a scratch sandbox): give the
         // memory of that burst back to the system now, not whenever malloc decides.
@@ -191,7 +199,7 @@ public final class LocalNet: Sendable {
         }
         if let port = c.metricsPort {
             // The chain's API shares the port: remote validators and miners use it.
-            let api = ChainServer(chain: chain, hotkey: chainHotkey)
+            let api = ChainServer(chain: chain, hotkey: chainHotkey, policy: c.registration)
             services.append(ClosureService { await api.followBlocks() })
             services.append(
                 metrics.service(host: c.host, port: port, routes: api.routes) { [log] bound in

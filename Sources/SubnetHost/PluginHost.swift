@@ -23,11 +23,14 @@ public actor PluginHost {
     private var plugin: SubnetPlugin!
     /// The version's checked declaration.
     public nonisolated let definition: SubnetDefinition
+    /// The version's source, as loaded (what the host releases to remote validators).
+    public nonisolated let source: [UInt8]
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    private init(definition: SubnetDefinition, netuid: Int, executor: LuaExecutor) {
+    private init(definition: SubnetDefinition, source: [UInt8], netuid: Int, executor: LuaExecutor) {
         self.definition = definition
+        self.source = source
         self.executor = executor
         label = CrashMarker.Label(netuid: netuid, sha256: definition.sha256)
     }
@@ -64,7 +67,8 @@ public actor PluginHost {
         case .success(let value): plugin = value.plugin
         case .failure(let error): throw error
         }
-        let host = PluginHost(definition: plugin.definition, netuid: netuid, executor: LuaExecutor(threads: threads))
+        let host = PluginHost(
+            definition: plugin.definition, source: source, netuid: netuid, executor: LuaExecutor(threads: threads))
         await host.adopt(Loaded(plugin: plugin))
         return host
     }

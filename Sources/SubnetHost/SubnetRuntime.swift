@@ -66,10 +66,23 @@ public actor SubnetRuntime {
         self.init(netuid: netuid, path: path, ledger: ledger, libraries: libraries, plugin: plugin, seen: stamp)
     }
 
+    /// Loads and self-checks `source` (a release fetched from a chain, say), named
+    /// `chunkName` in errors; with a ledger, its store is the subnet's there. Such a
+    /// runtime has no file: it changes version through ``adopt(source:)`` only.
+    public init(
+        netuid: Int, source: [UInt8], chunkName: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = []
+    ) async throws(PluginError) {
+        let (plugin, staged) = try await Self.prepare(
+            source, path: chunkName, netuid: netuid, ledger: ledger, libraries: libraries)
+        try Self.accept(plugin.definition, staged, replacing: nil, netuid: netuid, ledger: ledger)
+        Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
+        self.init(netuid: netuid, path: chunkName, ledger: ledger, libraries: libraries, plugin: plugin, seen: nil)
+    }
+
     // Everything asynchronous happens before the actor exists: the designated initializer
     // only stores.
     private init(
-        netuid: Int, path: String, ledger: Ledger?, libraries: [SandboxLibrary], plugin: PluginHost, seen: FileStamp
+        netuid: Int, path: String, ledger: Ledger?, libraries: [SandboxLibrary], plugin: PluginHost, seen: FileStamp?
     ) {
         self.netuid = netuid
         self.path = path
@@ -100,11 +113,20 @@ public actor SubnetRuntime {
             return .rejected(error)
         }
         seen = stamp
+        return await adopt(source: source)
+    }
+
+    /// Makes `source` the running version if it is new and passes the checks of
+    /// ``reloadIfChanged()`` (a release the chain switches to at its block, a file read
+    /// again): loaded, self-checked, its settings and `on_load` writes accepted. Content that
+    /// already failed is not tried again. Errors name the chunk `chunkName` (a release's
+    /// name), or the runtime's file.
+    public func adopt(source: [UInt8], chunkName: String? = nil) async -> ReloadOutcome {
         let digest = SHA256.hex(source)
         if digest == definition.sha256 || digest == lastRejected { return .unchanged }
         do {
             let (next, staged) = try await Self.prepare(
-                source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+                source, path: chunkName ?? path, netuid: netuid, ledger: ledger, libraries: libraries)
             // The new version's settings and staged writes go to the ledger off this actor:
             // meanwhile the old version keeps serving calls.
             try await Self.acceptAside(

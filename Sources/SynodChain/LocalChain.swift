@@ -293,7 +293,7 @@ public final class LocalChain: Chain {
     }
 
     /// Runs `body`, turning the ledger's and consensus's refusals into the chain's.
-    private func checked<T>(_ body: () throws -> T) throws(ChainError) -> T {
+    func checked<T>(_ body: () throws -> T) throws(ChainError) -> T {
         do {
             return try body()
         } catch let error as ChainError {

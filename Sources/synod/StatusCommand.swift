@@ -64,6 +64,22 @@ struct StatusCommand: ParsableCommand {
                     "subnet \(subnet.netuid): version \(rolled.sha256.prefix(12)) was rolled back at \(time.string(from: rolled.recordedAt)) UTC: \(rolled.message)"
                 )
             }
+            // Releases the chain serves, and what each remote validator said it runs.
+            let releases = try ledger.releases(netuid: subnet.netuid)
+            if let inForce = PluginRelease.inForce(at: head, among: releases) {
+                let next = releases.filter { $0.atBlock > head }.map {
+                    "\($0.sha256.prefix(12)) from block \($0.atBlock)"
+                }
+                notes.append(
+                    "subnet \(subnet.netuid): release \(inForce.sha256.prefix(12)) in force since block \(inForce.atBlock)"
+                        + (next.isEmpty ? "" : "; next \(next.joined(separator: ", "))"))
+            }
+            for version in try ledger.validatorVersions(netuid: subnet.netuid) {
+                notes.append(
+                    "subnet \(subnet.netuid): validator \(version.hotkey) runs \(version.sha256.prefix(12)) since block \(version.block)"
+                        + (version.refused.isEmpty
+                            ? "" : "; refused \(version.refused.prefix(12)): \(version.refusedMessage)"))
+            }
             if let last = versions.last, last.outcome == "suspect" {
                 notes.append(
                     "subnet \(subnet.netuid): version \(last.sha256.prefix(12)) is quarantined since \(time.string(from: last.recordedAt)) UTC: \(last.message)"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChainAPI
 import Foundation
 import SubnetHost
 import Wire
@@ -47,8 +48,20 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Rao each subnet emits per epoch.")
     var emission: UInt64 = 1_000_000_000
 
-    @Option(help: "Port of GET /metrics (Prometheus text) on 127.0.0.1; 0 picks a free one.")
+    @Option(help: "Port of GET /metrics (Prometheus text) and the chain API; 0 picks a free one.")
     var metricsPort = 9464
+
+    @Option(
+        help: """
+            The address the chain API, /metrics and the local miners listen on: an address of \
+            this machine that other machines reach, for remote validators and miners.
+            """)
+    var host = "127.0.0.1"
+
+    @Option(
+        name: .customLong("allow-list"),
+        help: "A file of hotkeys (ss58, one per line) that may register over the chain API (default: any).")
+    var allowList: String?
 
     @Flag(help: "Do not serve /metrics.")
     var noMetrics = false
@@ -68,6 +81,28 @@ struct UpCommand: AsyncParsableCommand {
         }
     }
 
+    /// Open, or the hotkeys listed in --allow-list (every line checked: a typo is an error).
+    func registrationPolicy() throws -> RegistrationPolicy {
+        guard let allowList else { return .open }
+        let text: String
+        do {
+            text = try String(contentsOfFile: allowList, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read --allow-list \(allowList): \(error.localizedDescription)")
+        }
+        var hotkeys: Set<String> = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            do {
+                hotkeys.insert(try SS58Address(line).string)
+            } catch {
+                throw ValidationError("\(allowList):\(index + 1): '\(line)' is not an ss58 address: \(error)")
+            }
+        }
+        return .allowList(hotkeys)
+    }
+
     /// This executable, for starting `synod signer` beside it.
     static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -80,9 +115,10 @@ struct UpCommand: AsyncParsableCommand {
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
-            metricsPort: noMetrics ? nil : metricsPort,
+            host: host, metricsPort: noMetrics ? nil : metricsPort,
             // The hotkeys live in a `synod signer` child process: this one runs plugins.
-            signer: .process(executable: Self.executablePath), lockstep: blocks != nil)
+            signer: .process(executable: Self.executablePath), lockstep: blocks != nil,
+            registration: try registrationPolicy())
         // One line per event, flushed: logs reach a pipe or a file as they happen.
         let net = try LocalNet(configuration) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

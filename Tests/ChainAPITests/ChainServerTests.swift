@@ -22,12 +22,12 @@ final class ServedChain: @unchecked Sendable {
     let following: Task<Void, Never>
     let url: String
 
-    init(policy: RegistrationPolicy = .open, config: SubnetConfig) async throws {
+    init(policy: RegistrationPolicy = .open, owner: String = "owner", config: SubnetConfig) async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-chainapi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         ledger = try Ledger(path: folder.appendingPathComponent("ledger.sqlite").path)
         chain = LocalChain(ledger: ledger)
-        _ = try chain.createSubnet(name: "api", owner: "owner", config: config)
+        _ = try chain.createSubnet(name: "api", owner: owner, config: config)
         chainKey = try Hotkey.generate()
         server = ChainServer(chain: chain, hotkey: chainKey.address, policy: policy)
         let router = Router()
