@@ -8,6 +8,7 @@
 #   make bench-wire  release build, signed requests/s of the axon beside FastAPI + bittensor (wrk)
 #   make bench-host  release build, 1,000 subnets in one synod up: start-up, memory, rounds/s, lateness, reloads
 #   make bench-sim   release build, synod sim at 256 UIDs × 64 validators for 100 epochs
+#   make bench-network  release build, one chain and 64 remote validators on 256 UIDs: weights/s, CPU, fan-out
 #   make fuzz    libFuzzer targets (tensor scripts, value bridge, JSON, btauth/1 headers) with
 #                ASan+UBSan, FUZZ_SECONDS each (default 60); seeds in fuzz/corpus/
 #   make test-sanitized  the sandbox, tensor and JSON tests under ASan+UBSan (own build folder)
@@ -17,7 +18,7 @@ DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev lib
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build run test fuzz test-sanitized bench bench-tensor bench-consensus bench-wire bench-host bench-sim embed clean
+.PHONY: deps build run test fuzz test-sanitized bench bench-tensor bench-consensus bench-wire bench-host bench-sim bench-network embed clean
 FUZZ_SECONDS ?= 60
 BENCH_VENV := .venv-bench
 WIRE_VENV := .venv-wire
@@ -94,6 +95,10 @@ bench-host: deps
 bench-sim: deps
 	$(SWIFT) build -c release --product SimBenchmark
 	$$($(SWIFT) build -c release --show-bin-path)/SimBenchmark
+
+bench-network: deps
+	$(SWIFT) build -c release --product NetworkBenchmark
+	$$($(SWIFT) build -c release --show-bin-path)/NetworkBenchmark
 
 embed:
 	scripts/embed-sandbox.sh

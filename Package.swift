@@ -244,6 +244,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "NetworkBenchmark",
+            dependencies: [
+                "ChainAPI", "SynodChain", "Ledger", "Consensus", "Wire", "BenchmarkSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/NetworkBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "WireBenchmark",
             dependencies: ["Wire", "BenchmarkSupport"],
             path: "Benchmarks/WireBenchmark",

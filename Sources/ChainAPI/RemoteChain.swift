@@ -6,6 +6,16 @@ import NIOHTTP1
 public import SynodChain
 public import Wire
 
+/// One client per process, as `HTTPClient.shared`, with room per host for a block stream of
+/// every `RemoteChain` a process follows (each holds its connection while it follows) beside
+/// their requests: the shared client's 8 connections per host would queue 64 validators'
+/// requests behind their own streams.
+private let chainHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
+
 /// A Synod chain on another machine, through its API (``ChainServer``): one more ``Chain``,
 /// so a validator or a miner runs against it exactly as against a local one. Every request
 /// is btauth/1-signed by `signer` for the chain's hotkey; the chain's refusals come back as
@@ -22,8 +32,8 @@ public final class RemoteChain: Chain {
     /// Largest block event read from the stream (a block of 256-UID epochs is ~100 KiB).
     static let maxEventBytes = 16 << 20
 
-    /// The process's shared client: nothing to shut down, connections pooled across chains.
-    private var client: HTTPClient { .shared }
+    /// The process's client for chains: nothing to shut down, connections pooled across them.
+    private var client: HTTPClient { chainHTTPClient }
 
     public init(url: String, chainHotkey: SS58Address, signer: any PayloadSigner, timeout: Duration = .seconds(10)) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -250,7 +260,9 @@ public final class RemoteChain: Chain {
         }
         guard status != 200 else { return bytes }
         let failure = try? ChainJSON.decoder.decode(ChainJSON.Failure.self, from: bytes)
-        let message = failure?.message ?? "HTTP \(status)"
+        let message =
+            failure?.message
+            ?? "\(url) answered HTTP \(status) without a chain's error: is it a Synod chain's API (synod up logs it)?"
         switch status {
         case 404: throw ChainError(.notFound, message)
         case 409: throw ChainError(.conflict, message)

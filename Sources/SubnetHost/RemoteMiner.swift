@@ -75,14 +75,18 @@ public final class RemoteMiner: Sendable {
             log("registered \(hotkey) as uid \(uid) on subnet \(c.netuid)")
         }
         let tracker = ReleaseTracker(chain: chain, netuid: c.netuid, ledger: ledger, log: log)
-        guard
-            let runtime = try await tracker.switchIfDue(nil, owner: metagraph.subnet.owner, block: metagraph.block)
-        else {
-            throw ChainError(
-                .notFound,
-                "subnet \(c.netuid) has no plugin release in force at block \(metagraph.block) that runs here; "
-                    + "the log says why")
+        var first = try await tracker.switchIfDue(nil, owner: metagraph.subnet.owner, block: metagraph.block)
+        if first == nil {
+            // A new subnet's first release starts at the next block; a refused one waits for the next release.
+            log(
+                "subnet \(c.netuid) has no release in force at block \(metagraph.block) that runs here; waiting for one"
+            )
+            for await block in chain.blocks() {
+                first = try await tracker.switchIfDue(nil, owner: metagraph.subnet.owner, block: block.number)
+                if first != nil || Task.isCancelled { break }
+            }
         }
+        guard let runtime = first else { return }
         let directory = SubnetDirectory([UInt16(c.netuid): runtime])
         let axon = Axon(
             hotkey: signer.address, service: ReferenceMinerService(subnets: directory, chain: chain),
