@@ -57,9 +57,9 @@ public final class RemoteMiner: Sendable {
         self.configuration = configuration
         self.signer = signer
         self.log = log
-        try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
-        ledger = try Ledger(path: LocalNet.ledgerPath(dataDirectory: configuration.dataDirectory))
-        chain = RemoteChain(url: configuration.chainURL, chainHotkey: configuration.chainHotkey, signer: signer)
+        (ledger, chain) = try RemoteParticipant.open(
+            dataDirectory: configuration.dataDirectory, chainURL: configuration.chainURL,
+            chainHotkey: configuration.chainHotkey, signer: signer)
     }
 
     /// Registers (when not yet), serves the axon, records its endpoint, and follows the

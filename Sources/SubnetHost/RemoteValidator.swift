@@ -22,12 +22,12 @@ public final class RemoteValidator: Sendable {
         public var dataDirectory: String
         /// Stop after this many blocks (nil: until cancelled or signalled).
         public var blocks: UInt64?
-        /// The version key sent with weights.
-        public var versionKey: UInt64
+        /// The version key sent with weights (nil: the subnet's `weights_version` when it starts).
+        public var versionKey: UInt64?
 
         public init(
             chainURL: String, chainHotkey: SS58Address, netuid: Int, dataDirectory: String = ".synod-validator",
-            blocks: UInt64? = nil, versionKey: UInt64 = 0
+            blocks: UInt64? = nil, versionKey: UInt64? = nil
         ) {
             self.chainURL = chainURL
             self.chainHotkey = chainHotkey
@@ -51,9 +51,9 @@ public final class RemoteValidator: Sendable {
         self.configuration = configuration
         self.signer = signer
         self.log = log
-        try PrivateFiles.makeDirectory(configuration.dataDirectory, clamp: true)
-        ledger = try Ledger(path: LocalNet.ledgerPath(dataDirectory: configuration.dataDirectory))
-        chain = RemoteChain(url: configuration.chainURL, chainHotkey: configuration.chainHotkey, signer: signer)
+        (ledger, chain) = try RemoteParticipant.open(
+            dataDirectory: configuration.dataDirectory, chainURL: configuration.chainURL,
+            chainHotkey: configuration.chainHotkey, signer: signer)
     }
 
     /// What one run did (tests and the closing line read it).
@@ -73,15 +73,14 @@ public final class RemoteValidator: Sendable {
         let dendrite = Dendrite(signer: signer)
         defer { Task { try? await dendrite.shutdown() } }
         let journal = LedgerRoundJournal(ledger: ledger)
+        // The version in force now, before the first block.
+        var metagraph = try await chain.metagraph(netuid: c.netuid)
         let step = ValidatorStep(
-            hotkey: hotkey, versionKey: c.versionKey,
+            hotkey: hotkey, versionKey: c.versionKey ?? metagraph.subnet.config.weightsVersion,
             failures: RateLimitedLogger(logger: Logger(label: "synod.validator"), interval: .seconds(60)),
             secret: try ValidatorSecret.stored(dataDirectory: c.dataDirectory, hotkey: hotkey),
             reveals: LedgerPendingReveals(ledger: ledger), journal: journal)
         let miners = DendriteMiners(dendrite: dendrite)
-
-        // The version in force now, before the first block.
-        var metagraph = try await chain.metagraph(netuid: c.netuid)
         guard metagraph.neuron(hotkey: hotkey) != nil else {
             throw ChainError(
                 .notFound,

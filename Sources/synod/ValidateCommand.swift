@@ -35,8 +35,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many blocks (default: run until Ctrl-C).")
     var blocks: UInt64?
 
-    @Option(help: "The version key sent with weights (at least the subnet's weights_version).")
-    var versionKey: UInt64 = 0
+    @Option(help: "The version key sent with weights (default: the subnet's weights_version).")
+    var versionKey: UInt64?
 
     @Flag(help: "Register the hotkey on the subnet first when it is not (its coldkey: the hotkey).")
     var register = false

@@ -26,17 +26,6 @@ struct ChainServerReleasesTests {
             scheme: owner.scheme.rawValue, nonce: nonce, signature: try await owner.sign(payload: statement))
     }
 
-    func refusal(_ body: () async throws -> Void) async -> ChainError? {
-        do {
-            try await body()
-            return nil
-        } catch let error as ChainError {
-            return error
-        } catch {
-            return ChainError(.invalid, "not a chain error: \(error)")
-        }
-    }
-
     @Test(arguments: [BTAuth.Scheme.sr25519, .ed25519])
     func theOwnerPublishesAndEveryoneReadsTheSourceByItsHash(scheme: BTAuth.Scheme) async throws {
         let owner = try Hotkey.generate(scheme: scheme)

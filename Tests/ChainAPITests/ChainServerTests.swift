@@ -52,6 +52,18 @@ final class ServedChain: @unchecked Sendable {
     }
 }
 
+/// The chain's refusal `body` ran into (nil when it went through).
+func refusal(_ body: () async throws -> Void) async -> ChainError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as ChainError {
+        return error
+    } catch {
+        return ChainError(.invalid, "not a chain error: \(error)")
+    }
+}
+
 @Suite("ChainServer and RemoteChain: the chain over the network")
 struct ChainServerTests {
     static func config() -> SubnetConfig {
@@ -59,17 +71,6 @@ struct ChainServerTests {
         config.tempo = 5
         config.weightsRateLimit = 3
         return config
-    }
-
-    func refusal(_ body: () async throws -> Void) async -> ChainError? {
-        do {
-            try await body()
-            return nil
-        } catch let error as ChainError {
-            return error
-        } catch {
-            return ChainError(.invalid, "not a chain error: \(error)")
-        }
     }
 
     @Test func aRemoteChainReadsAndWritesAsTheLocalOneAndIsRefusedAlike() async throws {

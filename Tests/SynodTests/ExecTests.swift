@@ -176,6 +176,12 @@ struct ExecTests {
                                           its status, score and weight.
                   stake                   Set a registered hotkey's stake on a subnet of a
                                           host's chain.
+                  validate                Validate a subnet of a remote Synod chain with its
+                                          released plugin.
+                  mine                    Serve a subnet's reference miner behind an axon and
+                                          register it on a remote Synod chain.
+                  publish                 Release a plugin version to a Synod chain: every
+                                          validator switches to it at --at-block.
 
                   See 'synod help <subcommand>' for detailed help.
 

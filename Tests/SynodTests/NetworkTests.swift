@@ -138,16 +138,19 @@ struct NetworkTests {
         let goodFile = folder.appendingPathComponent("echo-sum-1.0.1.lua")
         try good.write(to: goodFile, atomically: true, encoding: .utf8)
         let owner = ["--wallets-dir", chainData + "/wallets", "--wallet", "synod-local", "--hotkey", "owner"]
-        let at = try ledger.chainHead() + 8
-        // The owner publishes from its own host.
-        let published = try network.synod(
-            on: "owner",
-            [
-                "publish", goodFile.path, "--chain", url, "--chain-hotkey", chainHotkey, "--netuid", "1",
-                "--at-block", String(at),
-            ] + owner)
-        #expect(published.status == 0, "\(published.stderr)")
-        let sha = String(try #require(published.stdout.split(separator: " ").dropFirst().first))
+        /// The owner publishes `file` from its own host, 8 blocks ahead: the release's block and sha256.
+        func publish(_ file: URL) throws -> (at: UInt64, sha256: String) {
+            let at = try ledger.chainHead() + 8
+            let published = try network.synod(
+                on: "owner",
+                [
+                    "publish", file.path, "--chain", url, "--chain-hotkey", chainHotkey, "--netuid", "1",
+                    "--at-block", String(at),
+                ] + owner)
+            #expect(published.status == 0, "\(published.stderr)")
+            return (at, String(try #require(published.stdout.split(separator: " ").dropFirst().first)))
+        }
+        let (at, sha) = try publish(goodFile)
         for process in [v1, v2] {
             let line = try process.waitForLine { $0.contains("switched to release \(sha.prefix(12))") }
             #expect(line.hasPrefix("block \(at): "), "\(process.name): \(line)")
@@ -158,15 +161,7 @@ struct NetworkTests {
         // A bad release: refused by every validator, which keep scoring with the good one.
         let badFile = folder.appendingPathComponent("broken.lua")
         try "return {\n  name = 'broken' +\n}\n".write(to: badFile, atomically: true, encoding: .utf8)
-        let badAt = try ledger.chainHead() + 8
-        let bad = try network.synod(
-            on: "owner",
-            [
-                "publish", badFile.path, "--chain", url, "--chain-hotkey", chainHotkey, "--netuid", "1",
-                "--at-block", String(badAt),
-            ] + owner)
-        #expect(bad.status == 0, "\(bad.stderr)")
-        let badSha = String(try #require(bad.stdout.split(separator: " ").dropFirst().first))
+        let (badAt, badSha) = try publish(badFile)
         for process in [v1, v2] {
             let refused = try process.waitForLine { $0.contains("release \(badSha.prefix(12)) of subnet 1") }
             #expect(refused.contains("fails to load") && refused.contains(".lua:3:"), "\(refused)")
