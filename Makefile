@@ -45,8 +45,11 @@ $(WIRE_VENV)/.installed:
 	$(WIRE_VENV)/bin/pip install --quiet bittensor==$(BITTENSOR_VERSION)
 	touch $@
 
+# The network test runs its processes (a chain, validators, miners) on its own, after the
+# rest: alongside 390 other tests on 2 cores it starves their timing and theirs starves it.
 test: deps $(WIRE_VENV)/.installed
-	$(SWIFT) test
+	$(SWIFT) test --skip SynodTests.NetworkTests
+	$(SWIFT) test --skip-build --filter SynodTests.NetworkTests
 
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)

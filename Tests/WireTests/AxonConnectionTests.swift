@@ -35,7 +35,11 @@ final class TestClock: Sendable {
     @Test func aBodyHeldBackPastTheFreshnessWindowCannotReplayARequest() async throws {
         let t0 = Golden.nonce
         let clock = TestClock(t0)
-        let configuration = AxonConfiguration(port: 0, now: clock.now)
+        // The copy waits out 48 other requests with its last byte held back: the wall-clock
+        // deadlines are far off, so only the test clock's freshness window can refuse it,
+        // however slowly a loaded machine serves the others.
+        let configuration = AxonConfiguration(
+            port: 0, headerTimeout: .seconds(600), requestTimeout: .seconds(600), now: clock.now)
         try await withAxon(service: service, configuration: configuration) { port in
             var reads = clock.reads.makeAsyncIterator()
             let headers = signed(Golden.body, nonce: t0)
