@@ -76,9 +76,21 @@ bench-tensor: deps $(BENCH_VENV)/bin/python
 	$(SWIFT) build -c release --product TensorBenchmark
 	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/TensorBenchmark
 
+# The consensus benchmark's torch peer lives in its own virtualenv: torch 2.5.1 from PyPI
+# brings its CUDA wheels (it needs them to import, even on a CPU-only machine), about 4 GB.
+# When it cannot be installed the benchmark says so and prints the rest.
+TORCH_VENV := .venv-torch
+TORCH_VERSION := 2.5.1
+$(TORCH_VENV)/.installed:
+	python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install --quiet numpy torch==$(TORCH_VERSION) && touch $@ \
+	  || echo "torch $(TORCH_VERSION) could not be installed: the consensus benchmark runs without its torch peer"
+
 bench-consensus: deps $(BENCH_VENV)/bin/python
+	-@$(MAKE) --no-print-directory $(TORCH_VENV)/.installed
 	$(SWIFT) build -c release --product ConsensusBenchmark
-	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python $$($(SWIFT) build -c release --show-bin-path)/ConsensusBenchmark
+	SYNOD_BENCH_PYTHON=$(abspath $(BENCH_VENV))/bin/python SYNOD_BENCH_TORCH_PYTHON=$(abspath $(TORCH_VENV))/bin/python \
+	  $$($(SWIFT) build -c release --show-bin-path)/ConsensusBenchmark
 
 $(WIRE_VENV)/.bench-installed: $(WIRE_VENV)/.installed
 	$(WIRE_VENV)/bin/pip install --quiet fastapi "uvicorn[standard]"

@@ -228,7 +228,7 @@ let package = Package(
             name: "ConsensusBenchmark",
             dependencies: ["Consensus", "Ledger", "SynodChain", "BenchmarkSupport"],
             path: "Benchmarks/ConsensusBenchmark",
-            exclude: ["numpy_peer.py"],
+            exclude: ["numpy_peer.py", "torch_peer.py"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

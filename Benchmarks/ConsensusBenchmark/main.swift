@@ -1,10 +1,18 @@
-// The consensus benchmark: one Yuma epoch in Synod's exact fixed point beside numpy
-// float64 doing the same steps, in one run. `make bench-consensus`.
+// The consensus benchmark: one Yuma epoch in Synod's exact fixed point beside two peers
+// measured in the same run on the same weights and stakes — yuma-simulation's YumaRust
+// steps in torch (float32, 2 threads) and numpy float64. `make bench-consensus`.
 import BenchmarkSupport
 import Consensus
 import Foundation
 import Ledger
 import SynodChain
+
+/// The CPU's model name, as /proc/cpuinfo gives it.
+func cpuModel() -> String {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let line = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+    return line.map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+}
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -52,35 +60,64 @@ for (n, v, reps) in sizes {
     files.append(path)
 }
 
-var numpy: [String: Double] = [:]
-let python = ProcessInfo.processInfo.environment["SYNOD_BENCH_PYTHON"] ?? "python3"
-let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("numpy_peer.py")
-let process = Process()
-process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-process.arguments = [python, script.path] + files
-let pipe = Pipe()
-process.standardOutput = pipe
-try process.run()
-let data = pipe.fileHandleForReading.readDataToEndOfFile()
-process.waitUntilExit()
-numpy = (try? JSONSerialization.jsonObject(with: data) as? [String: Double]) ?? [:]
+/// A Python peer's seconds per epoch by input file (empty when it could not run, and why).
+func peer(_ python: String?, _ script: String, name: String, files: [String]) -> (
+    times: [String: Double], note: String?
+) {
+    guard let python else { return ([:], "\(name): no interpreter given") }
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script).path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [python, path] + files
+    let pipe = Pipe()
+    let errors = Pipe()
+    process.standardOutput = pipe
+    process.standardError = errors
+    do { try process.run() } catch { return ([:], "\(name): \(error)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else {
+        let last = problem.split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
+        return ([:], "\(name) did not run: \(last)")
+    }
+    var times: [String: Double] = [:]
+    for (key, value) in json { if let seconds = value as? Double { times[key] = seconds } }
+    let version = (json["torch"] as? String).map { " \($0), \(json["threads"] as? Int ?? 0) threads" } ?? ""
+    return (times, version.isEmpty ? nil : "\(name):\(version)")
+}
 
 let env = ProcessInfo.processInfo.environment
+let numpy = peer(env["SYNOD_BENCH_PYTHON"] ?? "python3", "numpy_peer.py", name: "numpy", files: files)
+let torch = peer(
+    env["SYNOD_BENCH_TORCH_PYTHON"].flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil },
+    "torch_peer.py", name: "torch (yuma-simulation's YumaRust steps, float32, validators × UIDs)", files: files)
+
+print("CPU: \(cpuModel()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, second epoch with bonds), best of 5")
+print(
+    "Synod divides by sums with \(Yuma.divisionMethod) (measured the faster here); its independent parts run on every core, at most 8"
+)
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
+for note in [torch.note, numpy.note].compactMap({ $0 }) { print(note) }
 print("")
+func milliseconds(_ seconds: Double?) -> String { seconds.map { String(format: "%.3f ms", $0 * 1e3) } ?? "—" }
+func ratio(_ peer: Double?, _ time: Double) -> String { peer.map { String(format: "%.1f×", $0 / time) } ?? "—" }
 let table = zip(sizes, zip(timings, files)).map { size, result -> [String] in
     let (n, v, _) = size
     let (time, file) = result
-    let peer = numpy[file]
     return [
-        "\(n) × \(v)", String(format: "%.3f ms", time * 1e3), peer.map { String(format: "%.3f ms", $0 * 1e3) } ?? "—",
-        peer.map { String(format: "%.1f×", $0 / time) } ?? "—",
-        n == 256 ? "≥ 20× numpy; ≤ 0.13 ms" : (n == 1024 ? "≤ 2.5 ms" : "—"),
+        "\(n) × \(v)", milliseconds(time), milliseconds(torch.times[file]), ratio(torch.times[file], time),
+        milliseconds(numpy.times[file]), ratio(numpy.times[file], time),
+        n == 256 ? "≥ 10× torch" : (n == 1024 ? "≥ 5× torch" : "—"),
     ]
 }
 printTable(
-    header: ["uids × validators", "Synod (exact Q32.32)", "numpy float64", "Synod speed-up", "goal"], rows: table)
+    header: [
+        "uids × validators", "Synod (exact Q32.32)", "torch float32", "Synod vs torch", "numpy float64",
+        "Synod vs numpy", "goal",
+    ], rows: table)
 
 // The ledger's epoch at 256 UIDs × 64 validators: read state, compute, write results and
 // credits, all in one SQLite transaction (WAL) on a real file.

@@ -24,7 +24,10 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static let one = Fixed(1)
 
     /// `x / 65535`: a stored u16 read as a proportion.
-    public init(u16Proportion x: UInt16) { self = Fixed(Int64(x)) / Fixed(65535) }
+    public init(u16Proportion x: UInt16) { self = Fixed.u16Max.divide(Fixed(Int64(x))) }
+
+    /// 65535, prepared for division: every stored proportion is read through it.
+    static let u16Max = FixedDivisor(Fixed(65535))
 
     /// `floor(self · 65535)`, saturated to 0…65535: a proportion as the chain stores it.
     public var u16Proportion: UInt16 {
@@ -43,10 +46,24 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Int64(x)
     }
 
-    public static func + (a: Fixed, b: Fixed) -> Fixed { Fixed(bits: saturate(Int128(a.bits) + Int128(b.bits))) }
-    public static func - (a: Fixed, b: Fixed) -> Fixed { Fixed(bits: saturate(Int128(a.bits) - Int128(b.bits))) }
-    public static func * (a: Fixed, b: Fixed) -> Fixed {
-        Fixed(bits: saturate((Int128(a.bits) * Int128(b.bits)) >> 32))
+    // The epoch's inner loops are these three operations, so each is the cheapest exact
+    // form: the hardware's overflow flag for saturation, one widening multiply.
+    @inline(__always) public static func + (a: Fixed, b: Fixed) -> Fixed {
+        let (sum, overflow) = a.bits.addingReportingOverflow(b.bits)
+        // On overflow both operands had the sign the true sum has.
+        return Fixed(bits: overflow ? (a.bits < 0 ? .min : .max) : sum)
+    }
+    @inline(__always) public static func - (a: Fixed, b: Fixed) -> Fixed {
+        let (difference, overflow) = a.bits.subtractingReportingOverflow(b.bits)
+        return Fixed(bits: overflow ? (a.bits < 0 ? .min : .max) : difference)
+    }
+    @inline(__always) public static func * (a: Fixed, b: Fixed) -> Fixed {
+        // The 128-bit product shifted right by 32 (floor): it fits in 64 bits exactly when
+        // the high word's top 33 bits are all equal (all copies of the sign).
+        let (high, low) = a.bits.multipliedFullWidth(by: b.bits)
+        let shifted = Int64(bitPattern: (UInt64(bitPattern: high) << 32) | (low >> 32))
+        guard high >> 31 == high >> 63 else { return Fixed(bits: high < 0 ? .min : .max) }
+        return Fixed(bits: shifted)
     }
     public static func / (a: Fixed, b: Fixed) -> Fixed {
         if b.bits == 0 { return .zero }
@@ -65,9 +82,6 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
     public static func += (a: inout Fixed, b: Fixed) { a = a + b }
 
-    /// `self / divisor`, or `self` unchanged when the divisor is 0: how the chain's
-    /// normalisations treat an all-zero column or row.
-    @inline(__always) func dividedUnlessZero(by divisor: Fixed) -> Fixed { divisor == .zero ? self : self / divisor }
     public static func < (a: Fixed, b: Fixed) -> Bool { a.bits < b.bits }
 
     /// `floor(self · amount)` as the chain computes rao (I96F32), saturated to UInt64.
@@ -87,6 +101,7 @@ extension Array where Element == Fixed {
     func normalized() -> [Fixed] {
         let sum = total
         if sum == .zero { return self }
-        return map { $0 / sum }
+        let divisor = FixedDivisor(sum)
+        return map(divisor.divide)
     }
 }

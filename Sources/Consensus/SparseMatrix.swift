@@ -81,36 +81,70 @@ final class SparseMatrix {
     }
 
     /// Row by row, the union of both matrices' entries in column order (rows must be
-    /// sorted): `combine(column, value here or nil, value in other or nil)`, keeping
-    /// results > 0 — the shape of the chain's sparse EMA and interpolation.
+    /// sorted): `combine(column, value here, value in other)`, an absent entry read as 0,
+    /// keeping results > 0 — the shape of the chain's sparse EMA and interpolation. Rows
+    /// are independent: large matrices are merged in parts on several cores.
     @inline(__always)
-    func merged(with other: SparseMatrix, _ combine: (Int, Fixed?, Fixed?) -> Fixed) -> SparseMatrix {
-        let out = SparseMatrix(rows: rowCount, capacity: count + other.count)
-        for i in 0..<rowCount {
-            var a = range(i).lowerBound
-            var b = other.range(i).lowerBound
-            let aEnd = range(i).upperBound
-            let bEnd = other.range(i).upperBound
+    func merged(with other: SparseMatrix, _ combine: (Int, Fixed, Fixed) -> Fixed) -> SparseMatrix {
+        let parts = Parallel.parts(for: count + other.count)
+        if parts == 1 { return merged(rows: 0..<rowCount, with: other, combine) }
+        let ranges = Parallel.split(rowCount, parts: parts) { rowStart[$0] + other.rowStart[$0] }
+        var pieces = [SparseMatrix?](repeating: nil, count: ranges.count)
+        pieces.withUnsafeMutableBufferPointer { pieces in
+            Parallel.run(parts: ranges.count) { part in
+                pieces[part] = merged(rows: ranges[part], with: other, combine)
+            }
+        }
+        return SparseMatrix(stacking: pieces.map { $0! })
+    }
+
+    /// ``merged(with:_:)`` for the rows in `rows` only: a matrix of `rows.count` rows.
+    @inline(__always)
+    private func merged(rows: Range<Int>, with other: SparseMatrix, _ combine: (Int, Fixed, Fixed) -> Fixed)
+        -> SparseMatrix
+    {
+        let capacity =
+            rowStart[rows.upperBound] - rowStart[rows.lowerBound] + other.rowStart[rows.upperBound]
+            - other.rowStart[rows.lowerBound]
+        let out = SparseMatrix(rows: rows.count, capacity: capacity)
+        var c = 0
+        for i in rows {
+            var a = rowStart[i]
+            var b = other.rowStart[i]
+            let aEnd = rowStart[i + 1]
+            let bEnd = other.rowStart[i + 1]
             while a < aEnd || b < bEnd {
                 let ja = a < aEnd ? columns[a] : Int.max
                 let jb = b < bEnd ? other.columns[b] : Int.max
                 let j = min(ja, jb)
-                var x: Fixed? = nil
-                var y: Fixed? = nil
-                if ja == j {
-                    x = values[a]
-                    a += 1
-                }
-                if jb == j {
-                    y = other.values[b]
-                    b += 1
-                }
+                let x = ja == j ? values[a] : .zero
+                let y = jb == j ? other.values[b] : .zero
+                if ja == j { a += 1 }
+                if jb == j { b += 1 }
                 let v = combine(j, x, y)
-                if v > .zero { out.append(j, v) }
+                out.columns[c] = j
+                out.values[c] = v
+                if v > .zero { c += 1 }
             }
-            out.endRow()
+            out.rowStart[i - rows.lowerBound + 1] = c
         }
+        out.finish(count: c)
         return out
+    }
+
+    /// The rows of `pieces`, one after another.
+    convenience init(stacking pieces: [SparseMatrix]) {
+        self.init(rows: pieces.reduce(0) { $0 + $1.rowCount }, capacity: pieces.reduce(0) { $0 + $1.count })
+        var row = 0
+        var c = 0
+        for piece in pieces {
+            columns.advanced(by: c).update(from: piece.columns, count: piece.count)
+            values.advanced(by: c).update(from: piece.values, count: piece.count)
+            for i in 0..<piece.rowCount { rowStart[row + i + 1] = c + piece.rowStart[i + 1] }
+            row += piece.rowCount
+            c += piece.count
+        }
+        finish(count: c)
     }
 
     /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
@@ -147,10 +181,10 @@ final class SparseMatrix {
 
     /// Row `i` as stored u16 proportions, each value first divided by its column's `scale`
     /// (unless that is 0).
-    func storedRow(_ i: Int, scale: [Fixed]?) -> [SparseEntry] {
+    func storedRow(_ i: Int, scale: [FixedDivisor]?) -> [SparseEntry] {
         range(i).map { k in
             var v = values[k]
-            if let scale { v = v.dividedUnlessZero(by: scale[columns[k]]) }
+            if let scale { v = scale[columns[k]].divideUnlessZero(v) }
             return SparseEntry(uid: columns[k], value: v.u16Proportion)
         }
     }

@@ -54,7 +54,8 @@ public enum Yuma {
                 }
                 weights.sortRow(from: start)
                 if sum > .zero {
-                    for k in start..<weights.count { weights.values[k] = weights.values[k] / sum }
+                    let sum = FixedDivisor(sum)
+                    for k in start..<weights.count { weights.values[k] = sum.divide(weights.values[k]) }
                 }
             }
             weights.endRow()
@@ -64,42 +65,40 @@ public enum Yuma {
         let kappa = Fixed(Int64(p.kappa)) / Fixed(65535)
         let consensus = weightedMedianColumns(activeStake, weights, columns: n, majority: kappa)
 
-        // 7. Clip.
+        // 7/8. Clip, with validator trust and ranks in the same sweep. `staked` keeps each
+        // clipped weight times its validator's stake: the terms of the ranks, and classic
+        // Yuma's ΔB when the bonds penalty is 1 (the default).
         let clipped = SparseMatrix(rows: n, capacity: weights.count)
-        consensus.withUnsafeBufferPointer { threshold in
-            var c = 0
-            for i in 0..<n {
-                for k in weights.range(i) {
-                    let j = weights.columns[k]
-                    let v = weights.values[k]
-                    let t = threshold[j]
-                    if t < v {
-                        if t <= .zero { continue }
-                        clipped.values[c] = t
-                    } else {
-                        clipped.values[c] = v
-                    }
-                    clipped.columns[c] = j
-                    c += 1
-                }
-                clipped.rowStart[i + 1] = c
-            }
-            clipped.finish(count: c)
-        }
-
-        // 8. Validator trust, ranks, incentive.
+        let staked = SparseMatrix(rows: n, capacity: weights.count)
         var validatorTrust = [Fixed](repeating: .zero, count: n)
         var ranks = [Fixed](repeating: .zero, count: n)
-        ranks.withUnsafeMutableBufferPointer { ranks in
-            for i in 0..<n {
-                var trust = Fixed.zero
-                let s = activeStake[i]
-                for k in clipped.range(i) {
-                    let v = clipped.values[k]
-                    trust += v
-                    ranks[clipped.columns[k]] += s * v
+        consensus.withUnsafeBufferPointer { threshold in
+            ranks.withUnsafeMutableBufferPointer { ranks in
+                var c = 0
+                for i in 0..<n {
+                    var trust = Fixed.zero
+                    let s = activeStake[i]
+                    for k in weights.range(i) {
+                        let j = weights.columns[k]
+                        let v = weights.values[k]
+                        let t = threshold[j]
+                        if t < v && t <= .zero { continue }
+                        let value = t < v ? t : v
+                        let term = s * value
+                        clipped.columns[c] = j
+                        clipped.values[c] = value
+                        staked.columns[c] = j
+                        staked.values[c] = term
+                        trust += value
+                        ranks[j] += term
+                        c += 1
+                    }
+                    clipped.rowStart[i + 1] = c
+                    staked.rowStart[i + 1] = c
+                    validatorTrust[i] = trust
                 }
-                validatorTrust[i] = trust
+                clipped.finish(count: c)
+                staked.finish(count: c)
             }
         }
         let incentive = ranks.normalized()
@@ -113,7 +112,7 @@ public enum Yuma {
         var dividends: [Fixed]
         let emaBonds: SparseMatrix
         /// Divisor per column for the stored form (`nil`: store the EMA as it is).
-        var storedScale: [Fixed]? = nil
+        var storedScale: [FixedDivisor]? = nil
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
@@ -125,60 +124,75 @@ public enum Yuma {
                 emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
             }
             // Dividends from the column-normalised EMA; the EMA itself is stored absolute.
-            let sums = emaBonds.columnSums(n)
+            let sums = emaBonds.columnSums(n).map(FixedDivisor.init)
             dividends = incentive.withUnsafeBufferPointer { incentive in
                 (0..<n).map { i in
                     var total = Fixed.zero
                     for k in emaBonds.range(i) {
                         let j = emaBonds.columns[k]
-                        total += emaBonds.values[k].dividedUnlessZero(by: sums[j]) * incentive[j]
+                        total += sums[j].divideUnlessZero(emaBonds.values[k]) * incentive[j]
                     }
                     return total * activeStake[i]
                 }
             }.normalized()
         } else {
-            // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge.
+            // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge. With
+            // W_b the clipped weights, ΔB and its column sums are the ranks' terms and sums.
             let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
-            let bondSums = bonds.columnSums(n)
-            let delta = SparseMatrix(rows: n, capacity: weightsForBonds.count)
-            var deltaSums = [Fixed](repeating: .zero, count: n)
-            deltaSums.withUnsafeMutableBufferPointer { deltaSums in
-                var c = 0
-                for i in 0..<n {
-                    let s = activeStake[i]
-                    for k in weightsForBonds.range(i) {
-                        let j = weightsForBonds.columns[k]
-                        let v = weightsForBonds.values[k] * s
-                        delta.columns[c] = j
-                        delta.values[c] = v
-                        deltaSums[j] += v
-                        c += 1
+            let bondSums = bonds.columnSums(n).map(FixedDivisor.init)
+            let delta = weightsForBonds === clipped ? staked : SparseMatrix(rows: n, capacity: weightsForBonds.count)
+            var deltaSums = weightsForBonds === clipped ? ranks : [Fixed](repeating: .zero, count: n)
+            if delta !== staked {
+                deltaSums.withUnsafeMutableBufferPointer { deltaSums in
+                    var c = 0
+                    for i in 0..<n {
+                        let s = activeStake[i]
+                        for k in weightsForBonds.range(i) {
+                            let j = weightsForBonds.columns[k]
+                            let v = weightsForBonds.values[k] * s
+                            delta.columns[c] = j
+                            delta.values[c] = v
+                            deltaSums[j] += v
+                            c += 1
+                        }
+                        delta.rowStart[i + 1] = c
                     }
-                    delta.rowStart[i + 1] = c
+                    delta.finish(count: c)
                 }
-                delta.finish(count: c)
             }
-            emaBonds = ema(delta, bonds, alpha: alpha, newScale: deltaSums, oldScale: bondSums)
+            emaBonds = ema(delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums))
             // Normalise the EMA's columns, with dividends and each column's maximum (the
             // stored form scales columns to max 1) in the same sweep.
-            let sums = emaBonds.columnSums(n)
-            var maxes = [Fixed](repeating: .zero, count: n)
+            // Rows are independent: in parts, each with its own column maxima.
+            let sums = emaBonds.columnSums(n).map(FixedDivisor.init)
+            let ranges = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
+            var partMaxes = [[Fixed]](repeating: [Fixed](repeating: .zero, count: n), count: ranges.count)
             dividends = [Fixed](repeating: .zero, count: n)
             incentive.withUnsafeBufferPointer { incentive in
-                for i in 0..<n {
-                    var total = Fixed.zero
-                    for k in emaBonds.range(i) {
-                        let j = emaBonds.columns[k]
-                        let v = emaBonds.values[k].dividedUnlessZero(by: sums[j])
-                        emaBonds.values[k] = v
-                        total += incentive[j] * v
-                        if maxes[j] < v { maxes[j] = v }
+                sums.withUnsafeBufferPointer { sums in
+                    dividends.withUnsafeMutableBufferPointer { dividends in
+                        partMaxes.withUnsafeMutableBufferPointer { partMaxes in
+                            Parallel.run(parts: ranges.count) { part in
+                                partMaxes[part].withUnsafeMutableBufferPointer { maxes in
+                                    for i in ranges[part] {
+                                        var total = Fixed.zero
+                                        for k in emaBonds.range(i) {
+                                            let j = emaBonds.columns[k]
+                                            let v = sums[j].divideUnlessZero(emaBonds.values[k])
+                                            emaBonds.values[k] = v
+                                            total += incentive[j] * v
+                                            if maxes[j] < v { maxes[j] = v }
+                                        }
+                                        dividends[i] = total
+                                    }
+                                }
+                            }
+                        }
                     }
-                    dividends[i] = total
                 }
             }
             dividends = dividends.normalized()
-            storedScale = maxes
+            storedScale = (0..<n).map { j in FixedDivisor(partMaxes.reduce(.zero) { max($0, $1[j]) }) }
         }
 
         // 12. Emission.
@@ -188,8 +202,9 @@ public enum Yuma {
         var validatorShare = dividends
         var combinedShare = combined.normalized()
         if emissionSum != .zero {
-            serverShare = incentive.map { $0 / emissionSum }
-            validatorShare = dividends.map { $0 / emissionSum }
+            let emissionSum = FixedDivisor(emissionSum)
+            serverShare = incentive.map(emissionSum.divide)
+            validatorShare = dividends.map(emissionSum.divide)
         } else {
             let fallback = activeStake.total == .zero ? stake : activeStake
             validatorShare = fallback
@@ -199,11 +214,16 @@ public enum Yuma {
         // Bonds to store: rows with a new permit get the new bonds; rows losing a permit are
         // cleared; rows that had none and get none keep what was stored.
         var storedBonds: [[SparseEntry]] = input.bonds
-        for i in 0..<n {
-            if newPermit[i] {
-                storedBonds[i] = emaBonds.storedRow(i, scale: storedScale)
-            } else if input.validatorPermit[i] {
-                storedBonds[i] = []
+        let parts = Parallel.parts(for: emaBonds.count)
+        storedBonds.withUnsafeMutableBufferPointer { storedBonds in
+            Parallel.run(parts: parts) { part in
+                for i in stride(from: part, to: n, by: parts) {
+                    if newPermit[i] {
+                        storedBonds[i] = emaBonds.storedRow(i, scale: storedScale)
+                    } else if input.validatorPermit[i] {
+                        storedBonds[i] = []
+                    }
+                }
             }
         }
 
@@ -268,12 +288,21 @@ public enum Yuma {
                 hasEntries[j] = true
             }
         }
-        let scratch = MedianScratch(count: k)
+        // Columns are independent: interleaved over the parts, each with its own scratch.
+        let parts = Parallel.parts(for: columns * k)
+        let scratches = (0..<parts).map { _ in MedianScratch(count: k) }
         useStake.withUnsafeBufferPointer { stake in
-            for c in 0..<columns where hasEntries[c] {
-                // A column nobody weighted is all zeros, whose median is 0.
-                result[c] = weightedMedian(
-                    stake, columnScores + c * k, scratch, minority: minority, lo: .zero, hi: stakeSum)
+            hasEntries.withUnsafeBufferPointer { hasEntries in
+                result.withUnsafeMutableBufferPointer { result in
+                    Parallel.run(parts: parts) { part in
+                        for c in stride(from: part, to: columns, by: parts) where hasEntries[c] {
+                            // A column nobody weighted is all zeros, whose median is 0.
+                            result[c] = weightedMedian(
+                                stake, columnScores + c * k, scratches[part], minority: minority, lo: .zero,
+                                hi: stakeSum)
+                        }
+                    }
+                }
             }
         }
         return result
@@ -312,36 +341,42 @@ public enum Yuma {
         while true {
             if count == 0 { return .zero }
             if count == 1 { return score[idx[0]] }
-            let pivot = score[idx[count / 2]]
-            var loStake = Fixed.zero
-            var hiStake = Fixed.zero
+            let pivot = score[idx[count / 2]].bits
+            // Branch-free partition (which side a score falls is a coin toss for the branch
+            // predictor): every index is written to both lists and kept by the one whose
+            // count moves, so each side keeps the chain's order. Stakes are normalised
+            // shares, non-negative and summing to about 1: plain integer sums never reach
+            // the saturation that `Fixed`'s `+` guards against.
+            var loStake: Int64 = 0
+            var hiStake: Int64 = 0
             var nLower = 0
             var nUpper = 0
             for t in 0..<count {
                 let i = idx[t]
-                let v = score[i]
-                if v == pivot { continue }
-                if v < pivot {
-                    loStake += stake[i]
-                    lower[nLower] = i
-                    nLower += 1
-                } else {
-                    hiStake += stake[i]
-                    upper[nUpper] = i
-                    nUpper += 1
-                }
+                let v = score[i].bits
+                let below = v < pivot ? 1 : 0
+                let above = v > pivot ? 1 : 0
+                lower[nLower] = i
+                upper[nUpper] = i
+                nLower &+= below
+                nUpper &+= above
+                let s = stake[i].bits
+                loStake &+= s & -Int64(below)
+                hiStake &+= s & -Int64(above)
             }
-            if lo + loStake <= minority && minority < hi - hiStake { return pivot }
-            if minority < lo + loStake && nLower > 0 {
-                hi = lo + loStake
+            let below = lo + Fixed(bits: loStake)
+            let notAbove = hi - Fixed(bits: hiStake)
+            if below <= minority && minority < notAbove { return Fixed(bits: pivot) }
+            if minority < below && nLower > 0 {
+                hi = below
                 idx.update(from: lower, count: nLower)
                 count = nLower
-            } else if hi - hiStake <= minority && nUpper > 0 {
-                lo = hi - hiStake
+            } else if notAbove <= minority && nUpper > 0 {
+                lo = notAbove
                 idx.update(from: upper, count: nUpper)
                 count = nUpper
             } else {
-                return pivot
+                return Fixed(bits: pivot)
             }
         }
     }
@@ -351,32 +386,29 @@ public enum Yuma {
     static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed) -> SparseMatrix {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        return a.merged(with: b) { _, x, y in
-            let x = x ?? .zero
-            return x + ratio * ((y ?? .zero) - x)
-        }
+        return a.merged(with: b) { _, x, y in x + ratio * (y - x) }
     }
 
     /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
-    /// ascending column order (as the chain builds it). With `newScale`/`oldScale`, each
-    /// entry is first divided by its column's value there (unless that is 0): the
+    /// ascending column order (as the chain builds it). With `scales`, each entry is first
+    /// divided by its column's value there (unless that is 0): the
     /// column normalisation of classic Yuma, folded into the merge. Rows are merged in one
     /// pass, so both inputs must have sorted rows.
     static func ema(
-        _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed, newScale: [Fixed]? = nil, oldScale: [Fixed]? = nil
+        _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed,
+        scales: (new: [FixedDivisor], old: [FixedDivisor])? = nil
     ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
-        return new.merged(with: old) { j, x, y in
-            var v = Fixed.zero
-            if var x {
-                if let newScale { x = x.dividedUnlessZero(by: newScale[j]) }
-                v += alpha * x
+        // An absent entry is 0, and 0 stays 0 through each step: no case for it.
+        guard let (newScale, oldScale) = scales else {
+            return new.merged(with: old) { _, x, y in alpha * x + oneMinusAlpha * y }
+        }
+        return newScale.withUnsafeBufferPointer { newScale in
+            oldScale.withUnsafeBufferPointer { oldScale in
+                new.merged(with: old) { j, x, y in
+                    alpha * newScale[j].divideUnlessZero(x) + oneMinusAlpha * oldScale[j].divideUnlessZero(y)
+                }
             }
-            if var y {
-                if let oldScale { y = y.dividedUnlessZero(by: oldScale[j]) }
-                v += oneMinusAlpha * y
-            }
-            return v
         }
     }
 
