@@ -65,8 +65,7 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard high >> 31 == high >> 63 else { return Fixed(bits: high < 0 ? .min : .max) }
         return Fixed(bits: shifted)
     }
-    public static func / (a: Fixed, b: Fixed) -> Fixed {
-        if b.bits == 0 { return .zero }
+    @inline(__always) public static func / (a: Fixed, b: Fixed) -> Fixed {
         if a.bits >= 0 && b.bits > 0 {
             // The common case in an epoch: one hardware 128÷64 division (the quotient fits when
             // the high word is below the divisor) instead of a general 128-bit division call.
@@ -78,6 +77,13 @@ public struct Fixed: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             return Fixed(bits: .max)
         }
+        return dividedInGeneral(a, b)
+    }
+
+    /// `/` for a divisor of 0 (the chain's `safe_div`: 0) or a negative operand: rare, kept out
+    /// of line so the common case inlines into the epoch's loops.
+    @inline(never) static func dividedInGeneral(_ a: Fixed, _ b: Fixed) -> Fixed {
+        if b.bits == 0 { return .zero }
         return Fixed(bits: saturate((Int128(a.bits) << 32) / Int128(b.bits)))
     }
     public static func += (a: inout Fixed, b: Fixed) { a = a + b }

@@ -1,5 +1,11 @@
 import CFixedPoint
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A ``Fixed`` divisor prepared once for many divisions: `divisor.divide(a)` is `a / divisor`
 /// bit for bit. An epoch divides tens of thousands of entries by a few hundred row and
 /// column sums, and how best to do that depends on the CPU: a 128-by-64-bit `divq` costs
@@ -44,8 +50,12 @@ struct FixedDivisor {
     }
 
     /// Whether dividing by reciprocal beats `divq` on this CPU: the best of five timings of
-    /// 4,096 divisions each way (about a millisecond, once per process).
+    /// 4,096 divisions each way (about a millisecond, once per process). The environment
+    /// variable `SYNOD_DIVISION` (`reciprocal` or `divq`) decides instead, to compare them.
     static let reciprocalIsFaster: Bool = {
+        if let chosen = getenv("SYNOD_DIVISION").map({ String(cString: $0) }), ["reciprocal", "divq"].contains(chosen) {
+            return chosen == "reciprocal"
+        }
         var numerators: [Fixed] = []
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for _ in 0..<4096 {

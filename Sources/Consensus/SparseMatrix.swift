@@ -81,28 +81,24 @@ final class SparseMatrix {
     }
 
     /// Row by row, the union of both matrices' entries in column order (rows must be
-    /// sorted): `combine(column, value here, value in other)`, an absent entry read as 0,
+    /// sorted): `rule.combine(column, value here, value in other)`, an absent entry read as 0,
     /// keeping results > 0 — the shape of the chain's sparse EMA and interpolation. Rows
     /// are independent: large matrices are merged in parts on several cores.
-    @inline(__always)
-    func merged(with other: SparseMatrix, _ combine: (Int, Fixed, Fixed) -> Fixed) -> SparseMatrix {
+    func merged<Rule: MergeRule>(with other: SparseMatrix, _ rule: Rule) -> SparseMatrix {
         let parts = Parallel.parts(for: count + other.count)
-        if parts == 1 { return merged(rows: 0..<rowCount, with: other, combine) }
+        if parts == 1 { return merged(rows: 0..<rowCount, with: other, rule) }
         let ranges = Parallel.split(rowCount, parts: parts) { rowStart[$0] + other.rowStart[$0] }
         var pieces = [SparseMatrix?](repeating: nil, count: ranges.count)
         pieces.withUnsafeMutableBufferPointer { pieces in
             Parallel.run(parts: ranges.count) { part in
-                pieces[part] = merged(rows: ranges[part], with: other, combine)
+                pieces[part] = merged(rows: ranges[part], with: other, rule)
             }
         }
         return SparseMatrix(stacking: pieces.map { $0! })
     }
 
     /// ``merged(with:_:)`` for the rows in `rows` only: a matrix of `rows.count` rows.
-    @inline(__always)
-    private func merged(rows: Range<Int>, with other: SparseMatrix, _ combine: (Int, Fixed, Fixed) -> Fixed)
-        -> SparseMatrix
-    {
+    private func merged<Rule: MergeRule>(rows: Range<Int>, with other: SparseMatrix, _ rule: Rule) -> SparseMatrix {
         let capacity =
             rowStart[rows.upperBound] - rowStart[rows.lowerBound] + other.rowStart[rows.upperBound]
             - other.rowStart[rows.lowerBound]
@@ -121,7 +117,7 @@ final class SparseMatrix {
                 let y = jb == j ? other.values[b] : .zero
                 if ja == j { a += 1 }
                 if jb == j { b += 1 }
-                let v = combine(j, x, y)
+                let v = rule.combine(j, x, y)
                 out.columns[c] = j
                 out.values[c] = v
                 if v > .zero { c += 1 }
@@ -188,4 +184,11 @@ final class SparseMatrix {
             return SparseEntry(uid: columns[k], value: v.u16Proportion)
         }
     }
+}
+
+/// What ``SparseMatrix/merged(with:_:)`` makes of one column's pair of entries. A generic
+/// rule, not a closure: the merge is specialised for each rule with its arithmetic inlined,
+/// even inside the parts that run on other threads.
+protocol MergeRule {
+    func combine(_ column: Int, _ here: Fixed, _ other: Fixed) -> Fixed
 }

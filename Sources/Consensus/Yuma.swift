@@ -386,7 +386,12 @@ public enum Yuma {
     static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed) -> SparseMatrix {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        return a.merged(with: b) { _, x, y in x + ratio * (y - x) }
+        return a.merged(with: b, Interpolation(ratio: ratio))
+    }
+
+    struct Interpolation: MergeRule {
+        let ratio: Fixed
+        @inline(__always) func combine(_ column: Int, _ x: Fixed, _ y: Fixed) -> Fixed { x + ratio * (y - x) }
     }
 
     /// `alpha · new + (1 − alpha) · old` over the union of entries, keeping values > 0, in
@@ -401,14 +406,32 @@ public enum Yuma {
         let oneMinusAlpha = Fixed.one - alpha
         // An absent entry is 0, and 0 stays 0 through each step: no case for it.
         guard let (newScale, oldScale) = scales else {
-            return new.merged(with: old) { _, x, y in alpha * x + oneMinusAlpha * y }
+            return new.merged(with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha))
         }
         return newScale.withUnsafeBufferPointer { newScale in
             oldScale.withUnsafeBufferPointer { oldScale in
-                new.merged(with: old) { j, x, y in
-                    alpha * newScale[j].divideUnlessZero(x) + oneMinusAlpha * oldScale[j].divideUnlessZero(y)
-                }
+                new.merged(
+                    with: old,
+                    ScaledAverage(alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newScale, oldScale: oldScale))
             }
+        }
+    }
+
+    struct Average: MergeRule {
+        let alpha: Fixed
+        let oneMinusAlpha: Fixed
+        @inline(__always) func combine(_ column: Int, _ x: Fixed, _ y: Fixed) -> Fixed {
+            alpha * x + oneMinusAlpha * y
+        }
+    }
+
+    struct ScaledAverage: MergeRule {
+        let alpha: Fixed
+        let oneMinusAlpha: Fixed
+        let newScale: UnsafeBufferPointer<FixedDivisor>
+        let oldScale: UnsafeBufferPointer<FixedDivisor>
+        @inline(__always) func combine(_ j: Int, _ x: Fixed, _ y: Fixed) -> Fixed {
+            alpha * newScale[j].divideUnlessZero(x) + oneMinusAlpha * oldScale[j].divideUnlessZero(y)
         }
     }
 
