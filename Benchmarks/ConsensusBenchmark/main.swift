@@ -97,7 +97,7 @@ let torch = peer(
 print("CPU: \(cpuModel()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, second epoch with bonds), best of 5")
 print(
-    "Synod divides by sums with \(Yuma.divisionMethod) (measured the faster here); its independent parts run on every core, at most 8"
+    "Synod divides by sums with \(Yuma.divisionMethod); the median's columns and the bonds' rows run on every core"
 )
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
 for note in [torch.note, numpy.note].compactMap({ $0 }) { print(note) }

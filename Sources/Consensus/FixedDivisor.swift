@@ -83,7 +83,11 @@ struct FixedDivisor {
 }
 
 extension Yuma {
-    /// How this process divides by a row's or column's sum: "reciprocal" or "divq" (the
-    /// faster on this CPU; both exact). Benchmarks print it.
-    public static var divisionMethod: String { FixedDivisor.reciprocalIsFaster ? "reciprocal" : "divq" }
+    /// How this process divides by a row's or column's sum and why: "reciprocal" or "divq"
+    /// (both exact), measured the faster here or chosen by `SYNOD_DIVISION`. Benchmarks
+    /// print it.
+    public static var divisionMethod: String {
+        (FixedDivisor.reciprocalIsFaster ? "reciprocal" : "divq")
+            + (getenv("SYNOD_DIVISION") != nil ? " (set by SYNOD_DIVISION)" : " (measured the faster here)")
+    }
 }

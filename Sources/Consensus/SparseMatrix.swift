@@ -81,30 +81,14 @@ final class SparseMatrix {
     }
 
     /// Row by row, the union of both matrices' entries in column order (rows must be
-    /// sorted): `rule.combine(column, value here, value in other)`, an absent entry read as 0,
-    /// keeping results > 0 — the shape of the chain's sparse EMA and interpolation. Rows
-    /// are independent: large matrices are merged in parts on several cores.
+    /// sorted): `rule.combine(column, value here, value in other)`, an absent entry read as
+    /// 0, keeping results > 0 — the shape of the chain's sparse EMA and interpolation. One
+    /// thread: split in parts and stacked, it measured slower (the copy costs what the
+    /// second core saves).
     func merged<Rule: MergeRule>(with other: SparseMatrix, _ rule: Rule) -> SparseMatrix {
-        let parts = Parallel.parts(for: count + other.count)
-        if parts == 1 { return merged(rows: 0..<rowCount, with: other, rule) }
-        let ranges = Parallel.split(rowCount, parts: parts) { rowStart[$0] + other.rowStart[$0] }
-        var pieces = [SparseMatrix?](repeating: nil, count: ranges.count)
-        pieces.withUnsafeMutableBufferPointer { pieces in
-            Parallel.run(parts: ranges.count) { part in
-                pieces[part] = merged(rows: ranges[part], with: other, rule)
-            }
-        }
-        return SparseMatrix(stacking: pieces.map { $0! })
-    }
-
-    /// ``merged(with:_:)`` for the rows in `rows` only: a matrix of `rows.count` rows.
-    private func merged<Rule: MergeRule>(rows: Range<Int>, with other: SparseMatrix, _ rule: Rule) -> SparseMatrix {
-        let capacity =
-            rowStart[rows.upperBound] - rowStart[rows.lowerBound] + other.rowStart[rows.upperBound]
-            - other.rowStart[rows.lowerBound]
-        let out = SparseMatrix(rows: rows.count, capacity: capacity)
+        let out = SparseMatrix(rows: rowCount, capacity: count + other.count)
         var c = 0
-        for i in rows {
+        for i in 0..<rowCount {
             var a = rowStart[i]
             var b = other.rowStart[i]
             let aEnd = rowStart[i + 1]
@@ -122,25 +106,10 @@ final class SparseMatrix {
                 out.values[c] = v
                 if v > .zero { c += 1 }
             }
-            out.rowStart[i - rows.lowerBound + 1] = c
+            out.rowStart[i + 1] = c
         }
         out.finish(count: c)
         return out
-    }
-
-    /// The rows of `pieces`, one after another.
-    convenience init(stacking pieces: [SparseMatrix]) {
-        self.init(rows: pieces.reduce(0) { $0 + $1.rowCount }, capacity: pieces.reduce(0) { $0 + $1.count })
-        var row = 0
-        var c = 0
-        for piece in pieces {
-            columns.advanced(by: c).update(from: piece.columns, count: piece.count)
-            values.advanced(by: c).update(from: piece.values, count: piece.count)
-            for i in 0..<piece.rowCount { rowStart[row + i + 1] = c + piece.rowStart[i + 1] }
-            row += piece.rowCount
-            c += piece.count
-        }
-        finish(count: c)
     }
 
     /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
@@ -187,8 +156,7 @@ final class SparseMatrix {
 }
 
 /// What ``SparseMatrix/merged(with:_:)`` makes of one column's pair of entries. A generic
-/// rule, not a closure: the merge is specialised for each rule with its arithmetic inlined,
-/// even inside the parts that run on other threads.
+/// rule, not a closure: the merge is specialised for each rule, its arithmetic inlined.
 protocol MergeRule {
     func combine(_ column: Int, _ here: Fixed, _ other: Fixed) -> Fixed
 }
