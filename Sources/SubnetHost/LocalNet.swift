@@ -200,7 +200,14 @@ public final class LocalNet: Sendable {
         if let port = c.metricsPort {
             // The chain's API shares the port: remote validators and miners use it.
             let api = ChainServer(chain: chain, hotkey: chainHotkey, policy: c.registration)
-            services.append(ClosureService { await api.followBlocks() })
+            // The block stream ends when the blocks do; the service then waits for its turn in
+            // the group's graceful shutdown (a service that ends on its own mid-shutdown makes
+            // the group cancel the rest, and the servers log errors).
+            services.append(
+                ClosureService {
+                    await api.followBlocks()
+                    try? await gracefulShutdown()
+                })
             services.append(
                 metrics.service(host: c.host, port: port, routes: api.routes) { [log] bound in
                     log("metrics on http://\(c.host):\(bound)/metrics")

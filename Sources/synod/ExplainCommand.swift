@@ -9,9 +9,9 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Show why a UID earned what it earned in a recorded epoch.",
         discussion: """
-            Recomputes the epoch from its record in the ledger (the same input gives the same \\
-            output, to the unit) and prints, for a miner, each validator's weight on it, the \\
-            consensus that clipped them, its rank and incentive; for a validator, its active \\
+            Recomputes the epoch from its record in the ledger (the same input gives the same \
+            output, to the unit) and prints, for a miner, each validator's weight on it, the \
+            consensus that clipped them, its rank and incentive; for a validator, its active \
             stake, trust, and the bonds its dividends come from. Amounts are rao.
 
             With --round BLOCK, shows instead what the validators' rounds at that block did \
@@ -22,8 +22,7 @@ struct ExplainCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The ledger file.")
-    var db: String
+    @OptionGroup var ledgerLocation: LedgerLocation
 
     @Option(help: "The subnet.")
     var netuid: Int
@@ -47,7 +46,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try LedgerFile.open(db)
+        let ledger = try ledgerLocation.open()
         if let round {
             let rounds = try ledger.rounds(netuid: netuid, block: round, limit: 1000)
             guard !rounds.isEmpty else {

@@ -23,8 +23,7 @@ struct LedgerCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: "The ledger file (created if missing).")
-        var db: String
+        @OptionGroup var ledgerLocation: LedgerLocation
 
         @Option(help: "How many epochs to run.")
         var epochs: Int = 10
@@ -36,7 +35,7 @@ struct LedgerCommand: ParsableCommand {
         var miners: Int = 48
 
         func run() throws {
-            let ledger = try Ledger(path: db)
+            let ledger = try ledgerLocation.openOrCreate()
             let chain = LocalChain(ledger: ledger, emissionPerEpoch: 1_000_000_000)
             var config = SubnetConfig()
             config.weightsRateLimit = 0
@@ -83,14 +82,13 @@ struct LedgerCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: "The ledger file.")
-        var db: String
+        @OptionGroup var ledgerLocation: LedgerLocation
 
         @Flag(help: "Recompute every recorded epoch and compare it with its record.")
         var recompute = false
 
         func run() throws {
-            let ledger = try LedgerFile.open(db)
+            let ledger = try ledgerLocation.open()
             let integrity = try ledger.integrityCheck()
             let t = try ledger.totals()
             var line =
@@ -141,8 +139,7 @@ struct LedgerCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: "The ledger file.")
-        var db: String
+        @OptionGroup var ledgerLocation: LedgerLocation
 
         @Option(help: "Show this subnet's UIDs.")
         var netuid: Int?
@@ -151,7 +148,7 @@ struct LedgerCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let ledger = try LedgerFile.open(db)
+            let ledger = try ledgerLocation.open()
             let rows: [[String: Any]]
             let columns: [String]
             do {

@@ -10,10 +10,10 @@ struct RegisterCommand: ParsableCommand {
         commandName: "register",
         abstract: "Register a miner (any language, btauth/1) on a subnet of a synod up host.",
         discussion: """
-            Adds the hotkey to the subnet at the host's head block (or replaces the UID the \\
-            chain's pruning rule picks when the subnet is full) and records its axon \\
-            endpoint; from the next validator round the host's validators send it tasks. \\
-            Registering a hotkey that is already there only updates its endpoint. The host \\
+            Adds the hotkey to the subnet at the host's head block (or replaces the UID the \
+            chain's pruning rule picks when the subnet is full) and records its axon \
+            endpoint; from the next validator round the host's validators send it tasks. \
+            Registering a hotkey that is already there only updates its endpoint. The host \
             may be running: the ledger takes one writer at a time.
 
             Exit status: 0 registered; 1 refused (the message says why); 2 bad usage.

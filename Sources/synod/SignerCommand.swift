@@ -9,10 +9,10 @@ struct SignerCommand: ParsableCommand {
         commandName: "signer",
         abstract: "Hold hotkeys in a process of their own and sign btauth/1 requests for its parent.",
         discussion: """
-            Started by `synod up` (and later `synod validate`): the hotkeys' seeds live only in \\
-            this process, which runs no plugin code. It listens on a Unix socket (mode 0600, \\
-            same-user peers only), signs btauth/1 request payloads whose sender is one of its \\
-            keys and nothing else, is not dumpable, locks its memory when the limit allows, \\
+            Started by `synod up` (and later `synod validate`): the hotkeys' seeds live only in \
+            this process, which runs no plugin code. It listens on a Unix socket (mode 0600, \
+            same-user peers only), signs btauth/1 request payloads whose sender is one of its \
+            keys and nothing else, is not dumpable, locks its memory when the limit allows, \
             and exits when its standard input closes (its parent is gone).
 
             Exit status: 0 parent gone; 1 keys or socket unusable.

@@ -8,10 +8,10 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show the subnets of a host's data folder: plugins, versions, epochs, UIDs.",
         discussion: """
-            Reads the ledger in the data folder of `synod up` (it may be running: readers \\
-            never wait for it). Per subnet: UIDs and serving miners, tempo, last epoch, epochs \\
-            and rao emitted, the plugin and its running version; a version rejected since \\
-            then is shown with its reason, and a version quarantined (the host died while it \\
+            Reads the ledger in the data folder of `synod up` (it may be running: readers \
+            never wait for it). Per subnet: UIDs and serving miners, tempo, last epoch, epochs \
+            and rao emitted, the plugin and its running version; a version rejected since \
+            then is shown with its reason, and a version quarantined (the host died while it \
             ran) with the signal.
 
             Exit status: 0 shown; 2 no ledger there.

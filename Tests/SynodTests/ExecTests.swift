@@ -187,4 +187,21 @@ struct ExecTests {
 
                 """)
     }
+
+    /// Every command's help reads as prose: the discussions' line continuations leave no
+    /// literal backslash behind.
+    @Test func everyCommandsHelpReadsCleanly() throws {
+        let top = try synod(["--help"]).stdout
+        let names = top.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), !line.contains("--"), !line.contains("synod help")
+            else { return nil }
+            return line.split(separator: " ").first.map(String.init)
+        }
+        #expect(names.count >= 16, "\(names)")
+        for name in names {
+            let help = try synod(["help", name])
+            #expect(help.status == 0, "synod help \(name): \(help.stderr)")
+            #expect(!help.stdout.contains("\\"), "synod help \(name) prints a backslash:\n\(help.stdout)")
+        }
+    }
 }

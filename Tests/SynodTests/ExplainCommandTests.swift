@@ -3,19 +3,19 @@ import Testing
 
 @Suite("synod explain: why a UID earned what it earned")
 struct ExplainCommandTests {
-    func demoLedger() throws -> (db: String, cleanup: () -> Void) {
+    func demoLedger() throws -> (data: String, cleanup: () -> Void) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("synod-explain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let db = folder.appendingPathComponent("ledger.sqlite").path
-        let demo = try synod(["ledger", "demo", "--db", db, "--epochs", "2", "--validators", "2", "--miners", "3"])
+        let data = folder.path
+        let demo = try synod(["ledger", "demo", "--data", data, "--epochs", "2", "--validators", "2", "--miners", "3"])
         #expect(demo.status == 0)
-        return (db, { try? FileManager.default.removeItem(at: folder) })
+        return (data, { try? FileManager.default.removeItem(at: folder) })
     }
 
     @Test func aMinerAndAValidator() throws {
-        let (db, cleanup) = try demoLedger()
+        let (data, cleanup) = try demoLedger()
         defer { cleanup() }
-        let miner = try synod(["explain", "--db", db, "--netuid", "1", "--uid", "2"])
+        let miner = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "2"])
         #expect(miner.status == 0, "\(miner.stderr)")
         let lines = miner.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("subnet 1 (demo), epoch at block 20 — uid 2 (now miner-0)") == true)
@@ -25,7 +25,7 @@ struct ExplainCommandTests {
         #expect(lines.contains { $0.hasPrefix("    rank ") && $0.contains("→ incentive ") })
         #expect(lines.last?.hasPrefix("  earned ") == true)
 
-        let validator = try synod(["explain", "--db", db, "--netuid", "1", "--uid", "1", "--block", "10"])
+        let validator = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "1", "--block", "10"])
         #expect(validator.status == 0)
         #expect(validator.stdout.contains("epoch at block 10 — uid 1 (now validator-1)"))
         #expect(validator.stdout.contains("  as a validator: active stake "))
@@ -33,14 +33,14 @@ struct ExplainCommandTests {
     }
 
     @Test func badRequestsExitTwo() throws {
-        let (db, cleanup) = try demoLedger()
+        let (data, cleanup) = try demoLedger()
         defer { cleanup() }
-        let noEpoch = try synod(["explain", "--db", db, "--netuid", "1", "--uid", "0", "--block", "15"])
+        let noEpoch = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "0", "--block", "15"])
         #expect(noEpoch.status == 2)
         #expect(noEpoch.stderr == "Error: subnet 1 has no epoch at block 15; see `synod ledger show`.\n")
-        let noUid = try synod(["explain", "--db", db, "--netuid", "1", "--uid", "99"])
+        let noUid = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "99"])
         #expect(noUid.stderr == "Error: uid 99 is not in that epoch (0..<5).\n")
-        let noSubnet = try synod(["explain", "--db", db, "--netuid", "4", "--uid", "0"])
+        let noSubnet = try synod(["explain", "--data", data, "--netuid", "4", "--uid", "0"])
         #expect(noSubnet.stderr == "Error: subnet 4 does not exist; create it first.\n")
     }
 }

@@ -59,7 +59,7 @@ struct RegisterCommandTests {
         // Two tempos later the Python miner has earned what each reference miner earned.
         let run = try synod(["up", "--data", data, "--block-time", "0.01", "--blocks", "41", "--no-metrics"])
         #expect(run.status == 0, "\(run.stderr)")
-        let show = try synod(["ledger", "show", "--db", "\(data)/synod.sqlite", "--netuid", "1", "--json"])
+        let show = try synod(["ledger", "show", "--data", data, "--netuid", "1", "--json"])
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]])
         let miners = rows.filter { ($0["permit"] as? Bool) == false }
         let outside = try #require(miners.first { $0["hotkey"] as? String == address })
@@ -89,7 +89,7 @@ struct RegisterCommandTests {
         #expect(badEndpoint.status == 2)
         #expect(badEndpoint.stderr.contains("is not an axon address; give http://HOST:PORT or https://HOST:PORT"))
         // Nothing was registered by the refused call.
-        let show = try synod(["ledger", "show", "--db", "\(data)/synod.sqlite", "--netuid", "1", "--json"])
+        let show = try synod(["ledger", "show", "--data", data, "--netuid", "1", "--json"])
         #expect(!show.stdout.contains("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"))
         let noSubnet = try synod([
             "register", "--data", data, "--netuid", "9", "--hotkey", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",

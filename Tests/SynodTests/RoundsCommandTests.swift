@@ -27,16 +27,16 @@ struct RoundsCommandTests {
         let block = heading.split(separator: " ")[1]
         let uid = lines[2].split(separator: " ", omittingEmptySubsequences: true)[0]
         let explain = try synod([
-            "explain", "--db", data + "/synod.sqlite", "--netuid", "1", "--round", String(block), "--uid", String(uid),
+            "explain", "--data", data, "--netuid", "1", "--round", String(block), "--uid", String(uid),
         ])
         #expect(explain.status == 0, "\(explain.stderr)")
         let shown = explain.stdout.split(separator: "\n")
         #expect(shown.filter { $0.hasPrefix("block \(block) ") }.count == 2, "\(explain.stdout)")  // two validators
         #expect(shown.filter { $0.hasPrefix("  \(uid) ") }.count == 2, "\(explain.stdout)")
 
-        let none = try synod(["explain", "--db", data + "/synod.sqlite", "--netuid", "1", "--round", "9999"])
+        let none = try synod(["explain", "--data", data, "--netuid", "1", "--round", "9999"])
         #expect(none.status != 0 && none.stderr.contains("no round recorded at block 9999"), "\(none.stderr)")
-        let neither = try synod(["explain", "--db", data + "/synod.sqlite", "--netuid", "1"])
+        let neither = try synod(["explain", "--data", data, "--netuid", "1"])
         #expect(neither.status != 0 && neither.stderr.contains("give --uid"), "\(neither.stderr)")
     }
 }
