@@ -30,9 +30,11 @@ public actor SubnetRuntime {
     /// The file as last seen (identity, size, modification time): an unchanged file is
     /// not read again.
     private var seen: FileStamp?
-    /// The digest of the last content that failed, so a broken file is reported once per
-    /// distinct content, not at every check.
-    private var lastRejected: String?
+    /// Digests of content that failed (the newest 64), so a broken file is reported once per
+    /// distinct content: not at every check, nor again when an edit goes back to it.
+    private var rejected: [String] = []
+    /// The last error reading the file, reported once until it changes.
+    private var lastReadError: String?
     /// The running version's definition.
     public var definition: SubnetDefinition { plugin.definition }
 
@@ -108,10 +110,11 @@ public actor SubnetRuntime {
         } catch {
             // Reported once until the file changes, not at every check.
             seen = nil
-            if lastRejected == error.description { return .unchanged }
-            lastRejected = error.description
+            if lastReadError == error.description { return .unchanged }
+            lastReadError = error.description
             return .rejected(error)
         }
+        lastReadError = nil
         seen = stamp
         return await adopt(source: source)
     }
@@ -123,7 +126,7 @@ public actor SubnetRuntime {
     /// name), or the runtime's file.
     public func adopt(source: [UInt8], chunkName: String? = nil) async -> ReloadOutcome {
         let digest = SHA256.hex(source)
-        if digest == definition.sha256 || digest == lastRejected { return .unchanged }
+        if digest == definition.sha256 || rejected.contains(digest) { return .unchanged }
         do {
             let (next, staged) = try await Self.prepare(
                 source, path: chunkName ?? path, netuid: netuid, ledger: ledger, libraries: libraries)
@@ -137,11 +140,10 @@ public actor SubnetRuntime {
             previous = plugin
             plugin = next
             lastSwap = ContinuousClock.now - swapStart
-            lastRejected = nil
             Self.record(ledger, netuid, next.definition.sha256, "reloaded", "")
             return .reloaded(from: old, to: next.definition.sha256)
         } catch {
-            lastRejected = digest
+            reject(digest)
             Self.record(ledger, netuid, digest, "rejected", error.description)
             return .rejected(error)
         }
@@ -149,14 +151,14 @@ public actor SubnetRuntime {
 
     /// Puts back the version the last reload replaced, when the running one keeps failing:
     /// recorded (`rolled-back` for the failing version with `reason`, `restored` for the one
-    /// that runs again), and the failing content is not tried again until the file changes.
+    /// that runs again), and the failing content is not tried again.
     /// Returns the digests (from, to), or nil when there is no earlier version to go back to.
     public func rollback(reason: String) -> (from: String, to: String)? {
         guard let previous else { return nil }
         let failing = plugin.definition.sha256
         plugin = previous
         self.previous = nil
-        lastRejected = failing
+        reject(failing)
         do {
             try Self.apply(previous.definition, netuid: netuid, ledger: ledger)
         } catch {
@@ -166,6 +168,13 @@ public actor SubnetRuntime {
         Self.record(ledger, netuid, failing, "rolled-back", reason)
         Self.record(ledger, netuid, previous.definition.sha256, "restored", "")
         return (failing, previous.definition.sha256)
+    }
+
+    /// Remembers content that failed, forgetting the oldest past 64.
+    private func reject(_ digest: String) {
+        guard !rejected.contains(digest) else { return }
+        rejected.append(digest)
+        if rejected.count > 64 { rejected.removeFirst() }
     }
 
     // MARK: Hooks of the running version

@@ -137,12 +137,15 @@ struct SubnetRuntimeTests {
         #expect(await runtime.reloadIfChanged() == .unchanged)
         try write("return subnet {")
         #expect(await runtime.reloadIfChanged() == .unchanged)
-        // ...a different broken content is, and a fixed one loads.
+        // ...a different broken content is, and an edit back to the first is not.
         try write("return subnet { name = 1 }")
         guard case .rejected = await runtime.reloadIfChanged() else {
             Issue.record("a new broken content was not reported")
             return
         }
+        try write("return subnet {")
+        #expect(await runtime.reloadIfChanged() == .unchanged)
+        // A fixed one loads.
         try write(Self.version(tempo: 40))
         guard case .reloaded = await runtime.reloadIfChanged() else {
             Issue.record("the fixed file was not loaded")
