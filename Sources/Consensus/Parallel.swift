@@ -41,8 +41,8 @@ enum Parallel {
         init(_ value: Value) { self.value = value }
     }
 
-    /// `0..<count` cut into `parts` contiguous ranges of about equal `weight` (rows by their
-    /// entries, say): `bounds(part)` is part's range.
+    /// `0..<count` cut into `parts` contiguous ranges of about equal weight, where
+    /// `cumulative(i)` is the weight before index `i` (a CSR matrix's `rowStart`).
     static func split(_ count: Int, parts: Int, cumulative: (Int) -> Int) -> [Range<Int>] {
         guard parts > 1, count > 0 else { return [0..<count] }
         let total = cumulative(count)

@@ -13,27 +13,28 @@ struct LedgerLocation: ParsableArguments {
     @Option(help: ArgumentHelp("Deprecated: the ledger file itself; use --data DIR.", visibility: .hidden))
     var db: String?
 
-    /// The ledger's path: inside `--data`, or the deprecated `--db` file (with a note).
-    var path: String {
-        guard let db else { return LocalNet.ledgerPath(dataDirectory: data) }
-        FileHandle.standardError.write(
-            Data(
-                "note: --db is deprecated; use --data DIR (the folder holding \(LocalNet.ledgerPath(dataDirectory: "DIR")))\n"
-                    .utf8))
-        return db
-    }
+    /// The ledger's path: inside `--data`, or the deprecated `--db` file.
+    var path: String { db ?? LocalNet.ledgerPath(dataDirectory: data) }
 
     /// The existing ledger (a missing one is a usage error that says where it looked).
     func open() throws -> Ledger {
-        if db != nil { return try LedgerFile.open(path) }
-        return try LedgerFile.open(dataDirectory: data).ledger
+        guard let db else { return try LedgerFile.open(dataDirectory: data).ledger }
+        noteDeprecatedSpelling()
+        return try LedgerFile.open(db)
     }
 
     /// The ledger, created (with its folder) when missing: `synod ledger demo`.
     func openOrCreate() throws -> Ledger {
-        let path = self.path
+        if db != nil { noteDeprecatedSpelling() }
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         return try Ledger(path: path)
+    }
+
+    private func noteDeprecatedSpelling() {
+        FileHandle.standardError.write(
+            Data(
+                "note: --db is deprecated; use --data DIR (the folder holding \(LocalNet.ledgerPath(dataDirectory: "DIR")))\n"
+                    .utf8))
     }
 }
