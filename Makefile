@@ -9,7 +9,7 @@
 #   make bench-host  release build, 1,000 subnets in one synod up: start-up, memory, rounds/s, lateness, reloads
 #   make bench-sim   release build, synod sim at 256 UIDs × 64 validators for 100 epochs
 #   make bench-network  release build, one chain and 64 remote validators on 256 UIDs: weights/s, CPU, fan-out
-#   make fuzz    libFuzzer targets (tensor scripts, value bridge, JSON, btauth/1 headers) with
+#   make fuzz    libFuzzer targets (tensor scripts, value bridge, JSON, btauth/1 headers, Q32.32 division) with
 #                ASan+UBSan, FUZZ_SECONDS each (default 60); seeds in fuzz/corpus/
 #   make test-sanitized  the sandbox, tensor and JSON tests under ASan+UBSan (own build folder)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
@@ -65,7 +65,7 @@ test-sanitized: deps
 	$(SWIFT) build --build-tests --scratch-path .build-sanitized $(SANITIZE)
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(abspath scripts/lsan.supp) \
 	  $(SWIFT) test --skip-build --scratch-path .build-sanitized \
-	  $(SANITIZE) --filter 'LuaSandboxTests|TensorTests|StrictJSONTests'
+	  $(SANITIZE) --filter 'LuaSandboxTests|TensorTests|StrictJSONTests|ConsensusTests'
 
 bench: deps
 	$(SWIFT) build -c release --product SandboxBenchmark

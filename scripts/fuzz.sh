@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(tensor bridge json btauth)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(tensor bridge json btauth fixed)
 
 OUT=.build-fuzz
 mkdir -p "$OUT/obj" "$OUT/artifacts" "$OUT/modules/CLuaShim"
@@ -97,12 +97,18 @@ MAP
         "$OUT/obj/keccak.o" "$OUT/obj/ristretto.o" -lcrypto -lsodium -o "$OUT/btauth-fuzz"
 }
 
+build_fixed() {
+    # Consensus's Q32.32 division kernels (a header only).
+    $CC $SAN -fsanitize=fuzzer -O1 -I Sources/CFixedPoint/include fuzz/fixed_fuzz.c -o "$OUT/fixed-fuzz"
+}
+
 status=0
 for target in "${TARGETS[@]}"; do
     case "$target" in
         tensor|bridge) build_c "$target" ;;
         json) build_json ;;
         btauth) build_btauth ;;
+        fixed) build_fixed ;;
         *) echo "unknown fuzz target: $target" >&2; exit 2 ;;
     esac
     mkdir -p "$OUT/corpus-$target"

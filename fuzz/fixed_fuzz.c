@@ -1,0 +1,26 @@
+// Fuzz target: Consensus's Q32.32 division kernels (CFixedPoint.h) against the definition
+// in 128-bit integers. Weights and stakes that peers set reach these through an epoch, so
+// every numerator and divisor the kernels accept must give the exact quotient, and the
+// shifts inside must stay defined (UBSan).
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "CFixedPoint.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 16) return 0;
+    uint64_t a, b;
+    memcpy(&a, data, 8);
+    memcpy(&b, data + 8, 8);
+    // The kernels' domain, as FixedDivisor and Fixed's `/` guard it: a >= 0 and b > 0 as
+    // Int64, and a quotient that fits (a >> 32 < b).
+    a &= INT64_MAX;
+    b &= INT64_MAX;
+    if (b == 0 || (a >> 32) >= b) return 0;
+    uint64_t expected = (uint64_t)(((unsigned __int128)a << 32) / b);
+    if (synod_q32_divide(a, b) != expected) abort();
+    synod_q32_divisor d = synod_q32_divisor_make(b);
+    if (synod_q32_divide_by(a, &d) != expected) abort();
+    return 0;
+}
