@@ -14,7 +14,7 @@
 #   make test-sanitized  the sandbox, tensor and JSON tests under ASan+UBSan (own build folder)
 #   make embed   re-embed sandbox/prelude.lua and sandbox/limits.json after editing them
 
-DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libsodium-dev libopenblas-dev python3-venv
+DEBIAN_PACKAGES := liblua5.4-dev lua5.4 pkg-config libsqlite3-dev libssl-dev libsodium-dev libopenblas-dev python3-venv chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 

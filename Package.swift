@@ -154,7 +154,7 @@ let package = Package(
         .target(
             name: "ChainAPI",
             dependencies: [
-                "SynodChain", "Ledger", "Consensus", "Wire",
+                "SynodChain", "Ledger", "Consensus", "Wire", "HostReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -166,14 +166,20 @@ let package = Package(
         ),
         .target(
             name: "SimLab",
-            dependencies: ["SubnetHost", "SynodChain", "Consensus", "Ledger", "LuaSandbox", "Wire"],
+            dependencies: ["SubnetHost", "SynodChain", "Consensus", "Ledger", "LuaSandbox", "Wire", "HostReports"],
             swiftSettings: swiftSettings
         ),
         .target(name: "CCrashMarker"),
         .target(
+            name: "HostReports",
+            dependencies: ["Consensus", "Ledger"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SubnetHost",
             dependencies: [
                 "LuaSandbox", "Tensor", "Consensus", "Ledger", "SynodChain", "ChainAPI", "Wire", "CCrashMarker",
+                "HostReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -186,6 +192,7 @@ let package = Package(
             name: "synod",
             dependencies: [
                 "SubnetHost",
+                "HostReports",
                 "SimLab",
                 "SynodChain",
                 "ChainAPI",
@@ -292,12 +299,17 @@ let package = Package(
         .testTarget(
             name: "ChainAPITests",
             dependencies: [
-                "ChainAPI", "SynodChain", "Ledger", "Consensus", "Wire",
+                "ChainAPI", "SynodChain", "Ledger", "Consensus", "Wire", "HostReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HostReportsTests",
+            dependencies: ["HostReports", "Ledger", "Consensus", "SynodChain"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

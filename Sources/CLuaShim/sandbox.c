@@ -572,6 +572,7 @@ void synod_set_limits(synod_sandbox *S, const synod_limits *limits) { apply_limi
 void synod_interrupt(synod_sandbox *S) { atomic_store(&S->interrupt, 1); }
 size_t synod_memory_used(const synod_sandbox *S) { return S->mem_used; }
 size_t synod_memory_peak(const synod_sandbox *S) { return S->mem_peak; }
+void synod_memory_peak_reset(synod_sandbox *S) { S->mem_peak = S->mem_used; }
 uint64_t synod_instructions_used(const synod_sandbox *S) { return S->instr_used; }
 void synod_describe_functions(synod_sandbox *S, int enabled) { S->describe_functions = enabled; }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HostReports
 public import Hummingbird
 import Ledger
 import Logging
@@ -20,7 +21,7 @@ public enum RegistrationPolicy: Sendable, Hashable {
 /// subnets, a metagraph, a neuron, commitments, and the blocks as a stream of server-sent
 /// events that resumes after a reconnect. Writes: register, serve, set weights, commit and
 /// reveal — each through the chain's rules (``ChainRules``); every refusal is a 4xx whose
-/// JSON says why. docs/chain-api.md is the reference.
+/// JSON says why. A miner reads its own report (``MinerReport``). docs/chain-api.md is the reference.
 public struct ChainServer: Sendable {
     public let chain: LocalChain
     public let verifier: BTAuthVerifier
@@ -176,6 +177,19 @@ public struct ChainServer: Sendable {
                 return .json(
                     ChainJSON.Release(
                         try chain.publish(release, source: [UInt8](source), chain: verifier.receiver.string)))
+            }
+        }
+        router.get("/v1/subnets/:netuid/report") { request, context in
+            await handle(request, context) { caller, _ in
+                let netuid = try netuid(context)
+                // The caller's own report: the route takes no hotkey, so it can ask for no other.
+                let report: Result<MinerReport, ReportError> = Result { () throws(ReportError) in
+                    try MinerReport(ledger: chain.ledger, netuid: netuid, hotkey: caller.string)
+                }
+                switch report {
+                case .success(let report): return .json(report)
+                case .failure(let error): throw ChainError(.notFound, error.message)
+                }
             }
         }
         router.post("/v1/subnets/:netuid/version") { request, context in

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+public import HostReports
 public import Ledger
 import NIOCore
 import NIOHTTP1
@@ -143,6 +144,11 @@ public final class RemoteChain: Chain {
             body: ChainJSON.Running(
                 sha256: version.sha256, block: version.block, refused: version.refused,
                 refusedMessage: version.refusedMessage))
+    }
+
+    /// The signer's own report on the subnet, as a miner reads it (``MinerReport``).
+    public func minerReport(netuid: Int) async throws(ChainError) -> MinerReport {
+        try await call("GET", "/v1/subnets/\(netuid)/report", as: MinerReport.self)
     }
 
     private func ownHotkey(_ hotkey: String) throws(ChainError) {

@@ -99,6 +99,16 @@ extension Ledger {
                       PRIMARY KEY (netuid, hotkey));
                     """)
         }
+        migrator.registerMigration("v7-costs") { db in
+            // One row per subnet and epoch: what its plugin and its miners' answers cost the
+            // host since the epoch before (CostRecord's hooks and answers, as JSON).
+            try db.execute(
+                sql: """
+                    CREATE TABLE costs (
+                      netuid INTEGER NOT NULL, block INTEGER NOT NULL, hooks TEXT NOT NULL, answers TEXT NOT NULL,
+                      watts_per_core REAL NOT NULL, PRIMARY KEY (netuid, block));
+                    """)
+        }
         return migrator
     }()
 

@@ -109,6 +109,8 @@ public final class Sandbox {
     public var memoryUsed: Int { Int(synod_memory_used(handle.pointer)) }
     /// The most bytes the Lua state has held at once.
     public var memoryPeak: Int { Int(synod_memory_peak(handle.pointer)) }
+    /// Starts ``memoryPeak`` again from ``memoryUsed``, to measure one call's peak.
+    public func resetMemoryPeak() { synod_memory_peak_reset(handle.pointer) }
     /// Instructions (and pattern-matching steps) charged to the last operation.
     public var instructionsUsed: UInt64 { synod_instructions_used(handle.pointer) }
 

@@ -1,5 +1,6 @@
 import Consensus
 import Foundation
+import HostReports
 import Ledger
 import LuaSandbox
 public import SubnetHost
@@ -33,6 +34,8 @@ public struct Simulation: Sendable {
     /// The plugin's tempo and weights rate limit, replaced (nil: the plugin's own).
     public var tempo: Int?
     public var weightsRateLimit: Int?
+    /// Watts a busy core draws, for the run's energy estimate (``CostMeter/defaultWattsPerCore``).
+    public var wattsPerCore = CostMeter.defaultWattsPerCore
 
     public init(
         epochs: Int = 10, miners: [(strategy: MinerStrategy, count: Int)] = Self.defaultMiners,
@@ -145,12 +148,16 @@ public struct Simulation: Sendable {
             throw PluginError(definition.name, "the simulated chain refused its setup: \(error.message)")
         }
 
+        // Every hook call of the run's sandboxes, and every answer, is counted: the run's cost.
+        let meter = CostMeter(netuid: netuid, wattsPerCore: wattsPerCore)
+        var costs: [CostRecord] = []
         // Miners: a few sandboxes over one store, each miner in its own part of it.
         let minerStore = MemoryStore(quota: StoreQuota(maxKeys: 1 << 30, maxBytes: 1 << 40))
         var minerHosts: [PluginHost] = []
         for _ in 0..<max(minerSandboxes, 1) {
             minerHosts.append(
-                try await PluginHost.load(source: source, chunkName: chunkName, netuid: netuid, store: minerStore))
+                try await PluginHost.load(
+                    source: source, chunkName: chunkName, netuid: netuid, store: minerStore, meter: meter))
         }
         let strategyOf = Dictionary(uniqueKeysWithValues: members.compactMap { m in m.miner.map { (m.hotkey, $0) } })
         let shared = SharedAnswers()
@@ -163,7 +170,7 @@ public struct Simulation: Sendable {
         var sources: [SimulatedMiners] = []
         for (i, member) in members.enumerated() {
             guard let strategy = member.validator else { continue }
-            hosts.append(try await PluginHost.load(source: source, chunkName: chunkName, netuid: netuid))
+            hosts.append(try await PluginHost.load(source: source, chunkName: chunkName, netuid: netuid, meter: meter))
             let policy: (any WeightPolicy)? =
                 switch strategy {
                 case .honest: nil
@@ -215,6 +222,7 @@ public struct Simulation: Sendable {
                 if definition.hooks["on_epoch"] != nil {
                     for host in hosts { try await host.onEpoch(record, neurons: metagraph.neurons) }
                 }
+                costs.append(meter.take(block: record.block))
                 progress?(records.count)
             }
             await shared.clear()
@@ -228,12 +236,13 @@ public struct Simulation: Sendable {
             guard !due.isEmpty else { continue }
             try await Self.act(
                 due, steps: steps, hosts: hosts, sources: sources, chain: chain, netuid: netuid, metagraph: metagraph,
-                name: definition.name, counter: counter)
+                name: definition.name, counter: counter, meter: meter)
         }
         var report = Self.report(
             variant, config: config, members: members, records: records, chain: chain, emission: emissionPerEpoch)
         (report.rounds, report.responsesScored) = counter.totals
         report.consensusSeconds = consensusSeconds
+        report.cost = CostSummary(costs)
         return report
     }
 
@@ -241,7 +250,7 @@ public struct Simulation: Sendable {
     /// validator order) is the run's.
     private static func act(
         _ due: [Int], steps: [ValidatorStep], hosts: [PluginHost], sources: [SimulatedMiners], chain: MemoryChain,
-        netuid: Int, metagraph: Metagraph, name: String, counter: RoundCounter
+        netuid: Int, metagraph: Metagraph, name: String, counter: RoundCounter, meter: CostMeter
     ) async throws(PluginError) {
         let failures = await withTaskGroup(of: (Int, (any Error)?).self) { group in
             for v in due {
@@ -251,6 +260,7 @@ public struct Simulation: Sendable {
                             netuid: netuid, plugin: hosts[v], chain: chain, miners: sources[v], metagraph: metagraph)
                         {
                             counter.add(responses: report.miners.count)
+                            meter.answers(report.answerCost)
                         }
                         return (v, nil)
                     } catch {

@@ -1,4 +1,5 @@
 public import Foundation
+public import HostReports
 
 /// What `synod sim` found, per consensus variant: per miner strategy and validator strategy
 /// what they earned, how unequal miners' earnings are, whether quality pays, and whether
@@ -102,6 +103,9 @@ public struct SimulationReport: Sendable, Hashable, Codable {
         /// Seconds spent making blocks that settled epochs (Yuma and settlement): measured,
         /// so not part of the JSON.
         public var consensusSeconds: Double = 0
+        /// What the plugin cost: every hook call of the run's validators and miners, and
+        /// every answer. Measured, so not part of the JSON (which is the same for the same seed).
+        public var cost: CostSummary?
 
         enum CodingKeys: String, CodingKey {
             case name, yuma3

@@ -1,7 +1,9 @@
 public import Hummingbird
+import Ledger
 public import Logging
 import Prometheus
 public import ServiceLifecycle
+import Synchronization
 
 /// What `synod up` counts, in Prometheus' text format at `GET /metrics`.
 ///
@@ -13,8 +15,17 @@ public import ServiceLifecycle
 /// - `synod_skipped_blocks_total{netuid}`: blocks a subnet's validators skipped (overrun).
 /// - `synod_miner_answers_total{netuid,result}`: result `valid`, `invalid` (not JSON, or
 ///   refused by `validate`), `missing` (refused, timed out or unreachable).
+/// - What plugins cost (``CostMeter``): `synod_hook_calls_total{netuid,hook}`,
+///   `synod_cpu_seconds_total{netuid,hook}` (thread CPU time of the Lua calls),
+///   `synod_lua_instructions_total{netuid,hook}`, `synod_sandbox_peak_memory_bytes{netuid,hook}`
+///   (the most one call held), `synod_energy_joules_total{netuid}` (CPU seconds × watts per
+///   core), and the answers: `synod_answer_bytes_total{netuid}`,
+///   `synod_answer_latency_seconds_total{netuid}` (divide by the valid and invalid answers
+///   for a mean).
 public final class HostMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// The largest peak per (netuid, hook) so far: the gauge shows the maximum.
+    private let peaks = Mutex<[String: Int]>([:])
 
     public init() {}
 
@@ -66,6 +77,45 @@ public final class HostMetrics: Sendable {
                 [("netuid", String(netuid)), ("result", result)]
             ).increment(by: Int64(count))
         }
+    }
+
+    /// One hook call's cost (a ``CostMeter``'s observer).
+    func hookCost(netuid: Int, hook: String, _ cost: HookCost, wattsPerCore: Double) {
+        let labels = [("netuid", String(netuid)), ("hook", hook)]
+        counter("hook_calls", "Plugin hook calls.", labels).increment(by: Int64(cost.calls))
+        registry.makeCounter(
+            descriptor: Self.name("cpu", unit: "seconds_total", help: "Thread CPU time of plugin hook calls."),
+            labels: labels
+        ).increment(by: cost.cpuSeconds)
+        counter("lua_instructions", "Lua instructions run by plugin hook calls.", labels)
+            .increment(by: Int64(clamping: cost.instructions))
+        registry.makeCounter(
+            descriptor: Self.name(
+                "energy", unit: "joules_total",
+                help: "Energy estimate of plugin hook calls: CPU seconds × watts per core."
+            ), labels: [("netuid", String(netuid))]
+        ).increment(by: cost.cpuSeconds * wattsPerCore)
+        let key = "\(netuid)/\(hook)"
+        let peak = peaks.withLock { peaks in
+            peaks[key] = max(peaks[key] ?? 0, cost.peakMemoryBytes)
+            return peaks[key] ?? 0
+        }
+        registry.makeGauge(
+            descriptor: Self.name(
+                "sandbox_peak_memory", unit: "bytes", help: "The most memory a sandbox held during one hook call."),
+            labels: labels
+        ).set(Double(peak))
+    }
+
+    /// What the miners' answers of a round came to.
+    func answerCost(netuid: Int, _ cost: AnswerCost) {
+        let labels = [("netuid", String(netuid))]
+        counter("answer_bytes", "Bytes of miner answers received.", labels).increment(by: Int64(cost.bytes))
+        registry.makeCounter(
+            descriptor: Self.name(
+                "answer_latency", unit: "seconds_total", help: "Sum of the latencies of miner answers received."),
+            labels: labels
+        ).increment(by: cost.latencySeconds)
     }
 
     /// `synod_<name>_total`.

@@ -138,10 +138,14 @@ extension LocalNet {
         let results = ResultTable<Result<SubnetRuntime, PluginError>>()
         await withTaskGroup(of: Void.self) { group in
             for (path, netuid) in netuids {
-                group.addTask { [ledger] in
+                group.addTask { [ledger, metrics, configuration] in
                     let result: Result<SubnetRuntime, PluginError>
+                    let meter = CostMeter(netuid: netuid, wattsPerCore: configuration.wattsPerCore) { hook, cost in
+                        metrics.hookCost(netuid: netuid, hook: hook, cost, wattsPerCore: configuration.wattsPerCore)
+                    }
                     do {
-                        result = .success(try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger))
+                        result = .success(
+                            try await SubnetRuntime(netuid: netuid, path: path, ledger: ledger, meter: meter))
                     } catch {
                         result = .failure(Self.pluginError(error, path))
                     }
@@ -347,6 +351,9 @@ extension LocalNet {
                 metrics.minerAnswers(
                     netuid: netuid, valid: report.valid, invalid: report.answered - report.valid,
                     missing: report.uids.count - report.answered)
+                let answers = report.answerCost
+                runtime.meter?.answers(answers)
+                metrics.answerCost(netuid: netuid, answers)
             case .failure(let error):
                 let wait = min((backoff[hotkey]?.wait ?? 0) * 2, 64)
                 backoff[hotkey] = (block.number + max(wait, 1), max(wait, 1))
@@ -387,6 +394,14 @@ extension LocalNet {
             try await runtime.onEpoch(record, neurons: metagraph?.neurons ?? [])
         } catch {
             log("block \(record.block) · subnet \(netuid): on_epoch failed: \(error)")
+        }
+        // The epoch closes its cost window (on_epoch included): kept beside the epoch.
+        if let meter = runtime.meter {
+            do {
+                try ledger.recordCost(meter.take(block: record.block))
+            } catch {
+                log("block \(record.block) · subnet \(netuid): cannot keep the epoch's cost: \(error)")
+            }
         }
         guard let metagraph else { return }
         let neurons = metagraph.neurons

@@ -40,8 +40,11 @@ public final class LocalNet: Sendable {
         public var host: String
         /// Who may register over the chain API.
         public var registration: RegistrationPolicy
-        /// Where `GET /metrics` is served (0: an ephemeral port; nil: not served).
+        /// Where `GET /metrics`, the dashboard (`/`) and the chain API are served (0: an
+        /// ephemeral port; nil: not served).
         public var metricsPort: Int?
+        /// Whether the dashboard is served beside `/metrics`.
+        public var dashboard: Bool
         /// Where the host's hotkeys are held (see ``HostSigner``).
         public var signer: HostSigner.Launch
         /// Where block times come from (a ``ManualBlockClock`` in tests).
@@ -52,14 +55,18 @@ public final class LocalNet: Sendable {
         public var lockstep: Bool
         /// Hears every block as it is made, with how late it came (benchmarks, dashboards).
         public var observeBlock: (@Sendable (_ block: UInt64, _ late: Duration) -> Void)?
+        /// Watts a busy core draws, for the energy estimate (``CostMeter/defaultWattsPerCore``).
+        public var wattsPerCore: Double
 
         public init(
             pluginsDirectory: String = "plugins", dataDirectory: String = ".synod", blockTime: Duration = .seconds(1),
             validators: Int = 2, miners: Int = 4, emissionPerEpoch: UInt64 = 1_000_000_000, blocks: UInt64? = nil,
             reloadInterval: Duration = .seconds(1), host: String = "127.0.0.1", metricsPort: Int? = nil,
-            signer: HostSigner.Launch = .inProcess, clock: any BlockClock = SystemBlockClock(), lockstep: Bool = false,
-            registration: RegistrationPolicy = .open
+            dashboard: Bool = true, signer: HostSigner.Launch = .inProcess, clock: any BlockClock = SystemBlockClock(),
+            lockstep: Bool = false,
+            registration: RegistrationPolicy = .open, wattsPerCore: Double = CostMeter.defaultWattsPerCore
         ) {
+            self.wattsPerCore = wattsPerCore
             self.registration = registration
             self.signer = signer
             self.clock = clock
@@ -74,6 +81,7 @@ public final class LocalNet: Sendable {
             self.reloadInterval = reloadInterval
             self.host = host
             self.metricsPort = metricsPort
+            self.dashboard = dashboard
         }
     }
 
@@ -209,7 +217,14 @@ public final class LocalNet: Sendable {
                     try? await gracefulShutdown()
                 })
             services.append(
-                metrics.service(host: c.host, port: port, routes: api.routes) { [log] bound in
+                metrics.service(
+                    host: c.host, port: port,
+                    routes: { [ledger] router in
+                        api.routes(router)
+                        if c.dashboard { Dashboard(ledger: ledger).routes(router) }
+                    }
+                ) { [log] bound in
+                    if c.dashboard { log("dashboard on http://\(c.host):\(bound)/") }
                     log("metrics on http://\(c.host):\(bound)/metrics")
                     log("chain API on http://\(c.host):\(bound)/v1/chain (chain hotkey \(chainHotkey.string))")
                 })

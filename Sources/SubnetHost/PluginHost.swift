@@ -35,11 +35,12 @@ public actor PluginHost {
         label = CrashMarker.Label(netuid: netuid, sha256: definition.sha256)
     }
 
-    /// Loads `source` in a fresh sandbox on a Lua thread; `store` is where its `store` writes.
+    /// Loads `source` in a fresh sandbox on a Lua thread; `store` is where its `store` writes,
+    /// `meter` where its hook calls' costs go.
     public static func load(
         source: [UInt8], chunkName: String, netuid: Int, store: any PluginStore = MemoryStore(),
         libraries: [SandboxLibrary] = [], limits: SandboxLimits = .default,
-        logger: Logger = Logger(label: "synod.plugin"), threads: LuaThreads = .shared
+        logger: Logger = Logger(label: "synod.plugin"), threads: LuaThreads = .shared, meter: CostMeter? = nil
     ) async throws(PluginError) -> PluginHost {
         let sha256 = SHA256.hex(source)
         let loaded = await withCheckedContinuation { (done: CheckedContinuation<Result<Loaded, PluginError>, Never>) in
@@ -53,6 +54,8 @@ public actor PluginHost {
                             source: source, chunkName: chunkName, store: store, limits: limits, logger: logger,
                             libraries: libraries)
                     }
+                    // Counting starts once it is loaded: loading is not a hook call.
+                    plugin.meter = meter
                     result = .success(Loaded(plugin: plugin))
                 } catch let error as PluginError {
                     result = .failure(error)
@@ -73,7 +76,7 @@ public actor PluginHost {
         return host
     }
 
-    /// Loads the plugin file at `path` (see ``load(source:chunkName:netuid:store:libraries:limits:logger:threads:)``).
+    /// Loads the plugin file at `path` (see ``load(source:chunkName:netuid:store:libraries:limits:logger:threads:meter:)``).
     public static func load(
         path: String, netuid: Int = 1, store: any PluginStore = MemoryStore(),
         logger: Logger = Logger(label: "synod.plugin")

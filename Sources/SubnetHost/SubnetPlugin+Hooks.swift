@@ -1,3 +1,4 @@
+import Ledger
 public import LuaSandbox
 
 extension SubnetPlugin {
@@ -108,6 +109,20 @@ extension SubnetPlugin {
 
     private func run(_ entry: String, _ arguments: [LuaValue]) throws(PluginError) -> [LuaValue] {
         guard let function = entries[entry] else { throw hookError(entry, "internal: no entry point '\(entry)'") }
+        // Every hook call passes here: its cost (failed calls too) goes to the subnet's meter.
+        let started = meter.map { _ in
+            sandbox.resetMemoryPeak()
+            return ThreadCPUClock.seconds()
+        }
+        defer {
+            if let meter, let started {
+                meter.hook(
+                    entry,
+                    HookCost(
+                        calls: 1, cpuSeconds: max(0, ThreadCPUClock.seconds() - started),
+                        instructions: sandbox.instructionsUsed, peakMemoryBytes: sandbox.memoryPeak))
+            }
+        }
         do {
             return try sandbox.call(function, arguments: arguments)
         } catch {

@@ -27,6 +27,8 @@ public final class SubnetPlugin {
     public let table: LuaReference
     /// The host's entry points into the plugin (see ``PluginRuntime``).
     let entries: [String: LuaReference]
+    /// Where each hook call's cost goes (the subnet's meter), or nil for nowhere.
+    var meter: CostMeter?
 
     /// Loads the plugin at `path`, naming it in errors as given.
     public convenience init(

@@ -19,6 +19,8 @@ public actor SubnetRuntime {
     public nonisolated let path: String
     private let ledger: Ledger?
     private let libraries: [SandboxLibrary]
+    /// Where every version's hook calls are counted, or nil.
+    public nonisolated let meter: CostMeter?
     /// The running version.
     public private(set) var plugin: PluginHost
     /// The version the last reload replaced: what a rollback restores.
@@ -51,13 +53,14 @@ public actor SubnetRuntime {
     /// Loads and self-checks the plugin at `path`; with a ledger, records the version and
     /// applies the plugin's tempo and hyperparameters to subnet `netuid` if it exists.
     ///
-    /// `libraries` are native libraries the host adds for the plugin, beside `tensor`.
-    public init(netuid: Int, path: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [])
-        async throws(PluginError)
-    {
+    /// `libraries` are native libraries the host adds for the plugin, beside `tensor`;
+    /// `meter` counts what every version's hook calls cost.
+    public init(
+        netuid: Int, path: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [], meter: CostMeter? = nil
+    ) async throws(PluginError) {
         let (source, stamp) = try SubnetPlugin.readSource(path)
         let (plugin, staged) = try await Self.prepare(
-            source, path: path, netuid: netuid, ledger: ledger, libraries: libraries)
+            source, path: path, netuid: netuid, ledger: ledger, libraries: libraries, meter: meter)
         do {
             try Self.accept(plugin.definition, staged, replacing: nil, netuid: netuid, ledger: ledger)
         } catch {
@@ -65,27 +68,33 @@ public actor SubnetRuntime {
             throw error
         }
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
-        self.init(netuid: netuid, path: path, ledger: ledger, libraries: libraries, plugin: plugin, seen: stamp)
+        self.init(
+            netuid: netuid, path: path, ledger: ledger, libraries: libraries, meter: meter, plugin: plugin, seen: stamp)
     }
 
     /// Loads and self-checks `source` (a release fetched from a chain, say), named
     /// `chunkName` in errors; with a ledger, its store is the subnet's there. Such a
     /// runtime has no file: it changes version through ``adopt(source:)`` only.
     public init(
-        netuid: Int, source: [UInt8], chunkName: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = []
+        netuid: Int, source: [UInt8], chunkName: String, ledger: Ledger? = nil, libraries: [SandboxLibrary] = [],
+        meter: CostMeter? = nil
     ) async throws(PluginError) {
         let (plugin, staged) = try await Self.prepare(
-            source, path: chunkName, netuid: netuid, ledger: ledger, libraries: libraries)
+            source, path: chunkName, netuid: netuid, ledger: ledger, libraries: libraries, meter: meter)
         try Self.accept(plugin.definition, staged, replacing: nil, netuid: netuid, ledger: ledger)
         Self.record(ledger, netuid, plugin.definition.sha256, "loaded", "")
-        self.init(netuid: netuid, path: chunkName, ledger: ledger, libraries: libraries, plugin: plugin, seen: nil)
+        self.init(
+            netuid: netuid, path: chunkName, ledger: ledger, libraries: libraries, meter: meter, plugin: plugin,
+            seen: nil)
     }
 
     // Everything asynchronous happens before the actor exists: the designated initializer
     // only stores.
     private init(
-        netuid: Int, path: String, ledger: Ledger?, libraries: [SandboxLibrary], plugin: PluginHost, seen: FileStamp?
+        netuid: Int, path: String, ledger: Ledger?, libraries: [SandboxLibrary], meter: CostMeter?, plugin: PluginHost,
+        seen: FileStamp?
     ) {
+        self.meter = meter
         self.netuid = netuid
         self.path = path
         self.ledger = ledger
@@ -129,7 +138,7 @@ public actor SubnetRuntime {
         if digest == definition.sha256 || rejected.contains(digest) { return .unchanged }
         do {
             let (next, staged) = try await Self.prepare(
-                source, path: chunkName ?? path, netuid: netuid, ledger: ledger, libraries: libraries)
+                source, path: chunkName ?? path, netuid: netuid, ledger: ledger, libraries: libraries, meter: meter)
             // The new version's settings and staged writes go to the ledger off this actor:
             // meanwhile the old version keeps serving calls.
             try await Self.acceptAside(
@@ -216,14 +225,14 @@ public actor SubnetRuntime {
     /// writes, which reach the real store only when the version is accepted. The check runs
     /// as this subnet at the chain's head.
     private static func prepare(
-        _ source: [UInt8], path: String, netuid: Int, ledger: Ledger?, libraries: [SandboxLibrary]
+        _ source: [UInt8], path: String, netuid: Int, ledger: Ledger?, libraries: [SandboxLibrary], meter: CostMeter?
     ) async throws(PluginError) -> (PluginHost, StagedStore) {
         let head = (try? ledger?.chainHead()) ?? 0
         let candidate = try await PluginHost.load(source: source, chunkName: path, netuid: netuid, libraries: libraries)
         _ = try await candidate.selfCheck(netuid: netuid, block: max(head, 1))
         let staged = StagedStore(over: store(ledger, netuid))
         let plugin = try await PluginHost.load(
-            source: source, chunkName: path, netuid: netuid, store: staged, libraries: libraries)
+            source: source, chunkName: path, netuid: netuid, store: staged, libraries: libraries, meter: meter)
         try await plugin.onLoad(HookContext(netuid: netuid, block: 0, validator: "synod-host"))
         return (plugin, staged)
     }

@@ -1,4 +1,4 @@
-import Ledger
+public import Ledger
 import Logging
 public import LuaSandbox
 public import SynodChain
@@ -76,6 +76,20 @@ public struct ValidatorStep: Sendable {
         }
         /// Miners whose answer `validate` accepted.
         public var valid: Int { responses.compactMap { $0 }.count }
+        /// What the miners' answers came to: how many, how late, how large.
+        public var answerCost: AnswerCost {
+            var cost = AnswerCost()
+            for reply in replies {
+                guard case .answered(_, let latency, let bytes) = reply else {
+                    cost.missing += 1
+                    continue
+                }
+                let seconds = latency.map(ValidatorStep.seconds) ?? 0
+                cost.add(
+                    AnswerCost(answered: 1, latencySeconds: seconds, maxLatencySeconds: seconds, bytes: bytes ?? 0))
+            }
+            return cost
+        }
     }
 
     /// Weights as a validator sends them: u16, scaled so the largest is 65535 (the chain

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Consensus
 import Foundation
+import HostReports
 import Ledger
 
 /// `synod explain`: why a UID earned what it earned in a recorded epoch.
@@ -17,6 +18,10 @@ struct ExplainCommand: ParsableCommand {
             With --round BLOCK, shows instead what the validators' rounds at that block did \
             (from `synod up`'s round records; --uid for one miner): why the plugin scored a \
             miner as it did, before Yuma saw the weights.
+
+            With --json, the epoch's explanation as one JSON document (schema \
+            synod.explain/1, in docs/reports.md), with what the subnet's plugin cost in the \
+            rounds before it.
 
             Exit status: 0 explained; 2 bad usage (no such ledger, subnet, epoch or UID).
             """
@@ -39,6 +44,9 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Show the validator rounds at this block instead of an epoch.")
     var round: UInt64?
 
+    @Flag(help: "Write the epoch's explanation as JSON (schema synod.explain/1).")
+    var json = false
+
     func validate() throws {
         if round == nil && chosenUID == nil {
             throw ValidationError("give --uid (the UID to explain), or --round BLOCK.")
@@ -59,87 +67,16 @@ struct ExplainCommand: ParsableCommand {
             }
             return
         }
-        let subnet: SubnetInfo
+        let explanation: EpochExplanation
         do {
-            subnet = try ledger.subnet(netuid: netuid)
-        } catch let error as LedgerError {
+            explanation = try EpochExplanation(ledger: ledger, netuid: netuid, block: block, uid: uid)
+        } catch {
             throw ValidationError(error.message + ".")
         }
-        guard let record = try ledger.epoch(netuid: netuid, block: block) else {
-            throw ValidationError(
-                block.map { "subnet \(netuid) has no epoch at block \($0); see `synod ledger show`." }
-                    ?? "subnet \(netuid) has run no epoch yet.")
-        }
-        let input = try EpochJSON.input(from: Data(record.input.utf8))
-        let (output, trace) = try Yuma.epochWithTrace(input)
-        guard (0..<input.stake.count).contains(uid) else {
-            throw ValidationError("uid \(uid) is not in that epoch (0..<\(input.stake.count)).")
-        }
-        let hotkey = (try? ledger.neurons(netuid: netuid).first { $0.uid == uid }?.hotkey) ?? nil
-        print(
-            "subnet \(netuid) (\(subnet.name)), epoch at block \(record.block) — uid \(uid)"
-                + (hotkey.map { " (now \($0))" } ?? ""))
-        print(
-            "  \(record.emission) rao emitted: owner \(record.ownerCut), the rest (\(input.emission)) by Yuma\(input.parameters.yuma3 ? "3" : "")"
-        )
-        explainAsMiner(input, output, trace)
-        explainAsValidator(input, output, trace)
-        print(
-            "  earned \(output.serverEmission[uid] + output.validatorEmission[uid]) rao (serving \(output.serverEmission[uid]), validating \(output.validatorEmission[uid]))"
-        )
-    }
-
-    private func explainAsMiner(_ input: EpochInput, _ output: EpochOutput, _ trace: EpochTrace) {
-        let given = trace.weights.enumerated().compactMap { i, row in row.first { $0.uid == uid }.map { (i, $0.value) }
-        }
-        guard !given.isEmpty else {
-            print("  as a miner: no validator's weights reached it")
-            return
-        }
-        let kappa = Double(input.parameters.kappa) / 65535
-        print(
-            "  as a miner: consensus \(f(output.consensus[uid])) — the stake-weighted median (kappa \(String(format: "%.2f", kappa))) of the weights validators gave it"
-        )
-        print("    validator  active stake  weight  clipped  × stake")
-        for (i, w) in given {
-            let clipped = trace.clipped[i].first { $0.uid == uid }?.value ?? .zero
-            let contribution = output.activeStake[i] * clipped
-            print(
-                "    uid \(pad(i, 6)) \(f(output.activeStake[i]))        \(f(w))  \(f(clipped))   \(f(contribution))")
-        }
-        let total = trace.ranks.reduce(Fixed.zero, +)
-        print(
-            "    rank \(f(trace.ranks[uid])) of \(f(total)) → incentive \(f(output.incentive[uid])) → \(output.serverEmission[uid]) rao"
-        )
-    }
-
-    private func explainAsValidator(_ input: EpochInput, _ output: EpochOutput, _ trace: EpochTrace) {
-        guard output.activeStake[uid] > .zero || output.dividends[uid] > .zero else {
-            print(
-                "  as a validator: no active stake (stake \(input.stake[uid]) raw; a permit and weights newer than the activity cutoff are needed)"
-            )
-            return
-        }
-        print(
-            "  as a validator: active stake \(f(output.activeStake[uid])), trust \(f(output.validatorTrust[uid])) (its weights that survived clipping)"
-        )
-        let bonds = trace.bonds[uid]
-        if bonds.isEmpty {
-            print("    no bonds yet: dividends come from bonds built over epochs")
+        if json {
+            print(try ReportJSON.encode(explanation))
         } else {
-            let kind = trace.bondsAreNormalized ? "share of the miner's bonds" : "bond (absolute)"
-            print("    miner      \(kind)  × incentive")
-            for entry in bonds where output.incentive[entry.uid] > .zero {
-                print(
-                    "    uid \(pad(entry.uid, 6)) \(f(entry.value))\(String(repeating: " ", count: max(1, kind.count - 4)))\(f(entry.value * output.incentive[entry.uid]))"
-                )
-            }
+            for line in explanation.lines { print(line) }
         }
-        print("    dividends \(f(output.dividends[uid])) → \(output.validatorEmission[uid]) rao")
-    }
-
-    private func f(_ x: Fixed) -> String { String(format: "%.4f", x.double) }
-    private func pad(_ n: Int, _ width: Int) -> String {
-        String(n).padding(toLength: width, withPad: " ", startingAt: 0)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostReports
 import LuaSandbox
 import SimLab
 import SubnetHost
@@ -68,8 +69,18 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Write cumulative earnings per strategy over the epochs as an SVG picture.")
     var svg: String?
 
+    @Option(
+        help: """
+            Watts a busy core draws, for the energy estimate of the cost line (default: an Intel \
+            Xeon Platinum 8380, 270 W TDP over 40 cores).
+            """)
+    var wattsPerCore = CostMeter.defaultWattsPerCore
+
     func validate() throws {
         guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be from 1 to 1000.") }
+        guard wattsPerCore.isFinite, (0...1000).contains(wattsPerCore) else {
+            throw ValidationError("--watts-per-core must be from 0 to 1000.")
+        }
         let simulation = try scenario()
         let minerCount = simulation.miners.map(\.count).reduce(0, +)
         let validatorCount = simulation.validators.map(\.count).reduce(0, +)
@@ -123,9 +134,11 @@ struct SimCommand: AsyncParsableCommand {
                 return UInt64((tao * 1e9).rounded())
             }
         }
-        return Simulation(
+        var simulation = Simulation(
             epochs: epochs, miners: minerList.map { ($0.0, $0.1) }, validators: validatorList.map { ($0.0, $0.1) },
             stakes: stakeList, variants: variants, seed: seed)
+        simulation.wattsPerCore = wattsPerCore
+        return simulation
     }
 
     func run() async throws {
@@ -200,6 +213,7 @@ struct SimCommand: AsyncParsableCommand {
                 + "Gini of miner earnings: \(String(format: "%.2f", variant.gini))"
             if let monotone = variant.monotone { summary += " · less noise earns more: \(monotone ? "yes" : "no")" }
             lines.append(summary)
+            if let cost = variant.cost { lines.append("  cost: " + cost.line) }
             lines.append(
                 variant.honestWins
                     ? "  ok: honest work wins"

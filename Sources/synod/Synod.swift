@@ -16,7 +16,7 @@ struct Synod: AsyncParsableCommand {
             UpCommand.self, StatusCommand.self, RegisterCommand.self, CheckCommand.self, SimCommand.self,
             ExplainCommand.self, Exec.self, ConsensusCommand.self, LedgerCommand.self, KeysCommand.self,
             SignerCommand.self, StoreCommand.self, RoundsCommand.self, StakeCommand.self,
-            ValidateCommand.self, MineCommand.self, PublishCommand.self,
+            ValidateCommand.self, MineCommand.self, PublishCommand.self, ExportCommand.self, ReportCommand.self,
         ]
     )
 

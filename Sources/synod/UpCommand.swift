@@ -48,7 +48,8 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Rao each subnet emits per epoch.")
     var emission: UInt64 = 1_000_000_000
 
-    @Option(help: "Port of GET /metrics (Prometheus text) and the chain API; 0 picks a free one.")
+    @Option(
+        help: "Port of the dashboard (/), GET /metrics (Prometheus text) and the chain API; 0 picks a free one.")
     var metricsPort = 9464
 
     @Option(
@@ -63,8 +64,22 @@ struct UpCommand: AsyncParsableCommand {
         help: "A file of hotkeys (ss58, one per line) that may register over the chain API (default: any).")
     var allowList: String?
 
-    @Flag(help: "Do not serve /metrics.")
+    @Flag(help: "Do not serve /metrics, the dashboard or the chain API.")
     var noMetrics = false
+
+    @Flag(
+        help: """
+            Do not serve the dashboard: with --host reachable from other machines, it shows \
+            anyone who reaches the chain API every miner's outcomes and validate reasons.
+            """)
+    var noDashboard = false
+
+    @Option(
+        help: """
+            Watts one busy core draws, for the energy estimate (CPU seconds × this). The default \
+            is an Intel Xeon Platinum 8380's 270 W TDP over its 40 cores.
+            """)
+    var wattsPerCore = CostMeter.defaultWattsPerCore
 
     func validate() throws {
         guard blockTime > 0, blockTime <= 3600 else {
@@ -72,6 +87,9 @@ struct UpCommand: AsyncParsableCommand {
         }
         guard (1...64).contains(validators) else { throw ValidationError("--validators must be from 1 to 64.") }
         guard (1...256).contains(miners) else { throw ValidationError("--miners must be from 1 to 256.") }
+        guard wattsPerCore.isFinite, wattsPerCore >= 0, wattsPerCore <= 1000 else {
+            throw ValidationError("--watts-per-core must be from 0 to 1000.")
+        }
         guard (0...65535).contains(metricsPort) else {
             throw ValidationError("--metrics-port must be from 0 to 65535.")
         }
@@ -115,10 +133,10 @@ struct UpCommand: AsyncParsableCommand {
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
-            host: host, metricsPort: noMetrics ? nil : metricsPort,
+            host: host, metricsPort: noMetrics ? nil : metricsPort, dashboard: !noDashboard,
             // The hotkeys live in a `synod signer` child process: this one runs plugins.
             signer: .process(executable: Self.executablePath), lockstep: blocks != nil,
-            registration: try registrationPolicy())
+            registration: try registrationPolicy(), wattsPerCore: wattsPerCore)
         // One line per event, flushed: logs reach a pipe or a file as they happen.
         let net = try LocalNet(configuration) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import SubnetHost
 import Testing
 
@@ -30,6 +31,27 @@ struct HostMetricsTests {
         #expect(text.contains("synod_validator_steps_total{netuid=\"1\"} 18"))
         #expect(text.contains("synod_miner_answers_total{netuid=\"1\",result=\"valid\"} 54"))
         #expect(!text.contains("failures"))
+        // What the plugin cost: every hook call of the rounds (not the self-check's calls).
+        #expect(text.contains("synod_hook_calls_total{netuid=\"1\",hook=\"score\"} 18"), "\(text)")
+        #expect(text.contains("synod_hook_calls_total{netuid=\"1\",hook=\"task\"} 18"))
+        for name in [
+            "synod_cpu_seconds_total{netuid=\"1\",hook=\"score\"} ", "synod_energy_joules_total{netuid=\"1\"} ",
+            "synod_lua_instructions_total{netuid=\"1\",hook=\"score\"} ", "synod_answer_bytes_total{netuid=\"1\"} ",
+            "synod_sandbox_peak_memory_bytes{netuid=\"1\",hook=\"score\"} ",
+            "synod_answer_latency_seconds_total{netuid=\"1\"} ",
+        ] {
+            let value = text.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap {
+                Double($0.dropFirst(name.count))
+            }
+            #expect((value ?? 0) > 0, "\(name)")
+        }
+        // Kept per epoch in the ledger: each window holds whole rounds (3 answers to each score).
+        let costs = try net.ledger.costs(netuid: 1)
+        #expect(costs.map(\.block) == [20, 40])
+        for cost in costs {
+            #expect(cost.answers.answered == 3 * (cost.hooks["score"]?.calls ?? 0) && cost.answers.answered > 0)
+            #expect(cost.hooks["on_epoch"]?.calls ?? 0 <= 1 && cost.cpuSeconds > 0 && cost.wattsPerCore == 6.75)
+        }
     }
 
     @Test func metricsAreServedOverHTTP() async throws {

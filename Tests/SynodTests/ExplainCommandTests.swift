@@ -32,6 +32,22 @@ struct ExplainCommandTests {
         #expect(validator.stdout.contains("    dividends "))
     }
 
+    @Test func asJSON() throws {
+        let (data, cleanup) = try demoLedger()
+        defer { cleanup() }
+        let run = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "2", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == "synod.explain/1")
+        #expect(object["block"] as? Int == 20 && object["uid"] as? Int == 2 && object["hotkey"] as? String == "miner-0")
+        let miner = try #require(object["as_miner"] as? [String: Any])
+        #expect((miner["validators"] as? [Any])?.count == 2)
+        // The text and the JSON say the same: the text's earned line has the JSON's sum.
+        let text = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "2"]).stdout
+        let earned = (object["server_emission"] as? Int ?? -1) + (object["validator_emission"] as? Int ?? -1)
+        #expect(text.contains("  earned \(earned) rao"))
+    }
+
     @Test func badRequestsExitTwo() throws {
         let (data, cleanup) = try demoLedger()
         defer { cleanup() }

@@ -175,11 +175,22 @@ final class SynodProcess: @unchecked Sendable {
     let log: URL
     let name: String
 
-    init(_ name: String, on host: String, in network: NetworkNamespaces, folder: URL, _ arguments: [String]) throws {
+    convenience init(
+        _ name: String, on host: String, in network: NetworkNamespaces, folder: URL, _ arguments: [String]
+    ) throws {
+        try self.init(name, folder: folder, command: network.command(on: host, synodBinary(), arguments))
+    }
+
+    /// `synod arguments` on this machine's own network.
+    convenience init(_ name: String, folder: URL, _ arguments: [String]) throws {
+        try self.init(name, folder: folder, command: (synodBinary(), arguments))
+    }
+
+    init(_ name: String, folder: URL, command: (URL, [String])) throws {
         self.name = name
         log = folder.appendingPathComponent("\(name).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let (executable, args) = network.command(on: host, synodBinary(), arguments)
+        let (executable, args) = command
         process.executableURL = executable
         process.arguments = args
         process.currentDirectoryURL = folder

@@ -36,6 +36,49 @@ struct UpCommandTests {
                 "1 echo-sum 5 3 20 40 2 2000000000 plugins/echo-sum.lua "))
         #expect(rows.count >= 8 && rows[7].contains("storage"), "\(status.stdout)")
         #expect(rows[2].contains("(loaded "))
+        // What each subnet's plugin cost: counted per hook call, kept per epoch.
+        #expect(
+            rows.contains {
+                $0.hasPrefix("subnet 1 cost: ") && $0.contains(" CPU s/epoch · ") && $0.contains(" to make one")
+            },
+            "\(status.stdout)")
+
+        let json = try synod(["status", "--data", data, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(report["schema"] as? String == "synod.status/1" && report["head"] as? Int == 42)
+        let subnets = try #require(report["subnets"] as? [[String: Any]])
+        #expect(subnets.count == 6)
+        let echo = try #require(subnets.first { $0["name"] as? String == "echo-sum" })
+        #expect(echo["epochs"] as? Int == 2 && echo["emitted_rao"] as? Int == 2_000_000_000)
+        #expect((echo["running"] as? [String: Any])?["outcome"] as? String == "loaded")
+        let cost = try #require(echo["cost"] as? [String: Any])
+        #expect(cost["epochs"] as? Int == 2, "a cost record per epoch: \(cost)")
+        #expect((cost["cpu_seconds"] as? Double ?? 0) > 0 && (cost["joules"] as? Double ?? 0) > 0)
+        #expect(
+            abs((cost["joules"] as? Double ?? 0) - (cost["cpu_seconds"] as? Double ?? 0) * 6.75) < 1e-9,
+            "the default watts per core")
+        let hooks = try #require(cost["hooks"] as? [[String: Any]])
+        let named = Set(hooks.compactMap { $0["hook"] as? String })
+        #expect(named.isSuperset(of: ["task", "score", "reward", "validate"]), "\(named)")
+        #expect(hooks.allSatisfy { ($0["calls"] as? Int ?? 0) > 0 && ($0["peak_memory_bytes"] as? Int ?? 0) > 0 })
+        // The reference miners run in this host: making answers is counted apart from checking them.
+        #expect(named.contains("miner") && (cost["answering_cpu_seconds"] as? Double ?? 0) > 0)
+        // Instructions count in steps of 1,024: a subnet that computes shows them.
+        let compute = try #require(subnets.first { $0["name"] as? String == "proof-of-compute" })
+        let computeHooks = try #require((compute["cost"] as? [String: Any])?["hooks"] as? [[String: Any]])
+        let scoring = computeHooks.first { $0["hook"] as? String == "score" }
+        #expect((scoring?["instructions"] as? Int ?? 0) > 100_000, "\(computeHooks)")
+        let answers = try #require(cost["answers"] as? [String: Any])
+        // Two validators ask three miners every 5 blocks (echo-sum's rate limit) to block 40.
+        #expect((answers["answered"] as? Int ?? 0) >= 42 && (answers["bytes"] as? Int ?? 0) > 0, "\(answers)")
+        #expect((answers["mean_latency_seconds"] as? Double ?? 0) > 0)
+
+        let explained = try synod(["explain", "--data", data, "--netuid", "1", "--uid", "2", "--json"])
+        let explanation = try #require(
+            try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as? [String: Any])
+        #expect(explanation["block"] as? Int == 40)
+        #expect(((explanation["cost"] as? [String: Any])?["cpu_seconds"] as? Double ?? 0) > 0, "\(explained.stdout)")
     }
 
     @Test func ctrlCStopsItCleanly() throws {

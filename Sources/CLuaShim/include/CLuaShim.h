@@ -100,6 +100,8 @@ void synod_interrupt(synod_sandbox *S);
 size_t synod_memory_used(const synod_sandbox *S);
 /// Highest `synod_memory_used` seen since the sandbox opened.
 size_t synod_memory_peak(const synod_sandbox *S);
+/// Starts measuring the peak again from the bytes held now (per call, say).
+void synod_memory_peak_reset(synod_sandbox *S);
 /// Instructions (and pattern-matching steps) charged to the last operation.
 uint64_t synod_instructions_used(const synod_sandbox *S);
 /// Charges host-side work to the current operation (for host functions).
