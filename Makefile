@@ -1,7 +1,8 @@
 # Synod: one command to set up and run, one to set up and test.
 #   make run     install what is missing, build, run the bundled plugin in the sandbox
-#   make test    install what is missing (Debian packages; bittensor==11.3.0 in .venv-wire for
-#                the interoperability tests), build, run the test suite
+#   make test    install what is missing (Debian packages, chromium for the dashboard test;
+#                bittensor==11.3.0 in .venv-wire for the interoperability tests), build, run
+#                the test suite
 #   make bench   release build, print the sandbox benchmark table
 #   make bench-tensor  release build, tensor benchmark beside numpy (own virtualenv)
 #   make bench-consensus  release build, Yuma epoch timings beside numpy float64

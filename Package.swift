@@ -314,7 +314,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimLabTests",
-            dependencies: ["SimLab", "SubnetHost", "LuaSandbox", "Ledger"],
+            dependencies: ["SimLab", "SubnetHost", "LuaSandbox", "Ledger", "HostReports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

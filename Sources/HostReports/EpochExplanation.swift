@@ -91,15 +91,7 @@ public struct EpochExplanation: Sendable, Hashable, Codable {
                 block.map { "subnet \(netuid) has no epoch at block \($0); see `synod ledger show`" }
                     ?? "subnet \(netuid) has run no epoch yet")
         }
-        let input: EpochInput
-        let output: EpochOutput
-        let trace: EpochTrace
-        do {
-            input = try EpochJSON.input(from: Data(record.input.utf8))
-            (output, trace) = try Yuma.epochWithTrace(input)
-        } catch {
-            throw ReportError("the epoch at block \(record.block) cannot be recomputed: \(error)")
-        }
+        let (input, output, trace) = try record.recomputed(netuid: netuid)
         guard (0..<input.stake.count).contains(uid) else {
             throw ReportError("uid \(uid) is not in that epoch (0..<\(input.stake.count))")
         }
@@ -200,10 +192,10 @@ public struct EpochExplanation: Sendable, Hashable, Codable {
             lines.append("  cost of the subnet's rounds before this epoch: \(cost.line)")
             for hook in cost.hooks {
                 lines.append(
-                    String(
-                        format: "    %-10@ %5d calls  %.4f CPU s  %llu instructions  peak %d KiB",
-                        hook.hook as NSString,
-                        hook.calls, hook.cpuSeconds, hook.instructions, hook.peakMemoryBytes / 1024))
+                    "    " + hook.hook.padding(toLength: max(10, hook.hook.count), withPad: " ", startingAt: 0)
+                        + String(
+                            format: " %5d calls  %.4f CPU s  %llu instructions  peak %d KiB", hook.calls,
+                            hook.cpuSeconds, hook.instructions, hook.peakMemoryBytes / 1024))
             }
         }
         return lines

@@ -72,15 +72,7 @@ public struct ExportRow: Sendable, Hashable, Codable {
             try ledger.neurons(netuid: netuid).map { ($0.uid, $0.hotkey) }, uniquingKeysWith: { first, _ in first })
         for block in try ledger.epochBlocks(netuid: netuid) where block >= from && block <= to {
             guard let record = try ledger.epoch(netuid: netuid, block: block) else { continue }
-            let input: EpochInput
-            let output: EpochOutput
-            let trace: EpochTrace
-            do {
-                input = try EpochJSON.input(from: Data(record.input.utf8))
-                (output, trace) = try Yuma.epochWithTrace(input)
-            } catch {
-                throw ReportError("the epoch at block \(block) of subnet \(netuid) cannot be recomputed: \(error)")
-            }
+            let (input, output, trace) = try record.recomputed(netuid: netuid)
             try emit(Self.rows(netuid: netuid, block: block, input, output, trace, hotkeys: hotkeys))
         }
     }

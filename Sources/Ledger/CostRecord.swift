@@ -59,17 +59,22 @@ public struct AnswerCost: Sendable, Hashable, Codable {
     public var answered: Int
     /// Miners asked that sent nothing (refused, timed out, unreachable).
     public var missing: Int
-    /// Sum of the received answers' latencies, in seconds.
+    /// Answers that came over the wire, timed and weighed (`synod sim`'s in-memory miners'
+    /// answers are not).
+    public var timed: Int
+    /// Sum of the timed answers' latencies, in seconds.
     public var latencySeconds: Double
     public var maxLatencySeconds: Double
-    /// Sum of the received answers' body sizes.
+    /// Sum of the timed answers' body sizes.
     public var bytes: Int
 
     public init(
-        answered: Int = 0, missing: Int = 0, latencySeconds: Double = 0, maxLatencySeconds: Double = 0, bytes: Int = 0
+        answered: Int = 0, missing: Int = 0, timed: Int = 0, latencySeconds: Double = 0, maxLatencySeconds: Double = 0,
+        bytes: Int = 0
     ) {
         self.answered = answered
         self.missing = missing
+        self.timed = timed
         self.latencySeconds = latencySeconds
         self.maxLatencySeconds = maxLatencySeconds
         self.bytes = bytes
@@ -78,13 +83,14 @@ public struct AnswerCost: Sendable, Hashable, Codable {
     public mutating func add(_ other: AnswerCost) {
         answered += other.answered
         missing += other.missing
+        timed += other.timed
         latencySeconds += other.latencySeconds
         maxLatencySeconds = max(maxLatencySeconds, other.maxLatencySeconds)
         bytes += other.bytes
     }
 
-    /// Mean latency of an answer, or nil with none.
-    public var meanLatencySeconds: Double? { answered > 0 ? latencySeconds / Double(answered) : nil }
-    /// Mean body size of an answer, or nil with none.
-    public var meanBytes: Double? { answered > 0 ? Double(bytes) / Double(answered) : nil }
+    /// Mean latency of a timed answer, or nil with none.
+    public var meanLatencySeconds: Double? { timed > 0 ? latencySeconds / Double(timed) : nil }
+    /// Mean body size of a timed answer, or nil with none.
+    public var meanBytes: Double? { timed > 0 ? Double(bytes) / Double(timed) : nil }
 }

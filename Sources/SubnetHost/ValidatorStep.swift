@@ -84,9 +84,14 @@ public struct ValidatorStep: Sendable {
                     cost.missing += 1
                     continue
                 }
-                let seconds = latency.map(ValidatorStep.seconds) ?? 0
+                guard let latency else {
+                    cost.answered += 1
+                    continue
+                }
+                let seconds = ValidatorStep.seconds(latency)
                 cost.add(
-                    AnswerCost(answered: 1, latencySeconds: seconds, maxLatencySeconds: seconds, bytes: bytes ?? 0))
+                    AnswerCost(
+                        answered: 1, timed: 1, latencySeconds: seconds, maxLatencySeconds: seconds, bytes: bytes ?? 0))
             }
             return cost
         }

@@ -26,7 +26,7 @@ struct EpochExplanationTests {
         try fixture.ledger.recordCost(
             CostRecord(
                 netuid: 1, block: 12, hooks: ["score": HookCost(calls: 3, cpuSeconds: 0.003, instructions: 9000)],
-                answers: AnswerCost(answered: 6, latencySeconds: 0.06, maxLatencySeconds: 0.02, bytes: 600),
+                answers: AnswerCost(answered: 6, timed: 6, latencySeconds: 0.06, maxLatencySeconds: 0.02, bytes: 600),
                 wattsPerCore: 5))
         let validator = try EpochExplanation(ledger: fixture.ledger, netuid: 1, block: 12, uid: 0)
         let asValidator = try #require(validator.asValidator)

@@ -16,7 +16,7 @@ struct StatusReportTests {
                         "task": HookCost(calls: 2, cpuSeconds: 0.25, instructions: 10, peakMemoryBytes: 100),
                     ],
                     answers: AnswerCost(
-                        answered: 4, missing: 1, latencySeconds: 0.4, maxLatencySeconds: 0.2, bytes: 400),
+                        answered: 4, missing: 1, timed: 4, latencySeconds: 0.4, maxLatencySeconds: 0.2, bytes: 400),
                     wattsPerCore: 10))
         }
         try fixture.ledger.recordPluginVersion(netuid: 1, sha256: "a1", outcome: "loaded")

@@ -1,4 +1,5 @@
 import Foundation
+import HostReports
 import LuaSandbox
 import SimLab
 import SubnetHost
@@ -42,6 +43,14 @@ struct SimulationTests {
         let paid = v.strategies.map(\.earned).reduce(0, +) + v.validators.map(\.dividends).reduce(0, +)
         #expect(paid <= 3 * 820_000_000 && paid > 3 * 820_000_000 - 100)
         #expect(v.series.count == 3 && v.series.last!.earned["honest"] == v.line("honest")!.earned)
+        // What it cost: every hook call of the validators' and miners' sandboxes, per epoch.
+        let cost = try #require(v.cost)
+        #expect(cost.epochs == 3 && cost.cpuSeconds > 0 && cost.answeringCpuSeconds > 0)
+        #expect(Set(cost.hooks.map(\.hook)).isSuperset(of: ["task", "miner", "validate", "score", "reward"]))
+        #expect(cost.hooks.first { $0.hook == "score" }?.calls == report.variants[0].rounds)
+        #expect(cost.answers.answered + cost.answers.missing == report.variants[0].responsesScored)
+        #expect(cost.answers.meanLatencySeconds == nil, "in-memory answers are not timed")
+        #expect(cost.answers.validatingCpuSecondsPerAnswer != nil && cost.answers.answeringCpuSecondsPerAnswer != nil)
     }
 
     @Test func theSameSeedGivesTheSameBytesAndAnotherSeedOtherNoise() async throws {

@@ -12,26 +12,15 @@ struct DashboardTests {
 
     /// Runs Chromium headless on `url` with `arguments` and returns what it printed.
     static func browse(_ url: String, _ arguments: [String], profile: URL) throws -> SynodRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(chromium, "install chromium: make deps"))
+        let browser = URL(fileURLWithPath: try #require(chromium, "install chromium: make deps"))
         // --no-sandbox: CI runs as root, where Chromium's own sandbox cannot start. The page's
         // polling runs in virtual time: 5 s of it, network fetches completing in between.
-        process.arguments =
+        return try runToEnd(
+            browser,
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000", "--hide-scrollbars",
-            ] + arguments + [url]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return SynodRun(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+            ] + arguments + [url])
     }
 
     @Test func theDashboardShowsEverySubnetLiveAndARejectedReloadWithItsLine() throws {

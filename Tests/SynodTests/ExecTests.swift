@@ -37,10 +37,16 @@ func synod(_ arguments: [String], file: (name: String, text: String)? = nil, std
         tempFolder = folder
     }
     defer { if let tempFolder { try? FileManager.default.removeItem(at: tempFolder) } }
+    return try runToEnd(synodBinary(), args, in: folder, stdin: stdin ?? "")
+}
+
+/// Runs `executable` with `arguments` (in `folder`, fed `stdin`) to its end and returns what
+/// it printed.
+func runToEnd(_ executable: URL, _ arguments: [String], in folder: URL? = nil, stdin: String = "") throws -> SynodRun {
     let process = Process()
-    process.executableURL = synodBinary()
-    process.arguments = args
-    process.currentDirectoryURL = folder
+    process.executableURL = executable
+    process.arguments = arguments
+    if let folder { process.currentDirectoryURL = folder }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -48,7 +54,7 @@ func synod(_ arguments: [String], file: (name: String, text: String)? = nil, std
     let input = Pipe()
     process.standardInput = input
     try process.run()
-    input.fileHandleForWriting.write(Data((stdin ?? "").utf8))
+    input.fileHandleForWriting.write(Data(stdin.utf8))
     try input.fileHandleForWriting.close()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -155,7 +161,7 @@ struct ExecTests {
                   up                      Run every plugin in a folder as a subnet, with local
                                           validators and miners.
                   status                  Show the subnets of a host's data folder: plugins,
-                                          versions, epochs, UIDs.
+                                          versions, epochs, UIDs, cost.
                   register                Register a miner (any language, btauth/1) on a subnet
                                           of a synod up host.
                   check                   Load a subnet plugin as the host would and report its
@@ -182,6 +188,10 @@ struct ExecTests {
                                           register it on a remote Synod chain.
                   publish                 Release a plugin version to a Synod chain: every
                                           validator switches to it at --at-block.
+                  export                  Write a subnet's epochs as JSON Lines or CSV: one
+                                          line per epoch and UID.
+                  report                  Ask a Synod host why your hotkey earned what it
+                                          earned (a miner's own report).
 
                   See 'synod help <subcommand>' for detailed help.
 

@@ -93,20 +93,7 @@ final class NetworkNamespaces: @unchecked Sendable {
     /// Runs a `synod` command on `host` to its end (as ``synod(_:file:stdin:)`` does locally).
     func synod(on host: String, _ arguments: [String]) throws -> SynodRun {
         let (executable, args) = command(on: host, synodBinary(), arguments)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = args
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return SynodRun(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        return try runToEnd(executable, args)
     }
 
     func remove() {

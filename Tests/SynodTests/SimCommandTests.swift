@@ -11,6 +11,11 @@ struct SimCommandTests {
         #expect(lines.contains { $0.hasPrefix("  honest     4       ") }, "\(run.stdout)")
         #expect(lines.contains { $0.hasPrefix("  offline    1       0 ") }, "\(run.stdout)")
         #expect(lines.last == "  ok: honest work wins")
+        let cost = try #require(lines.first { $0.hasPrefix("  cost: ") }, "\(run.stdout)")
+        #expect(cost.contains(" CPU s/epoch · ") && cost.contains(" J/epoch · ") && cost.contains(" to make one"))
+        let json = try synod(["sim", "plugins/echo-sum.lua", "--epochs", "1", "--json"])
+        #expect(!json.stdout.contains("cpu_seconds"), "measured figures stay out of the seeded JSON")
+        #expect(try synod(["sim", "plugins/echo-sum.lua", "--watts-per-core", "-1"]).status == 2)
     }
 
     static let flat = """
