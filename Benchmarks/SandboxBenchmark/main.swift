@@ -46,6 +46,32 @@ defer { baseline_close(raw) }
 
 var rows: [Row] = []
 
+// `SYNOD_BENCH_PROFILE=call|view|host|create` runs that one operation 10,000 ×
+// SYNOD_BENCH_BATCHES (default 100) times (a host call: 100 per operation; a sandbox: one per
+// 100) and exits: the process to hand to `perf record`, or to `valgrind --tool=callgrind`
+// (with few batches) for instruction counts a busy machine does not blur.
+if let profiled = ProcessInfo.processInfo.environment["SYNOD_BENCH_PROFILE"] {
+    var sum: Int64 = 0
+    for _ in 0..<(Int(ProcessInfo.processInfo.environment["SYNOD_BENCH_BATCHES"] ?? "") ?? 100) {
+        for i in 0..<10_000 {
+            switch profiled {
+            case "call":
+                sum &+= try sandbox.call(pair, arguments: [.integer(Int64(i)), 3])[0]["sum"]?.intValue ?? 0
+            case "view":
+                sum &+= try sandbox.call(pair, arguments: [.integer(Int64(i)), 3]) { $0[0]?["sum"]?.integer ?? 0 }
+            case "host":
+                sum &+= try sandbox.call(global: "call_host", arguments: [100])[0].intValue ?? 0
+            case "create":
+                if i % 100 == 0 { _ = try Sandbox(name: "c", limits: limits) }
+            default:
+                fatalError("SYNOD_BENCH_PROFILE is call, view, host or create")
+            }
+        }
+    }
+    print("profiled \(profiled) (checksum \(sum & 0xff))")
+    exit(0)
+}
+
 // 1. Swift -> Lua call round trip: two integers in, a two-field table out.
 let calls = 200_000
 var sink: Int64 = 0

@@ -80,12 +80,12 @@ static inline void put(encoder *e, const void *bytes, size_t n) {
     put_slow(e, bytes, n);
 }
 
-static void put_u8(encoder *e, uint8_t v) { put(e, &v, 1); }
-static void put_u32(encoder *e, uint32_t v) {
+static inline void put_u8(encoder *e, uint8_t v) { put(e, &v, 1); }
+static inline void put_u32(encoder *e, uint32_t v) {
     uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
     put(e, b, 4);
 }
-static void put_u64(encoder *e, uint64_t v) {
+static inline void put_u64(encoder *e, uint64_t v) {
     uint8_t b[8];
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
     put(e, b, 8);

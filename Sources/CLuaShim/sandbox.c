@@ -1,6 +1,7 @@
 // The sandbox: state creation, the capped allocator, the budget hook, protected entry
 // points for every host operation, and error capture.
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,6 +473,51 @@ typedef struct open_args {
     size_t library_count;
 } open_args;
 
+/* The prelude, compiled once per process. Parsing its source was most of the cost of a new
+ * sandbox; loading the compiled chunk skips the parser. The chunk is dumped by this process
+ * from the host's own source (never from a plugin: plugins may load text chunks only) and
+ * keeps its debug information, so errors still name sandbox/prelude.lua and a line. It is
+ * kept for the one source it was compiled from; another source compiles anew. */
+static pthread_mutex_t prelude_lock = PTHREAD_MUTEX_INITIALIZER;
+static synod_buffer prelude_source_seen;
+static synod_buffer prelude_compiled;
+
+static int dump_writer(lua_State *L, const void *p, size_t size, void *ud) {
+    (void)L;
+    return synod_buffer_append(ud, p, size) ? 0 : 1;
+}
+
+/* Pushes the prelude's main function: from the compiled copy when it is this source's. */
+static void load_prelude(lua_State *L, const char *source, size_t length) {
+    const char *name = "=sandbox/prelude.lua";
+    pthread_mutex_lock(&prelude_lock);
+    int cached = prelude_compiled.length > 0 && prelude_source_seen.length == length &&
+                 memcmp(prelude_source_seen.bytes, source, length) == 0;
+    int status;
+    if (cached) {
+        status = luaL_loadbufferx(L, (const char *)prelude_compiled.bytes, prelude_compiled.length,
+                                  name, "b");
+        pthread_mutex_unlock(&prelude_lock);
+        if (status != LUA_OK) lua_error(L);
+        return;
+    }
+    pthread_mutex_unlock(&prelude_lock);
+    if (luaL_loadbufferx(L, source, length, name, "t") != LUA_OK) lua_error(L);
+    synod_buffer compiled = {0};
+    if (lua_dump(L, dump_writer, &compiled, 0) == 0 && compiled.length > 0) {
+        pthread_mutex_lock(&prelude_lock);
+        prelude_source_seen.length = 0;
+        prelude_compiled.length = 0;
+        if (!synod_buffer_append(&prelude_source_seen, source, length) ||
+            !synod_buffer_append(&prelude_compiled, compiled.bytes, compiled.length)) {
+            prelude_source_seen.length = 0;
+            prelude_compiled.length = 0;
+        }
+        pthread_mutex_unlock(&prelude_lock);
+    }
+    free(compiled.bytes);
+}
+
 static int op_open(lua_State *L) {
     open_args *a = lua_touserdata(L, 1);
     static const luaL_Reg libs[] = {
@@ -486,8 +532,7 @@ static int op_open(lua_State *L) {
     }
     // The prelude builds the plugin environment from the full libraries and the host's
     // wrappers; what it returns becomes the state's only globals table.
-    if (luaL_loadbufferx(L, a->prelude, a->prelude_length, "=sandbox/prelude.lua", "t") != LUA_OK)
-        return lua_error(L);
+    load_prelude(L, a->prelude, a->prelude_length);
     lua_pushglobaltable(L);
     synod_push_host_table(L);
     lua_call(L, 2, 1);
@@ -584,6 +629,57 @@ const uint8_t *synod_output(const synod_sandbox *S, size_t *length) {
 int synod_set_host_result(synod_sandbox *S, const uint8_t *bytes, size_t length) {
     S->host_result.length = 0;
     return synod_buffer_append(&S->host_result, bytes, length);
+}
+
+// The results of a host function, written in place: a count (patched at the end) and the
+// values in the bridge's format, little-endian.
+static uint8_t *host_result_room(synod_sandbox *S, size_t n) {
+    synod_buffer *b = &S->host_result;
+    if (b->length == 0) {
+        if (!synod_buffer_reserve(b, 4 + n)) return NULL;
+        memset(b->bytes, 0, 4);
+        b->length = 4;
+    } else if (!synod_buffer_reserve(b, n)) {
+        return NULL;
+    }
+    uint8_t *p = b->bytes + b->length;
+    b->length += n;
+    return p;
+}
+
+static void put_le64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int synod_host_result_integer(synod_sandbox *S, int64_t value) {
+    uint8_t *p = host_result_room(S, 9);
+    if (!p) return 0;
+    p[0] = SYNOD_TAG_INTEGER;
+    put_le64(p + 1, (uint64_t)value);
+    return 1;
+}
+
+int synod_host_result_number(synod_sandbox *S, double value) {
+    uint8_t *p = host_result_room(S, 9);
+    if (!p) return 0;
+    uint64_t bits;
+    memcpy(&bits, &value, 8);
+    p[0] = SYNOD_TAG_NUMBER;
+    put_le64(p + 1, bits);
+    return 1;
+}
+
+int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length) {
+    uint8_t *p = host_result_room(S, length);
+    if (!p) return 0;
+    if (length) memcpy(p, bytes, length);
+    return 1;
+}
+
+void synod_host_result_count(synod_sandbox *S, uint32_t count) {
+    if (S->host_result.length == 0 && !host_result_room(S, 0)) return;
+    uint8_t *p = S->host_result.bytes;
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(count >> (8 * i));
 }
 
 const char *synod_error_message(const synod_sandbox *S, size_t *length) {

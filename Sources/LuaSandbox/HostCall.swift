@@ -11,22 +11,30 @@ import CLuaShim
 /// Type mismatches throw errors worded as Lua's own (`bad argument #2 to 'add' (number
 /// expected, got string)`), raised at the plugin's call site.
 public struct HostCall: ~Copyable {
-    /// The name the function was registered under.
-    public let name: String
     /// How many arguments Lua passed.
     public let count: Int
     private let arguments: UnsafeRawBufferPointer
-    var results: [UInt8]
-    var resultCount: UInt32 = 0
+    /// Where the results go: written in place into the sandbox's result buffer.
+    private let sandbox: OpaquePointer
+    // The sandbox's host side: alive for the whole call (the sandbox holds it), so neither
+    // retained nor released on this path, which runs for every host call.
+    private unowned(unsafe) let context: HostContext
+    private let function: Int
+    private var resultCount: UInt32 = 0
+    private var outOfMemory = false
 
-    init(name: String, arguments: UnsafeRawBufferPointer, results: consuming [UInt8]) throws(SandboxError) {
-        self.name = name
+    /// The name the function was registered under.
+    public var name: String { context.functions[function].name }
+
+    init(context: HostContext, function: Int, arguments: UnsafeRawBufferPointer, sandbox: OpaquePointer)
+        throws(SandboxError)
+    {
+        self.context = context
+        self.function = function
         self.arguments = arguments
+        self.sandbox = sandbox
         var reader = LuaValue.Reader(buffer: arguments)
         self.count = Int(try reader.uint32())
-        self.results = results
-        self.results.removeAll(keepingCapacity: true)
-        for _ in 0..<4 { self.results.append(0) }  // the result count, patched at the end
     }
 
     /// Argument `index` (0-based) as a value; `nil` past the last argument.
@@ -49,6 +57,7 @@ public struct HostCall: ~Copyable {
     /// Argument `index` as an integer (a float with an exact integer value is accepted, as in Lua).
     public func integer(at index: Int) throws(SandboxError) -> Int64 {
         var reader = try reader(at: index)
+        if let bits = reader.tagged(SYNOD_TAG_INTEGER) { return Int64(bitPattern: bits) }
         switch try reader.scalar() {
         case .integer(let i): return i
         case .number(let d):
@@ -61,6 +70,7 @@ public struct HostCall: ~Copyable {
     /// Argument `index` as a float (integers convert).
     public func number(at index: Int) throws(SandboxError) -> Double {
         var reader = try reader(at: index)
+        if let bits = reader.tagged(SYNOD_TAG_NUMBER) { return Double(bitPattern: bits) }
         switch try reader.scalar() {
         case .integer(let i): return Double(i)
         case .number(let d): return d
@@ -80,42 +90,48 @@ public struct HostCall: ~Copyable {
 
     /// Appends a result.
     public mutating func push(_ value: LuaValue) throws(SandboxError) {
-        try value.encode(into: &results, depth: 0)
-        resultCount += 1
+        // Encoded into the context's reusable buffer, then appended.
+        var encoded: [UInt8] = []
+        swap(&encoded, &context.resultBuffer)
+        defer {
+            encoded.removeAll(keepingCapacity: true)
+            swap(&encoded, &context.resultBuffer)
+        }
+        try value.encode(into: &encoded, depth: 0)
+        let written = encoded.withUnsafeBufferPointer {
+            synod_host_result_encoded(sandbox, $0.baseAddress, $0.count)
+        }
+        record(written)
     }
 
     /// Appends an integer result.
-    public mutating func push(integer: Int64) {
-        results.append(UInt8(SYNOD_TAG_INTEGER.rawValue))
-        withUnsafeBytes(of: UInt64(bitPattern: integer).littleEndian) { results.append(contentsOf: $0) }
-        resultCount += 1
-    }
+    public mutating func push(integer: Int64) { record(synod_host_result_integer(sandbox, integer)) }
 
     /// Appends a float result.
-    public mutating func push(number: Double) {
-        results.append(UInt8(SYNOD_TAG_NUMBER.rawValue))
-        withUnsafeBytes(of: number.bitPattern.littleEndian) { results.append(contentsOf: $0) }
-        resultCount += 1
-    }
+    public mutating func push(number: Double) { record(synod_host_result_number(sandbox, number)) }
 
     /// Appends a string result.
     public mutating func push(string: String) throws(SandboxError) {
         try push(.string(string))
     }
 
-    /// The encoded results, with their count filled in (moved out: no copy).
-    consuming func finish() -> [UInt8] {
-        let count = resultCount.littleEndian
-        for i in 0..<4 { results[i] = UInt8(truncatingIfNeeded: count >> (8 * UInt32(i))) }
-        return results
+    private mutating func record(_ written: Int32) {
+        if written == 0 { outOfMemory = true }
+        resultCount += 1
+    }
+
+    /// Writes the result count; false when the results could not all be written.
+    consuming func finish() -> Bool {
+        synod_host_result_count(sandbox, resultCount)
+        return !outOfMemory
     }
 
     private func reader(at index: Int) throws(SandboxError) -> LuaValue.Reader {
         guard index >= 0, index < count else {
             throw badArgument(index, "value expected, got no value")
         }
-        var reader = LuaValue.Reader(buffer: arguments)
-        _ = try reader.uint32()
+        // Past the count (read in init), then past the arguments before this one.
+        var reader = LuaValue.Reader(buffer: arguments, offset: 4)
         for _ in 0..<index { try reader.skipValue() }
         return reader
     }

@@ -266,7 +266,7 @@ public final class Sandbox {
     /// ```
     public func registerCall(_ name: String, _ body: @escaping HostCallFunction) throws(SandboxError) {
         try ensureOpen()
-        context.functions.append((name, body))
+        context.functions.append(RegisteredFunction(name: name, body: body))
         let id = Int32(context.functions.count - 1)
         let status = name.withCString { synod_register(handle.pointer, $0, id) }
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
@@ -391,13 +391,25 @@ extension Sandbox: Sendable {}
 final class HostContext {
     let name: String
     let logger: Logger
-    var functions: [(name: String, body: HostCallFunction)] = []
-    /// Result bytes reused from call to call.
+    /// The registered functions, by id.
+    var functions: [RegisteredFunction] = []
+    /// Bytes of a pushed value, reused from call to call.
     var resultBuffer: [UInt8] = []
 
     init(name: String, logger: Logger) {
         self.name = name
         self.logger = logger
+    }
+}
+
+/// A host function as registered: one object, so a call holds one reference.
+final class RegisteredFunction {
+    let name: String
+    let body: HostCallFunction
+
+    init(name: String, body: @escaping HostCallFunction) {
+        self.name = name
+        self.body = body
     }
 }
 
@@ -422,28 +434,37 @@ private let logCallback: synod_log_fn = { host, level, text, length in
 }
 
 private let hostCallback: synod_host_fn = { host, id, args, length, sandbox in
-    guard let host else { return 1 }
-    let context = Unmanaged<HostContext>.fromOpaque(host).takeUnretainedValue()
-    func reply(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { _ = synod_set_host_result(sandbox, $0.baseAddress, $0.count) }
+    guard let host, let sandbox else { return 1 }
+    // The sandbox holds its context for as long as C can call back: borrowed, not retained.
+    return Unmanaged<HostContext>.fromOpaque(host)._withUnsafeGuaranteedRef { context in
+        HostContext.call(context, Int(id), UnsafeRawBufferPointer(start: args, count: length), sandbox)
     }
-    do {
-        let function = context.functions[Int(id)]
-        var buffer: [UInt8] = []
-        swap(&buffer, &context.resultBuffer)
-        var call = try HostCall(
-            name: function.name, arguments: UnsafeRawBufferPointer(start: args, count: length), results: buffer)
-        try function.body(&call)
-        var encoded = call.finish()
-        reply(encoded)
-        encoded.removeAll(keepingCapacity: true)
-        swap(&encoded, &context.resultBuffer)
-        return 0
-    } catch let error as SandboxError {
-        reply(Array(error.message.utf8))
-        return error.kind == .forbidden ? 2 : 1
-    } catch {
-        reply(Array("\(error)".utf8))
-        return 1
+}
+
+extension HostContext {
+    /// Runs host function `id`: its results are written in place, or an error message is.
+    static func call(_ context: HostContext, _ id: Int, _ arguments: UnsafeRawBufferPointer, _ sandbox: OpaquePointer)
+        -> Int32
+    {
+        func reply(_ text: String) {
+            var text = text
+            text.withUTF8 { _ = synod_set_host_result(sandbox, $0.baseAddress, $0.count) }
+        }
+        do {
+            var call = try HostCall(context: context, function: id, arguments: arguments, sandbox: sandbox)
+            let function = context.functions[id]
+            try function.body(&call)
+            guard call.finish() else {
+                reply("out of memory while returning the results of '\(function.name)'")
+                return 1
+            }
+            return 0
+        } catch let error as SandboxError {
+            reply(error.message)
+            return error.kind == .forbidden ? 2 : 1
+        } catch {
+            reply("\(error)")
+            return 1
+        }
     }
 }

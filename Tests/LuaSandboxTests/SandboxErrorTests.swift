@@ -32,6 +32,20 @@ struct SandboxErrorTests {
         #expect(error?.sandbox == "errors")
     }
 
+    /// The prelude is compiled once per process and loaded compiled after: a sandbox made
+    /// from the compiled prelude refuses and reports exactly as one made from its source.
+    @Test func aSandboxFromTheCompiledPreludeBehavesTheSame() throws {
+        let later = try Sandbox(name: "later", limits: testLimits(instructions: 2_000_000))
+        let first = sandboxError { try sandbox.execute("subnet(5)", chunkName: "p.lua") }
+        let second = sandboxError { try later.execute("subnet(5)", chunkName: "p.lua") }
+        #expect(first?.message == "subnet{...} expects a table describing the subnet, got number")
+        #expect(first?.location == second?.location && first?.message == second?.message)
+        #expect(try later.execute("return type(subnet)", chunkName: "p.lua") == [.string("function")])
+        // Its environment is the prelude's: what it forbids stays forbidden.
+        let io = sandboxError { try later.execute("return io", chunkName: "p.lua") }
+        #expect(io?.kind == .forbidden && io?.message.contains("'io' is not available") == true)
+    }
+
     @Test func errorWithLevelTwoBlamesTheCaller() {
         let source = "local function check(x) if not x then error('need x', 2) end end\n\ncheck(nil)"
         let error = sandboxError { try sandbox.execute(source, chunkName: "lvl.lua") }

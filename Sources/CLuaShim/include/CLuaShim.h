@@ -149,6 +149,14 @@ const uint8_t *synod_output(const synod_sandbox *S, size_t *length);
 /// Called from inside `synod_host_fn` to hand results (or an error message) back.
 int synod_set_host_result(synod_sandbox *S, const uint8_t *bytes, size_t length);
 
+/// Called from inside `synod_host_fn` to write results in place, without a copy: the
+/// results start empty (count 0); each call appends one encoded value. Returns 0 when the
+/// buffer cannot grow. `synod_host_result_count` sets how many values were appended.
+int synod_host_result_integer(synod_sandbox *S, int64_t value);
+int synod_host_result_number(synod_sandbox *S, double value);
+int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length);
+void synod_host_result_count(synod_sandbox *S, uint32_t count);
+
 /// The last error: message without location, the location's chunk and line (line 0 when
 /// unknown), and a short traceback (may be empty).
 const char *synod_error_message(const synod_sandbox *S, size_t *length);
