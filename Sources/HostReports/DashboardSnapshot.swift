@@ -18,9 +18,12 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
         public var activity: RoundActivity
     }
 
-    /// Reads the snapshot from `ledger`: `epochs` epochs and `rounds` rounds per subnet.
-    public init(ledger: Ledger, epochs: Int = 30, rounds: Int = 64, now: Date = Date()) throws {
-        let status = try StatusReport(ledger: ledger)
+    /// Reads the snapshot from `ledger`: `epochs` epochs and `rounds` rounds per subnet, of
+    /// every subnet or those in `netuids` (a host of many subnets is looked at a few at a time).
+    public init(
+        ledger: Ledger, netuids: Set<Int>? = nil, epochs: Int = 30, rounds: Int = 64, now: Date = Date()
+    ) throws {
+        let status = try StatusReport(ledger: ledger, netuids: netuids)
         head = status.head
         generatedAt = ReportJSON.time(now)
         subnets = try status.subnets.map { subnet in

@@ -27,7 +27,8 @@ public struct StatusReport: Sendable, Hashable, Codable {
         public var versions: [Version]
         /// What an operator should know: rejections, rollbacks, quarantine, releases.
         public var notes: [String]
-        /// What the plugin cost, over every epoch the host kept a cost record for.
+        /// What the plugin cost, over the newest ``StatusReport/costEpochs`` epochs the host
+        /// kept a cost record for (what it costs now; a long history is not read whole).
         public var cost: CostSummary
     }
 
@@ -41,14 +42,20 @@ public struct StatusReport: Sendable, Hashable, Codable {
         public var at: String
     }
 
+    /// How many of the newest epochs' cost records the report sums.
+    public static let costEpochs = 100
+
     /// Outcomes after which a version runs.
     static let running: Set<String> = ["loaded", "reloaded", "restored"]
 
-    /// Reads the report from `ledger` (readers never wait for a running host).
-    public init(ledger: Ledger) throws {
+    /// Reads the report from `ledger` (readers never wait for a running host): every subnet,
+    /// or those in `netuids`.
+    public init(ledger: Ledger, netuids: Set<Int>? = nil) throws {
         let head = try ledger.chainHead()
         self.head = head
-        subnets = try ledger.subnets().map { try Self.subnet($0, ledger: ledger, head: head) }
+        subnets = try ledger.subnets().filter { netuids?.contains($0.netuid) ?? true }.map {
+            try Self.subnet($0, ledger: ledger, head: head)
+        }
     }
 
     private static func subnet(_ subnet: SubnetInfo, ledger: Ledger, head: UInt64) throws -> Subnet {
@@ -90,6 +97,7 @@ public struct StatusReport: Sendable, Hashable, Codable {
             netuid: netuid, name: subnet.name, plugin: subnet.plugin, uids: neurons.count,
             serving: neurons.filter { $0.endpoint != nil }.count, tempo: subnet.config.tempo,
             lastEpochBlock: subnet.lastEpochBlock, epochs: epochs, emittedRao: emitted, running: running,
-            versions: Array(versions.suffix(50)), notes: notes, cost: CostSummary(try ledger.costs(netuid: netuid)))
+            versions: Array(versions.suffix(50)), notes: notes,
+            cost: CostSummary(try ledger.costs(netuid: netuid, limit: costEpochs)))
     }
 }

@@ -5,7 +5,8 @@ public import Ledger
 import NIOCore
 
 /// The operator's web view of a host, served beside `/metrics`: the page at `/`, and the JSON
-/// it polls — `/api/dashboard` (``DashboardSnapshot``) and `/api/status` (``StatusReport``).
+/// it polls — `/api/dashboard` (``DashboardSnapshot``) and `/api/status` (``StatusReport``),
+/// each of every subnet or of those `?netuid=1,5` names.
 /// Everything is read from the ledger on each request, so it shows what `synod status` shows.
 public struct Dashboard: Sendable {
     public let ledger: Ledger
@@ -19,8 +20,18 @@ public struct Dashboard: Sendable {
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                 body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
-        router.get("/api/dashboard") { _, _ in json { try DashboardSnapshot(ledger: ledger) } }
-        router.get("/api/status") { _, _ in json { try StatusReport(ledger: ledger) } }
+        router.get("/api/dashboard") { request, _ in
+            json { try DashboardSnapshot(ledger: ledger, netuids: Self.netuids(request)) }
+        }
+        router.get("/api/status") { request, _ in
+            json { try StatusReport(ledger: ledger, netuids: Self.netuids(request)) }
+        }
+    }
+
+    /// `?netuid=1,5`: the subnets asked for (nil: all of them; unreadable numbers are ignored).
+    static func netuids(_ request: Request) -> Set<Int>? {
+        guard let list = request.uri.queryParameters.get("netuid") else { return nil }
+        return Set(list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) })
     }
 
     private func json(_ make: () throws -> some Encodable) -> Response {

@@ -166,7 +166,9 @@ enum DashboardPage {
         let refreshes = 0;
         async function refresh() {
           try {
-            const response = await fetch("/api/dashboard", {cache: "no-store"});
+            // `#netuid=1,5` in the address shows those subnets only (a host of many subnets).
+            const chosen = (location.hash.match(/netuid=([0-9,]+)/) || [])[1];
+            const response = await fetch("/api/dashboard" + (chosen ? "?netuid=" + chosen : ""), {cache: "no-store"});
             if (!response.ok) throw new Error("HTTP " + response.status);
             const data = await response.json();
             document.getElementById("head").textContent = "block " + data.head + " · " + data.subnets.length + " subnets";
@@ -183,6 +185,7 @@ enum DashboardPage {
         }
         refresh();
         setInterval(refresh, 2000);
+        window.addEventListener("hashchange", refresh);
         </script>
         </body>
         </html>

@@ -38,5 +38,8 @@ struct DashboardSnapshotTests {
         #expect(Set(first.keys) == ["status", "epochs", "activity"])
         let epoch = try #require((first["epochs"] as? [[String: Any]])?.first)
         #expect(Set(epoch.keys) == ["block", "emission", "incentive", "dividends", "emitted"])
+        // A few subnets at a time: the others are not read.
+        #expect(try DashboardSnapshot(ledger: fixture.ledger, netuids: [1]).subnets.count == 1)
+        #expect(try DashboardSnapshot(ledger: fixture.ledger, netuids: [2]).subnets.isEmpty)
     }
 }

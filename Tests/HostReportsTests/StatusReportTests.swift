@@ -41,6 +41,18 @@ struct StatusReportTests {
         #expect(cost.line.contains("0.7500 CPU s/epoch") && cost.line.contains("7.500 J/epoch"))
     }
 
+    @Test func theCostIsOfTheNewestEpochsOnly() throws {
+        let fixture = try ReportFixture(epochs: 0)
+        for block in 1...UInt64(StatusReport.costEpochs + 5) {
+            try fixture.ledger.recordCost(
+                CostRecord(
+                    netuid: 1, block: block, hooks: ["score": HookCost(calls: 1, cpuSeconds: block > 5 ? 1 : 100)],
+                    answers: AnswerCost(), wattsPerCore: 1))
+        }
+        let cost = try #require(try StatusReport(ledger: fixture.ledger).subnets.first).cost
+        #expect(cost.epochs == StatusReport.costEpochs && cost.cpuSecondsPerEpoch == 1, "the 5 oldest are left out")
+    }
+
     @Test func itsJSONHasTheDocumentedKeys() throws {
         let fixture = try ReportFixture(epochs: 1)
         let json = try ReportJSON.encode(try StatusReport(ledger: fixture.ledger))

@@ -79,6 +79,10 @@ struct DashboardTests {
         #expect(html.contains(">score<"), "the cost per hook")
         #expect(html.contains(">rejected<") && html.contains("echo-sum.lua:"), "the reload history, with file:line")
 
+        // A few subnets at a time, named in the address.
+        let one = try Self.browse(url + "#netuid=4", ["--dump-dom"], profile: profile)
+        #expect(one.stdout.contains("data-netuid=\"4\"") && !one.stdout.contains("data-netuid=\"1\""))
+
         let screenshot = packageRoot.appendingPathComponent(".build/dashboard.png")
         try? FileManager.default.removeItem(at: screenshot)
         let shot = try Self.browse(
