@@ -861,13 +861,46 @@ int synod_set_global_ref(synod_sandbox *S, const char *name, int ref) {
 
 /* ---------- host functions ---------- */
 
+/* Arguments that are all nil, booleans or numbers (most host calls), encoded straight into
+ * `b` in the bridge's format; 0 when one is anything else (the full encoder then runs). */
+static int encode_scalar_arguments(synod_sandbox *S, lua_State *L, int n, synod_buffer *b) {
+    size_t need = 4 + 9 * (size_t)n;
+    if (n > 16 || need > S->max_value_bytes || !synod_buffer_reserve(b, need)) return 0;
+    uint8_t *p = b->bytes;
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)((uint32_t)n >> (8 * i));
+    size_t at = 4;
+    for (int i = 1; i <= n; i++) {
+        uint64_t bits;
+        switch (lua_type(L, i)) {
+        case LUA_TNIL: p[at++] = SYNOD_TAG_NIL; continue;
+        case LUA_TBOOLEAN: p[at++] = lua_toboolean(L, i) ? SYNOD_TAG_TRUE : SYNOD_TAG_FALSE; continue;
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, i)) {
+                p[at] = SYNOD_TAG_INTEGER;
+                bits = (uint64_t)lua_tointeger(L, i);
+            } else {
+                double d = (double)lua_tonumber(L, i);
+                p[at] = SYNOD_TAG_NUMBER;
+                memcpy(&bits, &d, 8);
+            }
+            for (int k = 0; k < 8; k++) p[at + 1 + k] = (uint8_t)(bits >> (8 * k));
+            at += 9;
+            continue;
+        default: return 0;
+        }
+    }
+    b->length = at;
+    return 1;
+}
+
 static int host_trampoline(lua_State *L) {
     synod_sandbox *S = synod_from_state(L);
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
     if (S->in_host) return luaL_error(L, "host functions cannot be re-entered");
     int n = lua_gettop(L);
     S->scratch.length = 0;
-    if (synod_encode_list(S, L, 1, n, &S->scratch) != SYNOD_OK) {
+    if (!encode_scalar_arguments(S, L, n, &S->scratch) &&
+        synod_encode_list(S, L, 1, n, &S->scratch) != SYNOD_OK) {
         lua_pushlstring(L, (const char *)S->err_msg.bytes, S->err_msg.length);
         return luaL_error(L, "bad argument to host function: %s", lua_tostring(L, -1));
     }

@@ -391,8 +391,9 @@ extension Sandbox: Sendable {}
 final class HostContext {
     let name: String
     let logger: Logger
-    /// The registered functions, by id.
-    var functions: [RegisteredFunction] = []
+    /// The registered functions, by id. Read on every host call and only appended to by
+    /// `registerCall` (never during a call): exclusivity is not checked at run time.
+    @exclusivity(unchecked) var functions: [RegisteredFunction] = []
     /// Bytes of a pushed value, reused from call to call.
     var resultBuffer: [UInt8] = []
 

@@ -38,6 +38,26 @@ struct HostCallTests {
         #expect(error?.message == message)
     }
 
+    /// Scalar arguments take a short path into the host, everything else the full encoder:
+    /// both arrive the same, in order, and a mix falls back whole.
+    @Test func scalarAndOtherArgumentsArriveAlike() throws {
+        try sandbox.registerCall("echo") { call in
+            for value in try call.values() { try call.push(value) }
+        }
+        #expect(
+            try sandbox.execute("return echo(nil, true, false, -7, 2.5, 1e308)", chunkName: "e.lua")
+                == [nil, true, false, -7, 2.5, 1e308])
+        #expect(
+            try sandbox.execute("return echo(1, 'two', {3}, 4.5)", chunkName: "e.lua")
+                == [1, "two", .array([3]), 4.5])
+        let many = (1...20).map(String.init).joined(separator: ", ")
+        #expect(
+            try sandbox.execute("return echo(\(many))", chunkName: "e.lua")
+                == (1...20).map { LuaValue.integer(Int64($0)) })
+        let bad = sandboxError { try sandbox.execute("return echo(1, print)", chunkName: "e.lua") }
+        #expect(bad?.message.hasPrefix("bad argument to host function:") == true, "\(String(describing: bad))")
+    }
+
     @Test func hotLoopsOfHostCallsStayCorrect() throws {
         let result = try sandbox.execute(
             "local s = 0 for i = 1, 100000 do s = add(s, i) end return s", chunkName: "loop.lua")
