@@ -68,11 +68,19 @@ struct UpCommand: AsyncParsableCommand {
     var noMetrics = false
 
     @Flag(
+        inversion: .prefixedNo,
         help: """
-            Do not serve the dashboard: with --host reachable from other machines, it shows \
-            anyone who reaches the chain API every miner's outcomes and validate reasons.
+            Serve the dashboard at / (default: only on a loopback --host; on an address other \
+            machines reach it would show anyone every miner's outcomes and validate reasons).
             """)
-    var noDashboard = false
+    var dashboard: Bool?
+
+    /// Whether the dashboard is served: as asked, else only where no other machine reaches it.
+    var servesDashboard: Bool { dashboard ?? Self.isLoopback(host) }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 
     @Option(
         help: """
@@ -133,13 +141,19 @@ struct UpCommand: AsyncParsableCommand {
         let configuration = LocalNet.Configuration(
             pluginsDirectory: plugins, dataDirectory: data, blockTime: .milliseconds(Int64(blockTime * 1000)),
             validators: validators, miners: miners, emissionPerEpoch: emission, blocks: blocks,
-            host: host, metricsPort: noMetrics ? nil : metricsPort, dashboard: !noDashboard,
+            host: host, metricsPort: noMetrics ? nil : metricsPort, dashboard: servesDashboard,
             // The hotkeys live in a `synod signer` child process: this one runs plugins.
             signer: .process(executable: Self.executablePath), lockstep: blocks != nil,
             registration: try registrationPolicy(), wattsPerCore: wattsPerCore)
         // One line per event, flushed: logs reach a pipe or a file as they happen.
         let net = try LocalNet(configuration) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        if dashboard == nil, !servesDashboard, !noMetrics {
+            FileHandle.standardOutput.write(
+                Data(
+                    "dashboard off: --host \(host) is reachable from other machines; pass --dashboard to serve it anyway\n"
+                        .utf8))
         }
         do {
             try await net.run()

@@ -76,6 +76,11 @@ struct NetworkTests {
         let url = String(apiLine.dropFirst("chain API on ".count).prefix { $0 != " " }).replacingOccurrences(
             of: "/v1/chain", with: "")
         let chainHotkey = String(apiLine.split(separator: "chain hotkey ").last!.dropLast())
+        // The dashboard shows every miner's outcomes: on an address others reach, it is off.
+        if !network.address("chain").hasPrefix("127.") {
+            #expect(chain.lines.contains { $0.hasPrefix("dashboard off: --host \(network.address("chain"))") })
+            #expect(!chain.lines.contains { $0.hasPrefix("dashboard on ") })
+        }
         let ledger = try Ledger(path: chainData + "/synod.sqlite")
         let remote = ["--chain", url, "--chain-hotkey", chainHotkey, "--netuid", "1", "--wallets-dir", wallets]
 
