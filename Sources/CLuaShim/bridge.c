@@ -80,14 +80,22 @@ static inline void put(encoder *e, const void *bytes, size_t n) {
     put_slow(e, bytes, n);
 }
 
+static inline void store_u32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void store_u64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
 static inline void put_u8(encoder *e, uint8_t v) { put(e, &v, 1); }
 static inline void put_u32(encoder *e, uint32_t v) {
-    uint8_t b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff};
+    uint8_t b[4];
+    store_u32(b, v);
     put(e, b, 4);
 }
 static inline void put_u64(encoder *e, uint64_t v) {
     uint8_t b[8];
-    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+    store_u64(b, v);
     put(e, b, 8);
 }
 static void put_bytes(encoder *e, uint8_t tag, const char *s, size_t len) {
@@ -230,7 +238,43 @@ static void encode_value(encoder *e, int idx, uint32_t depth) {
     }
 }
 
+/* A short list of nil, booleans and numbers only — most host-function arguments, many
+ * results — written straight out without the encoder's path bookkeeping, in the same
+ * bytes. 0 (nothing written) when a value is anything else: the encoder then runs. */
+static int encode_scalars(synod_sandbox *S, lua_State *L, int first, int count, synod_buffer *b) {
+    if (count < 0 || count > 16) return 0;
+    size_t need = 4 + 9 * (size_t)count;
+    if (need > S->max_value_bytes || !synod_buffer_reserve(b, need)) return 0;
+    uint8_t *p = b->bytes;
+    store_u32(p, (uint32_t)count);
+    size_t at = 4;
+    for (int i = first; i < first + count; i++) {
+        switch (lua_type(L, i)) {
+        case LUA_TNIL: p[at++] = SYNOD_TAG_NIL; break;
+        case LUA_TBOOLEAN: p[at++] = lua_toboolean(L, i) ? SYNOD_TAG_TRUE : SYNOD_TAG_FALSE; break;
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, i)) {
+                p[at] = SYNOD_TAG_INTEGER;
+                store_u64(p + at + 1, (uint64_t)lua_tointeger(L, i));
+            } else {
+                double d = (double)lua_tonumber(L, i);
+                uint64_t bits;
+                memcpy(&bits, &d, 8);
+                p[at] = SYNOD_TAG_NUMBER;
+                store_u64(p + at + 1, bits);
+            }
+            at += 9;
+            break;
+        default: return 0;
+        }
+    }
+    b->length = at;
+    return 1;
+}
+
 int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, synod_buffer *b) {
+    b->length = 0;
+    if (encode_scalars(S, L, first, count, b)) return SYNOD_OK;
     if (!S->encoder && !(S->encoder = malloc(sizeof(encoder)))) {
         synod_buffer_set(&S->err_msg, "out of memory while encoding a value", 36);
         return SYNOD_ERR_VALUE;
@@ -242,7 +286,6 @@ int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, syno
     e->failed = 0;
     e->depth = 0;
     e->root = 0;
-    b->length = 0;
     put_u32(e, (uint32_t)count);
     int top = lua_gettop(L);
     for (int i = 0; i < count && !e->failed; i++) {
@@ -340,4 +383,52 @@ int synod_decode_list(lua_State *L, const uint8_t *bytes, size_t length) {
         decode_value(&d, 0);
     }
     return (int)n;
+}
+
+/* ---------- host-function results, written in place ---------- */
+
+// A count (patched at the end) and the values in the bridge's format: what a host function
+// hands back, written straight into the sandbox's result buffer.
+static uint8_t *host_result_room(synod_sandbox *S, size_t n) {
+    synod_buffer *b = &S->host_result;
+    if (b->length == 0) {
+        if (n > SIZE_MAX - 4 || !synod_buffer_reserve(b, 4 + n)) return NULL;
+        memset(b->bytes, 0, 4);
+        b->length = 4;
+    } else if (!synod_buffer_reserve(b, n)) {
+        return NULL;
+    }
+    uint8_t *p = b->bytes + b->length;
+    b->length += n;
+    return p;
+}
+
+int synod_host_result_integer(synod_sandbox *S, int64_t value) {
+    uint8_t *p = host_result_room(S, 9);
+    if (!p) return 0;
+    p[0] = SYNOD_TAG_INTEGER;
+    store_u64(p + 1, (uint64_t)value);
+    return 1;
+}
+
+int synod_host_result_number(synod_sandbox *S, double value) {
+    uint8_t *p = host_result_room(S, 9);
+    if (!p) return 0;
+    uint64_t bits;
+    memcpy(&bits, &value, 8);
+    p[0] = SYNOD_TAG_NUMBER;
+    store_u64(p + 1, bits);
+    return 1;
+}
+
+int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length) {
+    uint8_t *p = host_result_room(S, length);
+    if (!p) return 0;
+    if (length) memcpy(p, bytes, length);
+    return 1;
+}
+
+void synod_host_result_count(synod_sandbox *S, uint32_t count) {
+    if (S->host_result.length == 0 && !host_result_room(S, 0)) return;
+    store_u32(S->host_result.bytes, count);
 }

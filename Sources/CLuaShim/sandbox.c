@@ -25,6 +25,8 @@ synod_sandbox *synod_from_state(lua_State *L) {
 }
 
 int synod_buffer_reserve(synod_buffer *b, size_t extra) {
+    // Sizes come from plugins and peers: a sum that would wrap is refused, not wrapped.
+    if (extra > SIZE_MAX - b->length) return 0;
     if (b->length + extra <= b->capacity) return 1;
     size_t cap = b->capacity ? b->capacity : 256;
     while (cap < b->length + extra) {
@@ -631,57 +633,6 @@ int synod_set_host_result(synod_sandbox *S, const uint8_t *bytes, size_t length)
     return synod_buffer_append(&S->host_result, bytes, length);
 }
 
-// The results of a host function, written in place: a count (patched at the end) and the
-// values in the bridge's format, little-endian.
-static uint8_t *host_result_room(synod_sandbox *S, size_t n) {
-    synod_buffer *b = &S->host_result;
-    if (b->length == 0) {
-        if (!synod_buffer_reserve(b, 4 + n)) return NULL;
-        memset(b->bytes, 0, 4);
-        b->length = 4;
-    } else if (!synod_buffer_reserve(b, n)) {
-        return NULL;
-    }
-    uint8_t *p = b->bytes + b->length;
-    b->length += n;
-    return p;
-}
-
-static void put_le64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
-
-int synod_host_result_integer(synod_sandbox *S, int64_t value) {
-    uint8_t *p = host_result_room(S, 9);
-    if (!p) return 0;
-    p[0] = SYNOD_TAG_INTEGER;
-    put_le64(p + 1, (uint64_t)value);
-    return 1;
-}
-
-int synod_host_result_number(synod_sandbox *S, double value) {
-    uint8_t *p = host_result_room(S, 9);
-    if (!p) return 0;
-    uint64_t bits;
-    memcpy(&bits, &value, 8);
-    p[0] = SYNOD_TAG_NUMBER;
-    put_le64(p + 1, bits);
-    return 1;
-}
-
-int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length) {
-    uint8_t *p = host_result_room(S, length);
-    if (!p) return 0;
-    if (length) memcpy(p, bytes, length);
-    return 1;
-}
-
-void synod_host_result_count(synod_sandbox *S, uint32_t count) {
-    if (S->host_result.length == 0 && !host_result_room(S, 0)) return;
-    uint8_t *p = S->host_result.bytes;
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(count >> (8 * i));
-}
-
 const char *synod_error_message(const synod_sandbox *S, size_t *length) {
     *length = S->err_msg.length;
     return S->err_msg.bytes ? (const char *)S->err_msg.bytes : "";
@@ -861,46 +812,13 @@ int synod_set_global_ref(synod_sandbox *S, const char *name, int ref) {
 
 /* ---------- host functions ---------- */
 
-/* Arguments that are all nil, booleans or numbers (most host calls), encoded straight into
- * `b` in the bridge's format; 0 when one is anything else (the full encoder then runs). */
-static int encode_scalar_arguments(synod_sandbox *S, lua_State *L, int n, synod_buffer *b) {
-    size_t need = 4 + 9 * (size_t)n;
-    if (n > 16 || need > S->max_value_bytes || !synod_buffer_reserve(b, need)) return 0;
-    uint8_t *p = b->bytes;
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)((uint32_t)n >> (8 * i));
-    size_t at = 4;
-    for (int i = 1; i <= n; i++) {
-        uint64_t bits;
-        switch (lua_type(L, i)) {
-        case LUA_TNIL: p[at++] = SYNOD_TAG_NIL; continue;
-        case LUA_TBOOLEAN: p[at++] = lua_toboolean(L, i) ? SYNOD_TAG_TRUE : SYNOD_TAG_FALSE; continue;
-        case LUA_TNUMBER:
-            if (lua_isinteger(L, i)) {
-                p[at] = SYNOD_TAG_INTEGER;
-                bits = (uint64_t)lua_tointeger(L, i);
-            } else {
-                double d = (double)lua_tonumber(L, i);
-                p[at] = SYNOD_TAG_NUMBER;
-                memcpy(&bits, &d, 8);
-            }
-            for (int k = 0; k < 8; k++) p[at + 1 + k] = (uint8_t)(bits >> (8 * k));
-            at += 9;
-            continue;
-        default: return 0;
-        }
-    }
-    b->length = at;
-    return 1;
-}
-
 static int host_trampoline(lua_State *L) {
     synod_sandbox *S = synod_from_state(L);
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
     if (S->in_host) return luaL_error(L, "host functions cannot be re-entered");
     int n = lua_gettop(L);
     S->scratch.length = 0;
-    if (!encode_scalar_arguments(S, L, n, &S->scratch) &&
-        synod_encode_list(S, L, 1, n, &S->scratch) != SYNOD_OK) {
+    if (synod_encode_list(S, L, 1, n, &S->scratch) != SYNOD_OK) {
         lua_pushlstring(L, (const char *)S->err_msg.bytes, S->err_msg.length);
         return luaL_error(L, "bad argument to host function: %s", lua_tostring(L, -1));
     }

@@ -132,9 +132,7 @@ public struct HostCall: ~Copyable {
         }
         // Past the count (read in init), then past the arguments before this one.
         var reader = LuaValue.Reader(buffer: arguments, offset: 4)
-        for _ in 0..<index where reader.tagged(SYNOD_TAG_INTEGER) == nil && reader.tagged(SYNOD_TAG_NUMBER) == nil {
-            try reader.skipValue()
-        }
+        for _ in 0..<index { try reader.skipValue() }
         return reader
     }
 

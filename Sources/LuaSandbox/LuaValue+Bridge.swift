@@ -164,7 +164,14 @@ extension LuaValue {
         }
 
         /// Moves past one value without decoding it.
+        @inline(__always)
         mutating func skipValue() throws(SandboxError) {
+            // A number, the common argument, in place; anything else the long way.
+            if tagged(SYNOD_TAG_INTEGER) != nil || tagged(SYNOD_TAG_NUMBER) != nil { return }
+            try skipOther()
+        }
+
+        private mutating func skipOther() throws(SandboxError) {
             let tag = try uint8()
             switch UInt32(tag) {
             case SYNOD_TAG_NIL.rawValue, SYNOD_TAG_FALSE.rawValue, SYNOD_TAG_TRUE.rawValue: return

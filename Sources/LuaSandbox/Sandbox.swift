@@ -437,23 +437,21 @@ private let logCallback: synod_log_fn = { host, level, text, length in
 private let hostCallback: synod_host_fn = { host, id, args, length, sandbox in
     guard let host, let sandbox else { return 1 }
     // The sandbox holds its context for as long as C can call back: borrowed, not retained.
-    return Unmanaged<HostContext>.fromOpaque(host)._withUnsafeGuaranteedRef { context in
-        HostContext.call(context, Int(id), UnsafeRawBufferPointer(start: args, count: length), sandbox)
+    return Unmanaged<HostContext>.fromOpaque(host)._withUnsafeGuaranteedRef {
+        $0.call(Int(id), UnsafeRawBufferPointer(start: args, count: length), sandbox)
     }
 }
 
 extension HostContext {
     /// Runs host function `id`: its results are written in place, or an error message is.
-    static func call(_ context: HostContext, _ id: Int, _ arguments: UnsafeRawBufferPointer, _ sandbox: OpaquePointer)
-        -> Int32
-    {
+    func call(_ id: Int, _ arguments: UnsafeRawBufferPointer, _ sandbox: OpaquePointer) -> Int32 {
         func reply(_ text: String) {
             var text = text
             text.withUTF8 { _ = synod_set_host_result(sandbox, $0.baseAddress, $0.count) }
         }
         do {
-            var call = try HostCall(context: context, function: id, arguments: arguments, sandbox: sandbox)
-            let function = context.functions[id]
+            var call = try HostCall(context: self, function: id, arguments: arguments, sandbox: sandbox)
+            let function = functions[id]
             try function.body(&call)
             guard call.finish() else {
                 reply("out of memory while returning the results of '\(function.name)'")

@@ -15,7 +15,6 @@ public final class CostMeter: Sendable {
     /// Watts one busy core draws: the energy estimate is CPU seconds × this.
     public let wattsPerCore: Double
     private let window = Mutex<(hooks: [String: HookCost], answers: AnswerCost)>(([:], AnswerCost()))
-    private let totals = Mutex<(hooks: [String: HookCost], answers: AnswerCost)>(([:], AnswerCost()))
     private let observer: @Sendable (String, HookCost) -> Void
 
     /// The default of `--watts-per-core`: an Intel Xeon Platinum 8380 (Ice Lake-SP, a common
@@ -36,14 +35,12 @@ public final class CostMeter: Sendable {
     /// One hook call ended.
     public func hook(_ name: String, _ cost: HookCost) {
         window.withLock { $0.hooks[name, default: HookCost()].add(cost) }
-        totals.withLock { $0.hooks[name, default: HookCost()].add(cost) }
         observer(name, cost)
     }
 
     /// Answers a validator's round received (or did not).
     public func answers(_ cost: AnswerCost) {
         window.withLock { $0.answers.add(cost) }
-        totals.withLock { $0.answers.add(cost) }
     }
 
     /// What was counted since the last epoch, as that epoch's record; starts a new window.
@@ -55,11 +52,6 @@ public final class CostMeter: Sendable {
         return CostRecord(netuid: netuid, block: block, hooks: hooks, answers: answers, wattsPerCore: wattsPerCore)
     }
 
-    /// Everything counted since the meter began (not reset by ``take(block:)``).
-    public func total(block: UInt64) -> CostRecord {
-        let (hooks, answers) = totals.withLock { $0 }
-        return CostRecord(netuid: netuid, block: block, hooks: hooks, answers: answers, wattsPerCore: wattsPerCore)
-    }
 }
 
 /// CPU time the calling thread has used, for timing a Lua call on its own thread.
