@@ -1,4 +1,4 @@
-import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -6,10 +6,11 @@ import Dispatch
     import Darwin
 #endif
 
-/// Independent parts of an epoch's work (columns of the median, rows of the bonds), spread
-/// over the machine's cores. Each part writes only its own outputs, so the results are the
-/// same bits whatever the number of parts; callers keep their sums exact by adding only
-/// values whose total cannot saturate (shares of a normalised stake).
+/// Independent parts of an epoch's work (columns of the median, rows of the matrices),
+/// spread over the machine's cores. Each part writes only its own outputs, so the results
+/// are the same bits whatever the number of parts; callers keep their sums exact by adding
+/// only values whose total cannot saturate (shares of a normalised stake), or non-negative
+/// values, whose saturating sum does not depend on the order.
 enum Parallel {
     /// How many parts the work is split into at most: the online cores (at most 8).
     static let width: Int = {
@@ -17,28 +18,18 @@ enum Parallel {
         return min(max(cores, 1), 8)
     }()
 
-    /// Parts for `work` entries: one below the size where waking other threads costs more
-    /// than it saves.
-    static func parts(for work: Int) -> Int { work < 8192 ? 1 : width }
+    /// Parts for `work` entries: one below the size where handing work to the other cores
+    /// costs more than it saves (a few microseconds with ``WorkerPool``'s spinning workers).
+    static func parts(for work: Int) -> Int { work < 4096 ? 1 : width }
 
     /// `body(part)` for every part in `0..<parts`, concurrently when there is more than one
-    /// (the calling thread takes a part too).
+    /// (the calling thread takes parts too).
     static func run(parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             body(0)
             return
         }
-        // The parts share unsafe buffers, each writing only its own slots: not a `Sendable`
-        // closure in the type system's eyes, though it is safe to run concurrently.
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { shared.value($0) }
-        }
-    }
-
-    private struct UncheckedSendable<Value>: @unchecked Sendable {
-        let value: Value
-        init(_ value: Value) { self.value = value }
+        WorkerPool.shared.run(parts: parts, body)
     }
 
     /// `0..<count` cut into `parts` contiguous ranges of about equal weight, where
@@ -57,5 +48,136 @@ enum Parallel {
             start = end
         }
         return ranges
+    }
+}
+
+/// Threads kept for ``Parallel/run(parts:_:)``: an epoch hands out a dozen parallel steps of
+/// tens of microseconds each, and waking a thread through the kernel for each (as Dispatch
+/// does) cost more than the steps saved. A worker that has just finished a step spins for
+/// a while on the next one's number before sleeping on a condition variable, so steps in
+/// quick succession start within one exchange between cores (about a microsecond on these
+/// virtual machines), and an idle process burns nothing.
+///
+/// Parts are dealt out in turn (the caller takes parts 0, w + 1, …), so a step costs one
+/// message each way: the step's number out, each worker's "done" back. Every worker takes
+/// part in every step, and the caller waits for all of them before the step's closure goes
+/// out of scope. One caller at a time: a second epoch running on another thread meanwhile
+/// does its parts itself, one after another (same results).
+final class WorkerPool: @unchecked Sendable {
+    // @unchecked: the step's address is written only by the caller holding `busy`, before it
+    // publishes a new `generation`, and read by workers after they see it (acquire); the
+    // caller changes it again only after every worker has added to `finished` (release,
+    // read with acquire). `workers` is set before any step.
+    static let shared = WorkerPool(workers: Parallel.width - 1)
+
+    /// Threads started (set in `init`, before any step).
+    private var workers = 0
+    /// Each on a cache line of its own, written by one side and read by the other, so that a
+    /// step moves as few lines between cores as it can: the step's number and where the
+    /// step is (the caller's stack, while it lasts) together; the workers' parts done, a
+    /// running total (never reset, so the caller only reads it).
+    private let busy = CacheLine()
+    private let generation = CacheLine()
+    private let finished = CacheLine()
+    private let sleepers = CacheLine()
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// Spins (atomic loads) before a worker sleeps: some 100 µs.
+    private static let spins = 50_000
+
+    private struct Job {
+        let body: (Int) -> Void
+        let parts: Int
+    }
+
+    /// An atomic counter alone on its cache line, so that writing it does not take a line
+    /// the other core is reading something else from.
+    private final class CacheLine: Sendable {
+        let value = Atomic<Int>(0)
+        let job = Atomic<UInt>(0)
+        private let padding: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
+    }
+
+    private init(workers: Int) {
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wake, nil)
+        for index in 1...max(workers, 1) where index <= workers {
+            let context = Unmanaged.passRetained(Worker(pool: self, index: index)).toOpaque()
+            var thread = pthread_t()
+            let result = pthread_create(
+                &thread, nil,
+                { context in
+                    let worker = Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue()
+                    worker.pool.work(index: worker.index)
+                    return nil
+                }, context)
+            if result == 0 {
+                pthread_detach(thread)
+                self.workers += 1
+            } else {
+                Unmanaged<Worker>.fromOpaque(context).release()
+                break
+            }
+        }
+    }
+
+    private final class Worker {
+        let pool: WorkerPool
+        let index: Int
+        init(pool: WorkerPool, index: Int) {
+            self.pool = pool
+            self.index = index
+        }
+    }
+
+    func run(parts: Int, _ body: (Int) -> Void) {
+        guard workers > 0, busy.value.compareExchange(expected: 0, desired: 1, ordering: .acquiring).exchanged else {
+            for part in 0..<parts { body(part) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            var step = Job(body: body, parts: parts)
+            withUnsafePointer(to: &step) { step in
+                generation.job.store(UInt(bitPattern: step), ordering: .relaxed)
+                // Sequentially consistent with the sleepers' count: a worker about to sleep
+                // either is counted here (and woken) or sees the new step.
+                let number = generation.value.add(1, ordering: .sequentiallyConsistent).newValue
+                if sleepers.value.load(ordering: .sequentiallyConsistent) > 0 {
+                    pthread_mutex_lock(lock)
+                    pthread_cond_broadcast(wake)
+                    pthread_mutex_unlock(lock)
+                }
+                take(step, index: 0)
+                while finished.value.load(ordering: .acquiring) < number * workers {}
+            }
+        }
+        busy.value.store(0, ordering: .releasing)
+    }
+
+    /// Participant `index`'s parts of the step. Whatever it retains of the step is released
+    /// when it returns, before the worker says it is done.
+    @inline(never) private func take(_ step: UnsafePointer<Job>, index: Int) {
+        for part in stride(from: index, to: step.pointee.parts, by: workers + 1) { step.pointee.body(part) }
+    }
+
+    private func work(index: Int) {
+        // Steps from the pool's creation on: a thread may start after the first one.
+        var seen = 0
+        while true {
+            var spun = 0
+            while generation.value.load(ordering: .acquiring) == seen && spun < Self.spins { spun += 1 }
+            if generation.value.load(ordering: .acquiring) == seen {
+                pthread_mutex_lock(lock)
+                sleepers.value.add(1, ordering: .sequentiallyConsistent)
+                while generation.value.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, lock) }
+                sleepers.value.subtract(1, ordering: .relaxed)
+                pthread_mutex_unlock(lock)
+            }
+            seen = generation.value.load(ordering: .acquiring)
+            take(UnsafePointer(bitPattern: generation.job.load(ordering: .relaxed))!, index: index)
+            finished.value.add(1, ordering: .releasing)
+        }
     }
 }

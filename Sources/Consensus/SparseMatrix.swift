@@ -4,28 +4,36 @@
 /// The epoch's inner loops run over these buffers tens of thousands of times per epoch, so
 /// the storage is raw memory owned by this object: the loops index pointers directly,
 /// without the bounds and uniqueness checks that made array-backed rows several times
-/// slower. A matrix is filled once (``append(_:_:)`` then ``endRow()`` per row, within the
-/// capacity given at creation) and may then be rescaled in place; ``copy()`` makes an
+/// slower. A matrix is filled (``append(_:_:)`` then ``endRow()`` per row, within the
+/// capacity given) and may then be rescaled in place; ``reset(rows:capacity:)`` empties it
+/// for the next epoch, keeping its memory (``YumaWorkspace``); ``copy()`` makes an
 /// independent one.
 final class SparseMatrix {
-    let rowCount: Int
-    let capacity: Int
+    private(set) var rowCount = 0
+    private(set) var capacity = 0
     /// `rowCount + 1` offsets; `rowStart[i]` is where row `i` begins.
-    let rowStart: UnsafeMutablePointer<Int>
-    let columns: UnsafeMutablePointer<Int>
-    let values: UnsafeMutablePointer<Fixed>
+    private(set) var rowStart: UnsafeMutablePointer<Int>
+    private(set) var columns: UnsafeMutablePointer<Int>
+    private(set) var values: UnsafeMutablePointer<Fixed>
     /// Entries written so far.
     private(set) var count = 0
     private var rowsEnded = 0
+    private var rowCapacity = 0
 
     /// An empty matrix with room for `capacity` entries over `rows` rows.
-    init(rows: Int, capacity: Int) {
-        rowCount = rows
-        self.capacity = max(capacity, 1)
-        rowStart = .allocate(capacity: rows + 1)
-        columns = .allocate(capacity: self.capacity)
-        values = .allocate(capacity: self.capacity)
+    convenience init(rows: Int, capacity: Int) {
+        self.init()
+        reset(rows: rows, capacity: capacity)
+    }
+
+    /// A matrix of no rows, to ``reset(rows:capacity:)`` before use.
+    init() {
+        rowStart = .allocate(capacity: 1)
+        columns = .allocate(capacity: 1)
+        values = .allocate(capacity: 1)
         rowStart[0] = 0
+        rowCapacity = 1
+        capacity = 1
     }
 
     deinit {
@@ -34,16 +42,62 @@ final class SparseMatrix {
         values.deallocate()
     }
 
-    /// Stored u16 rows, skipping masked columns, each value converted by `convert`; rows are
-    /// sorted by column.
-    convenience init(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) {
-        self.init(rows: rows.count, capacity: rows.reduce(0) { $0 + $1.count })
-        for row in rows {
-            let start = count
-            for e in row where !masked[e.uid] { append(e.uid, convert(e.value)) }
-            sortRow(from: start)
-            endRow()
+    /// Empties the matrix for `rows` rows and up to `capacity` entries, growing its buffers
+    /// only when they are too small.
+    func reset(rows: Int, capacity: Int) {
+        if rows + 1 > rowCapacity {
+            rowStart.deallocate()
+            rowCapacity = rows + 1
+            rowStart = .allocate(capacity: rowCapacity)
         }
+        if capacity > self.capacity {
+            columns.deallocate()
+            values.deallocate()
+            self.capacity = capacity
+            columns = .allocate(capacity: capacity)
+            values = .allocate(capacity: capacity)
+        }
+        rowCount = rows
+        count = 0
+        rowsEnded = 0
+        rowStart[0] = 0
+    }
+
+    /// Bytes of entry and row storage held.
+    var bytes: Int { capacity * (MemoryLayout<Int>.stride + MemoryLayout<Fixed>.stride) + rowCapacity * 8 }
+
+    /// Fills the matrix with stored u16 rows, skipping masked columns, each value converted
+    /// by `convert`; rows are sorted by column. Returns each column's sum (saturating: of
+    /// non-negative values, whatever their order).
+    @discardableResult
+    func load(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) -> [Fixed] {
+        var sums = [Fixed](repeating: .zero, count: masked.count)
+        reset(rows: rows.count, capacity: rows.reduce(0) { $0 + $1.count })
+        let (starts, columns, values) = (rowStart, self.columns, self.values)
+        var c = 0
+        masked.withUnsafeBufferPointer { masked in
+            sums.withUnsafeMutableBufferPointer { sums in
+                for (i, row) in rows.enumerated() {
+                    let start = c
+                    var sorted = true
+                    var last = -1
+                    // At most the row's count: the capacity is the rows' total.
+                    for e in row where !masked[e.uid] {
+                        let value = convert(e.value)
+                        columns[c] = e.uid
+                        values[c] = value
+                        sums[e.uid] += value
+                        sorted = sorted && e.uid > last
+                        last = e.uid
+                        c &+= 1
+                    }
+                    if !sorted { sortEntries(start..<c) }
+                    starts[i + 1] = c
+                }
+            }
+        }
+        finish(count: c)
+        return sums
     }
 
     /// An independent matrix with the same entries.
@@ -85,28 +139,39 @@ final class SparseMatrix {
     /// 0, keeping results > 0 — the shape of the chain's sparse EMA and interpolation. One
     /// thread: split in parts and stacked, it measured slower (the copy costs what the
     /// second core saves).
-    func merged<Rule: MergeRule>(with other: SparseMatrix, _ rule: Rule) -> SparseMatrix {
-        let out = SparseMatrix(rows: rowCount, capacity: count + other.count)
+    ///
+    /// With `sums`, each column's sum of the result (saturating, of positive values) too.
+    func merged<Rule: MergeRule>(
+        with other: SparseMatrix, _ rule: Rule, into out: SparseMatrix, sums: UnsafeMutablePointer<Fixed>? = nil
+    ) -> SparseMatrix {
+        out.reset(rows: rowCount, capacity: count + other.count)
+        // The buffers in locals: stores through one pointer would otherwise make the
+        // compiler reload the others from the objects each time.
+        let (aStart, aColumns, aValues) = (rowStart, columns, values)
+        let (bStart, bColumns, bValues) = (other.rowStart, other.columns, other.values)
+        let (outStart, outColumns, outValues) = (out.rowStart, out.columns, out.values)
         var c = 0
         for i in 0..<rowCount {
-            var a = rowStart[i]
-            var b = other.rowStart[i]
-            let aEnd = rowStart[i + 1]
-            let bEnd = other.rowStart[i + 1]
+            var a = aStart[i]
+            var b = bStart[i]
+            let aEnd = aStart[i + 1]
+            let bEnd = bStart[i + 1]
             while a < aEnd || b < bEnd {
-                let ja = a < aEnd ? columns[a] : Int.max
-                let jb = b < bEnd ? other.columns[b] : Int.max
+                let ja = a < aEnd ? aColumns[a] : Int.max
+                let jb = b < bEnd ? bColumns[b] : Int.max
                 let j = min(ja, jb)
-                let x = ja == j ? values[a] : .zero
-                let y = jb == j ? other.values[b] : .zero
+                let x = ja == j ? aValues[a] : .zero
+                let y = jb == j ? bValues[b] : .zero
                 if ja == j { a += 1 }
                 if jb == j { b += 1 }
                 let v = rule.combine(j, x, y)
-                out.columns[c] = j
-                out.values[c] = v
+                outColumns[c] = j
+                outValues[c] = v
+                // Adding 0 leaves a sum as it is, saturated or not.
+                if let sums { sums[j] += v > .zero ? v : .zero }
                 if v > .zero { c += 1 }
             }
-            out.rowStart[i + 1] = c
+            outStart[i + 1] = c
         }
         out.finish(count: c)
         return out
@@ -115,24 +180,28 @@ final class SparseMatrix {
     /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
     /// stored rows usually are).
     func sortRow(from start: Int) {
-        let end = count
-        guard end - start > 1 else { return }
         var sorted = true
-        for k in (start + 1)..<end where columns[k - 1] > columns[k] {
+        for k in start..<count where k > start && columns[k - 1] > columns[k] {
             sorted = false
             break
         }
-        if sorted { return }
-        let pairs = (start..<end).map { (columns[$0], values[$0]) }.sorted { $0.0 < $1.0 }
+        if !sorted { sortEntries(start..<count) }
+    }
+
+    /// Sorts the entries in `range` by column.
+    func sortEntries(_ range: Range<Int>) {
+        let (columns, values) = (self.columns, self.values)
+        let pairs = range.map { (columns[$0], values[$0]) }.sorted { $0.0 < $1.0 }
         for (offset, pair) in pairs.enumerated() {
-            columns[start + offset] = pair.0
-            values[start + offset] = pair.1
+            columns[range.lowerBound + offset] = pair.0
+            values[range.lowerBound + offset] = pair.1
         }
     }
 
     /// The sum of each column, accumulated in storage order (saturating, as the chain's).
     func columnSums(_ columnCount: Int) -> [Fixed] {
         var sums = [Fixed](repeating: .zero, count: columnCount)
+        let (columns, values) = (self.columns, self.values)
         sums.withUnsafeMutableBufferPointer { sums in
             for k in 0..<count { sums[columns[k]] += values[k] }
         }
@@ -147,10 +216,24 @@ final class SparseMatrix {
     /// Row `i` as stored u16 proportions, each value first divided by its column's `scale`
     /// (unless that is 0).
     func storedRow(_ i: Int, scale: [FixedDivisor]?) -> [SparseEntry] {
-        range(i).map { k in
-            var v = values[k]
-            if let scale { v = scale[columns[k]].divideUnlessZero(v) }
-            return SparseEntry(uid: columns[k], value: v.u16Proportion)
+        let (columns, values) = (self.columns, self.values)
+        let entries = range(i)
+        return [SparseEntry](unsafeUninitializedCapacity: entries.count) { row, written in
+            guard let scale else {
+                for k in entries {
+                    row[k - entries.lowerBound] = SparseEntry(uid: columns[k], value: values[k].u16Proportion)
+                }
+                written = entries.count
+                return
+            }
+            scale.withUnsafeBufferPointer { scale in
+                for k in entries {
+                    let j = columns[k]
+                    row[k - entries.lowerBound] = SparseEntry(
+                        uid: j, value: scale[j].divideUnlessZero(values[k]).u16Proportion)
+                }
+            }
+            written = entries.count
         }
     }
 }

@@ -21,6 +21,12 @@ public enum Yuma {
         output: EpochOutput, trace: EpochTrace?
     ) {
         try validate(input)
+        return YumaWorkspace.borrow { compute(input, tracing: tracing, in: $0) }
+    }
+
+    static func compute(_ input: EpochInput, tracing: Bool, in workspace: YumaWorkspace) -> (
+        output: EpochOutput, trace: EpochTrace?
+    ) {
         let p = input.parameters
         let n = input.stake.count
 
@@ -41,71 +47,69 @@ public enum Yuma {
         // 5. Weights: permitted rows, no self-weight, not older than the miner, normalised.
         // Rows are kept sorted by column: fixed-point addition is exact, so entry order
         // changes no value, and sorted rows let later steps merge rows in linear time.
-        let weights = SparseMatrix(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
-        for i in 0..<n {
-            if input.validatorPermit[i] {
-                let start = weights.count
-                var sum = Fixed.zero
-                let updated = input.lastUpdate[i]
-                for e in input.weights[i] where e.uid != i && updated > input.blockAtRegistration[e.uid] {
-                    let v = Fixed(Int64(e.value))
-                    weights.append(e.uid, v)
-                    sum += v
+        let weights = workspace.weights
+        weights.reset(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
+        input.blockAtRegistration.withUnsafeBufferPointer { registered in
+            let (starts, columns, values) = (weights.rowStart, weights.columns, weights.values)
+            var c = 0
+            for i in 0..<n {
+                if input.validatorPermit[i] {
+                    let start = c
+                    // u16 values: their sum stays below 2^32, and `Fixed`'s saturating sum of
+                    // them is that sum in Q32.32, or the largest value from 2^31 on.
+                    var sum: Int64 = 0
+                    var sorted = true
+                    var last = -1
+                    let updated = input.lastUpdate[i]
+                    // At most the row's count: the capacity is the rows' total.
+                    for e in input.weights[i] where e.uid != i && updated > registered[e.uid] {
+                        columns[c] = e.uid
+                        values[c] = Fixed(bits: Int64(e.value) << 32)
+                        sum &+= Int64(e.value)
+                        sorted = sorted && e.uid > last
+                        last = e.uid
+                        c &+= 1
+                    }
+                    if !sorted { weights.sortEntries(start..<c) }
+                    if sum > 0 {
+                        let sum = FixedDivisor(Fixed(bits: sum < 1 << 31 ? sum << 32 : .max))
+                        for k in start..<c { values[k] = sum.divide(values[k]) }
+                    }
                 }
-                weights.sortRow(from: start)
-                if sum > .zero {
-                    let sum = FixedDivisor(sum)
-                    for k in start..<weights.count { weights.values[k] = sum.divide(weights.values[k]) }
-                }
+                starts[i + 1] = c
             }
-            weights.endRow()
+            weights.finish(count: c)
         }
 
         // 6. Consensus: stake-weighted median per column.
         let kappa = Fixed(Int64(p.kappa)) / Fixed(65535)
-        let consensus = weightedMedianColumns(activeStake, weights, columns: n, majority: kappa)
+        let consensus = weightedMedianColumns(activeStake, weights, columns: n, majority: kappa, in: workspace)
 
         // 7/8. Clip, with validator trust and ranks in the same sweep. `staked` keeps each
         // clipped weight times its validator's stake: the terms of the ranks, and classic
         // Yuma's ΔB when the bonds penalty is 1 (the default).
-        let clipped = SparseMatrix(rows: n, capacity: weights.count)
-        let staked = SparseMatrix(rows: n, capacity: weights.count)
+        let clipped = workspace.clipped
+        let staked = workspace.staked
+        clipped.reset(rows: n, capacity: weights.count)
+        staked.reset(rows: n, capacity: weights.count)
         var validatorTrust = [Fixed](repeating: .zero, count: n)
         var ranks = [Fixed](repeating: .zero, count: n)
         consensus.withUnsafeBufferPointer { threshold in
-            ranks.withUnsafeMutableBufferPointer { ranks in
-                var c = 0
-                for i in 0..<n {
-                    var trust = Fixed.zero
-                    let s = activeStake[i]
-                    for k in weights.range(i) {
-                        let j = weights.columns[k]
-                        let v = weights.values[k]
-                        let t = threshold[j]
-                        if t < v && t <= .zero { continue }
-                        let value = t < v ? t : v
-                        let term = s * value
-                        clipped.columns[c] = j
-                        clipped.values[c] = value
-                        staked.columns[c] = j
-                        staked.values[c] = term
-                        trust += value
-                        ranks[j] += term
-                        c += 1
+            activeStake.withUnsafeBufferPointer { activeStake in
+                ranks.withUnsafeMutableBufferPointer { ranks in
+                    validatorTrust.withUnsafeMutableBufferPointer { validatorTrust in
+                        clip(
+                            weights, at: threshold.baseAddress!, stake: activeStake.baseAddress!, into: clipped,
+                            staked: staked, trust: validatorTrust.baseAddress!, ranks: ranks.baseAddress!)
                     }
-                    clipped.rowStart[i + 1] = c
-                    staked.rowStart[i + 1] = c
-                    validatorTrust[i] = trust
                 }
-                clipped.finish(count: c)
-                staked.finish(count: c)
             }
         }
         let incentive = ranks.normalized()
 
         // 9. Weights for bonds.
         let beta = Fixed(Int64(p.bondsPenalty)) / Fixed(65535)
-        let weightsForBonds = interpolate(weights, clipped, ratio: beta)
+        let weightsForBonds = interpolate(weights, clipped, ratio: beta, into: workspace.interpolated)
 
         // 10/11. Bonds and dividends. Each normalisation is folded into the pass that
         // follows it (the same divisions, in the same order, fewer sweeps over the entries).
@@ -117,11 +121,12 @@ public enum Yuma {
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
         if p.yuma3 {
-            let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(u16Proportion: $0) }
+            let bonds = workspace.bonds
+            bonds.load(input.bonds, skipping: maskedColumn) { Fixed(u16Proportion: $0) }
             if p.liquidAlpha && consensus.contains(where: { $0 != .zero }) {
                 emaBonds = liquidAlphaEma(weightsForBonds, bonds, consensus: consensus, parameters: p)
             } else {
-                emaBonds = ema(weightsForBonds, bonds, alpha: alpha)
+                emaBonds = ema(weightsForBonds, bonds, alpha: alpha, into: workspace.ema)
             }
             // Dividends from the column-normalised EMA; the EMA itself is stored absolute.
             let sums = emaBonds.columnSums(n).map(FixedDivisor.init)
@@ -138,9 +143,11 @@ public enum Yuma {
         } else {
             // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge. With
             // W_b the clipped weights, ΔB and its column sums are the ranks' terms and sums.
-            let bonds = SparseMatrix(input.bonds, skipping: maskedColumn) { Fixed(Int64($0)) }
-            let bondSums = bonds.columnSums(n).map(FixedDivisor.init)
-            let delta = weightsForBonds === clipped ? staked : SparseMatrix(rows: n, capacity: weightsForBonds.count)
+            let bonds = workspace.bonds
+            let bondSums = bonds.load(input.bonds, skipping: maskedColumn) { Fixed(bits: Int64($0) << 32) }
+                .map(FixedDivisor.init)
+            let delta = weightsForBonds === clipped ? staked : workspace.delta
+            if delta !== staked { delta.reset(rows: n, capacity: weightsForBonds.count) }
             var deltaSums = weightsForBonds === clipped ? ranks : [Fixed](repeating: .zero, count: n)
             if delta !== staked {
                 deltaSums.withUnsafeMutableBufferPointer { deltaSums in
@@ -160,11 +167,16 @@ public enum Yuma {
                     delta.finish(count: c)
                 }
             }
-            emaBonds = ema(delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums))
+            var emaSums = [Fixed](repeating: .zero, count: n)
+            emaBonds = emaSums.withUnsafeMutableBufferPointer { emaSums in
+                ema(
+                    delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums),
+                    into: workspace.ema, sums: emaSums.baseAddress!)
+            }
             // Normalise the EMA's columns, with dividends and each column's maximum (the
             // stored form scales columns to max 1) in the same sweep.
             // Rows are independent: in parts, each with its own column maxima.
-            let sums = emaBonds.columnSums(n).map(FixedDivisor.init)
+            let sums = emaSums.map(FixedDivisor.init)
             let ranges = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
             var partMaxes = [[Fixed]](repeating: [Fixed](repeating: .zero, count: n), count: ranges.count)
             dividends = [Fixed](repeating: .zero, count: n)
@@ -214,10 +226,12 @@ public enum Yuma {
         // Bonds to store: rows with a new permit get the new bonds; rows losing a permit are
         // cleared; rows that had none and get none keep what was stored.
         var storedBonds: [[SparseEntry]] = input.bonds
-        let parts = Parallel.parts(for: emaBonds.count)
+        // Rows in contiguous parts: neighbouring rows written from two cores would share cache
+        // lines.
+        let rowParts = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
         storedBonds.withUnsafeMutableBufferPointer { storedBonds in
-            Parallel.run(parts: parts) { part in
-                for i in stride(from: part, to: n, by: parts) {
+            Parallel.run(parts: rowParts.count) { part in
+                for i in rowParts[part] {
                     if newPermit[i] {
                         storedBonds[i] = emaBonds.storedRow(i, scale: storedScale)
                     } else if input.validatorPermit[i] {
@@ -262,8 +276,51 @@ public enum Yuma {
         return result
     }
 
-    static func weightedMedianColumns(_ stake: [Fixed], _ score: SparseMatrix, columns: Int, majority: Fixed) -> [Fixed]
-    {
+    /// Steps 7 and 8 in one sweep: `weights` clipped at each column's `threshold` into
+    /// `clipped` (an entry clipped to a threshold <= 0 is dropped), each clipped weight times
+    /// its row's stake into `staked`, the rows' sums into `trust` and the columns' sums of
+    /// `staked` into `ranks` (zeroed by the caller).
+    static func clip(
+        _ weights: SparseMatrix, at threshold: UnsafePointer<Fixed>, stake: UnsafePointer<Fixed>,
+        into clipped: SparseMatrix, staked: SparseMatrix, trust: UnsafeMutablePointer<Fixed>,
+        ranks: UnsafeMutablePointer<Fixed>
+    ) {
+        let (wStart, wColumns, wValues) = (weights.rowStart, weights.columns, weights.values)
+        let (cStart, cColumns, cValues) = (clipped.rowStart, clipped.columns, clipped.values)
+        let (sStart, sColumns, sValues) = (staked.rowStart, staked.columns, staked.values)
+        var c = 0
+        for i in 0..<weights.rowCount {
+            var rowTrust: Int64 = 0
+            let s = stake[i]
+            // Normalised weights and stakes are shares (at most 1 each, a row's weights and
+            // the stakes summing to about 1): no sum here comes near the saturation `Fixed`
+            // guards against, so they are plain integer additions.
+            for k in wStart[i]..<wStart[i + 1] {
+                let j = wColumns[k]
+                let v = wValues[k]
+                let t = threshold[j]
+                if t < v && t <= .zero { continue }
+                let value = t < v ? t : v
+                let term = s * value
+                cColumns[c] = j
+                cValues[c] = value
+                sColumns[c] = j
+                sValues[c] = term
+                rowTrust &+= value.bits
+                ranks[j].bits &+= term.bits
+                c &+= 1
+            }
+            cStart[i + 1] = c
+            sStart[i + 1] = c
+            trust[i] = Fixed(bits: rowTrust)
+        }
+        clipped.finish(count: c)
+        staked.finish(count: c)
+    }
+
+    static func weightedMedianColumns(
+        _ stake: [Fixed], _ score: SparseMatrix, columns: Int, majority: Fixed, in workspace: YumaWorkspace
+    ) -> [Fixed] {
         var useStake: [Fixed] = []
         var rowOf: [Int] = []
         for (i, s) in stake.enumerated() where s > .zero {
@@ -277,29 +334,35 @@ public enum Yuma {
         var result = [Fixed](repeating: .zero, count: columns)
         if k == 0 || columns == 0 { return result }
         // Column-major scores of the staked rows; a missing entry counts as 0.
-        let columnScores = UnsafeMutablePointer<Fixed>.allocate(capacity: columns * k)
-        defer { columnScores.deallocate() }
-        columnScores.initialize(repeating: .zero, count: columns * k)
+        let columnScores = workspace.zeroedColumnScores(columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
-        for (r, i) in rowOf.enumerated() {
-            for t in score.range(i) {
-                let j = score.columns[t]
-                columnScores[j * k + r] = score.values[t]
-                hasEntries[j] = true
+        let (starts, scoreColumns, scoreValues) = (score.rowStart, score.columns, score.values)
+        hasEntries.withUnsafeMutableBufferPointer { hasEntries in
+            for r in 0..<k {
+                let i = rowOf[r]
+                for t in starts[i]..<starts[i + 1] {
+                    let j = scoreColumns[t]
+                    columnScores[j &* k &+ r] = scoreValues[t].bits
+                    hasEntries[j] = true
+                }
             }
         }
-        // Columns are independent: interleaved over the parts, each with its own scratch.
+        // Columns are independent: in contiguous parts (results side by side from two cores
+        // would share cache lines), each with its own search.
         let parts = Parallel.parts(for: columns * k)
-        let scratches = (0..<parts).map { _ in MedianScratch(count: k) }
+        let medians = workspace.medians(parts: parts, rows: k)
         useStake.withUnsafeBufferPointer { stake in
-            hasEntries.withUnsafeBufferPointer { hasEntries in
-                result.withUnsafeMutableBufferPointer { result in
-                    Parallel.run(parts: parts) { part in
-                        for c in stride(from: part, to: columns, by: parts) where hasEntries[c] {
-                            // A column nobody weighted is all zeros, whose median is 0.
-                            result[c] = weightedMedian(
-                                stake, columnScores + c * k, scratches[part], minority: minority, lo: .zero,
-                                hi: stakeSum)
+            stake.withMemoryRebound(to: Int64.self) { stake in
+                hasEntries.withUnsafeBufferPointer { hasEntries in
+                    result.withUnsafeMutableBufferPointer { result in
+                        Parallel.run(parts: parts) { part in
+                            for c in (columns * part / parts)..<(columns * (part + 1) / parts) where hasEntries[c] {
+                                // A column nobody weighted is all zeros, whose median is 0.
+                                result[c] = Fixed(
+                                    bits: medians[part].median(
+                                        score: columnScores + c * k, stake: stake.baseAddress!, count: k,
+                                        minority: minority.bits, total: stakeSum.bits))
+                            }
                         }
                     }
                 }
@@ -308,85 +371,13 @@ public enum Yuma {
         return result
     }
 
-    /// Index buffers for the median search, reused across columns.
-    final class MedianScratch {
-        let idx: UnsafeMutablePointer<Int>
-        let lower: UnsafeMutablePointer<Int>
-        let upper: UnsafeMutablePointer<Int>
-        init(count: Int) {
-            idx = .allocate(capacity: max(count, 1))
-            lower = .allocate(capacity: max(count, 1))
-            upper = .allocate(capacity: max(count, 1))
-        }
-        deinit {
-            idx.deallocate()
-            lower.deallocate()
-            upper.deallocate()
-        }
-    }
-
-    /// The stake-weighted median by the chain's mid-pivot search (see YUMA.md, step 6), over
-    /// `stake.count` scores.
-    static func weightedMedian(
-        _ stake: UnsafeBufferPointer<Fixed>, _ score: UnsafePointer<Fixed>, _ scratch: MedianScratch,
-        minority: Fixed, lo: Fixed, hi: Fixed
-    ) -> Fixed {
-        var lo = lo
-        var hi = hi
-        var count = stake.count
-        let idx = scratch.idx
-        let lower = scratch.lower
-        let upper = scratch.upper
-        for i in 0..<count { idx[i] = i }
-        while true {
-            if count == 0 { return .zero }
-            if count == 1 { return score[idx[0]] }
-            let pivot = score[idx[count / 2]].bits
-            // Branch-free partition (which side a score falls is a coin toss for the branch
-            // predictor): every index is written to both lists and kept by the one whose
-            // count moves, so each side keeps the chain's order. Stakes are normalised
-            // shares, non-negative and summing to about 1: plain integer sums never reach
-            // the saturation that `Fixed`'s `+` guards against.
-            var loStake: Int64 = 0
-            var hiStake: Int64 = 0
-            var nLower = 0
-            var nUpper = 0
-            for t in 0..<count {
-                let i = idx[t]
-                let v = score[i].bits
-                let below = v < pivot ? 1 : 0
-                let above = v > pivot ? 1 : 0
-                lower[nLower] = i
-                upper[nUpper] = i
-                nLower &+= below
-                nUpper &+= above
-                let s = stake[i].bits
-                loStake &+= s & -Int64(below)
-                hiStake &+= s & -Int64(above)
-            }
-            let below = lo + Fixed(bits: loStake)
-            let notAbove = hi - Fixed(bits: hiStake)
-            if below <= minority && minority < notAbove { return Fixed(bits: pivot) }
-            if minority < below && nLower > 0 {
-                hi = below
-                idx.update(from: lower, count: nLower)
-                count = nLower
-            } else if notAbove <= minority && nUpper > 0 {
-                lo = notAbove
-                idx.update(from: upper, count: nUpper)
-                count = nUpper
-            } else {
-                return Fixed(bits: pivot)
-            }
-        }
-    }
-
     /// `a + ratio · (b − a)` entry by entry, keeping values > 0 (`ratio` 0 is `a`, 1 is `b`).
     /// Only the union of both rows' columns can be non-zero, so rows are merged.
-    static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed) -> SparseMatrix {
+    static func interpolate(_ a: SparseMatrix, _ b: SparseMatrix, ratio: Fixed, into out: SparseMatrix) -> SparseMatrix
+    {
         if ratio == .zero { return a }
         if ratio == .one { return b }
-        return a.merged(with: b, Interpolation(ratio: ratio))
+        return a.merged(with: b, Interpolation(ratio: ratio), into: out)
     }
 
     struct Interpolation: MergeRule {
@@ -401,18 +392,20 @@ public enum Yuma {
     /// pass, so both inputs must have sorted rows.
     static func ema(
         _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed,
-        scales: (new: [FixedDivisor], old: [FixedDivisor])? = nil
+        scales: (new: [FixedDivisor], old: [FixedDivisor])? = nil, into out: SparseMatrix,
+        sums: UnsafeMutablePointer<Fixed>? = nil
     ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
         // An absent entry is 0, and 0 stays 0 through each step: no case for it.
         guard let (newScale, oldScale) = scales else {
-            return new.merged(with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha))
+            return new.merged(with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha), into: out, sums: sums)
         }
         return newScale.withUnsafeBufferPointer { newScale in
             oldScale.withUnsafeBufferPointer { oldScale in
                 new.merged(
                     with: old,
-                    ScaledAverage(alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newScale, oldScale: oldScale))
+                    ScaledAverage(alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newScale, oldScale: oldScale),
+                    into: out, sums: sums)
             }
         }
     }

@@ -46,13 +46,17 @@ struct YumaTests {
             let s = stake.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let c = score.map { Fixed(bits: Int64(($0 * 4_294_967_296).rounded())) }
             let minority = s.total - Fixed(bits: Int64((0.51 * 4_294_967_296).rounded()))
-            let scratch = Yuma.MedianScratch(count: s.count)
-            return s.withUnsafeBufferPointer { stake in
-                c.withUnsafeBufferPointer {
-                    Yuma.weightedMedian(stake, $0.baseAddress!, scratch, minority: minority, lo: .zero, hi: s.total)
-                        .double
-                }
-            }
+            let search = WeightedMedian()
+            search.reserve(s.count)
+            let stakes = s.map(\.bits)
+            let scores = c.map(\.bits)
+            let found = search.search(
+                score: scores, stake: stakes, count: s.count, minority: minority.bits, lo: 0, hi: s.total.bits)
+            #expect(
+                search.median(
+                    score: scores, stake: stakes, count: s.count, minority: minority.bits, total: s.total.bits)
+                    == found)
+            return Fixed(bits: found).double
         }
         #expect(abs(median([0.2, 0.2, 0.2, 0.2, 0.2], [0.8, 0.2, 1.0, 0.6, 0.4]) - 0.6) < 1e-9)
         #expect(abs(median([0.51, 0.49], [0.5, 1.0]) - 0.5) < 1e-9)
