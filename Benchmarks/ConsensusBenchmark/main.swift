@@ -42,7 +42,7 @@ func makeInput(n: Int, validators: Int, seed: UInt64) -> EpochInput {
 // SYNOD_BENCH_SMALL=1 runs only the smallest size, longer (for profiling).
 let sizes =
     ProcessInfo.processInfo.environment["SYNOD_BENCH_SMALL"] != nil
-    ? [(256, 64, 20, 500)] : [(256, 64, 20, 50), (1024, 128, 4, 25), (4096, 256, 1, 8)]
+    ? [(256, 64, 20, 500)] : [(256, 64, 20, 250), (1024, 128, 4, 50), (4096, 256, 1, 10)]
 var files: [String] = []
 var rows: [(String, Double, Double?)] = []
 var timings: [Double] = []

@@ -67,7 +67,7 @@ def main():
     for path in sys.argv[1:]:
         stake, w, b, emission = load(path)
         # Short batches, many times over, the best counting: as Synod's side is timed.
-        reps, batches = (5, 40) if len(stake) <= 512 else ((2, 12) if len(stake) <= 2048 else (1, 4))
+        reps, batches = (5, 100) if len(stake) <= 512 else ((2, 12) if len(stake) <= 2048 else (1, 4))
         best = float("inf")
         for _ in range(batches):
             start = time.perf_counter()

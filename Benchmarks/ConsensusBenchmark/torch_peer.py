@@ -78,7 +78,7 @@ def main():
         for path in sys.argv[1:]:
             S, W, B = load(path)
             # Short batches, many times over, the best counting: as Synod's side is timed.
-            reps, batches = (5, 40) if len(S) <= 512 else ((2, 12) if len(S) <= 2048 else (1, 4))
+            reps, batches = (5, 100) if len(S) <= 512 else ((2, 12) if len(S) <= 2048 else (1, 4))
             yuma_rust(W, S, B)
             best = float("inf")
             for _ in range(batches):

@@ -19,8 +19,10 @@ enum Parallel {
     }()
 
     /// Parts for `work` entries: one below the size where handing work to the other cores
-    /// costs more than it saves (a few microseconds with ``WorkerPool``'s spinning workers).
-    static func parts(for work: Int) -> Int { work < 4096 ? 1 : width }
+    /// saves more than it costs. On the 2-core virtual machines Synod is measured on, the
+    /// second core gave back little below that (the two contend), and each step handed out
+    /// costs a few microseconds (``WorkerPool``).
+    static func parts(for work: Int) -> Int { work < 1 << 16 ? 1 : width }
 
     /// `body(part)` for every part in `0..<parts`, concurrently when there is more than one
     /// (the calling thread takes parts too).

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A sparse matrix in compressed rows (CSR): row `i` holds `columns[rowStart[i]..<rowStart[i+1]]`
 /// and the matching `values`, in ascending column order.
 ///
@@ -140,9 +146,11 @@ final class SparseMatrix {
     /// thread: split in parts and stacked, it measured slower (the copy costs what the
     /// second core saves).
     ///
-    /// With `sums`, each column's sum of the result (saturating, of positive values) too.
+    /// With `sums` and `maxes`, each column's sum (saturating, of positive values) and
+    /// largest value of the result too (both start at 0).
     func merged<Rule: MergeRule>(
-        with other: SparseMatrix, _ rule: Rule, into out: SparseMatrix, sums: UnsafeMutablePointer<Fixed>? = nil
+        with other: SparseMatrix, _ rule: Rule, into out: SparseMatrix, sums: UnsafeMutablePointer<Fixed>? = nil,
+        maxes: UnsafeMutablePointer<Fixed>? = nil
     ) -> SparseMatrix {
         out.reset(rows: rowCount, capacity: count + other.count)
         // The buffers in locals: stores through one pointer would otherwise make the
@@ -156,6 +164,21 @@ final class SparseMatrix {
             var b = bStart[i]
             let aEnd = aStart[i + 1]
             let bEnd = bStart[i + 1]
+            // Rows over the same columns (a validator's bonds follow its weights): entry by
+            // entry, no merging.
+            if aEnd - a == bEnd - b && memcmp(aColumns + a, bColumns + b, (aEnd - a) * MemoryLayout<Int>.stride) == 0 {
+                for k in 0..<(aEnd &- a) {
+                    let j = aColumns[a &+ k]
+                    let v = rule.combine(j, aValues[a &+ k], bValues[b &+ k])
+                    outColumns[c] = j
+                    outValues[c] = v
+                    if let sums { sums[j] += v > .zero ? v : .zero }
+                    if let maxes, maxes[j] < v { maxes[j] = v }
+                    c &+= v > .zero ? 1 : 0
+                }
+                outStart[i + 1] = c
+                continue
+            }
             while a < aEnd || b < bEnd {
                 let ja = a < aEnd ? aColumns[a] : Int.max
                 let jb = b < bEnd ? bColumns[b] : Int.max
@@ -169,6 +192,7 @@ final class SparseMatrix {
                 outValues[c] = v
                 // Adding 0 leaves a sum as it is, saturated or not.
                 if let sums { sums[j] += v > .zero ? v : .zero }
+                if let maxes, maxes[j] < v { maxes[j] = v }
                 if v > .zero { c += 1 }
             }
             outStart[i + 1] = c
@@ -213,28 +237,9 @@ final class SparseMatrix {
         (0..<rowCount).map { i in range(i).map { FixedEntry(uid: columns[$0], value: values[$0]) } }
     }
 
-    /// Row `i` as stored u16 proportions, each value first divided by its column's `scale`
-    /// (unless that is 0).
-    func storedRow(_ i: Int, scale: [FixedDivisor]?) -> [SparseEntry] {
-        let (columns, values) = (self.columns, self.values)
-        let entries = range(i)
-        return [SparseEntry](unsafeUninitializedCapacity: entries.count) { row, written in
-            guard let scale else {
-                for k in entries {
-                    row[k - entries.lowerBound] = SparseEntry(uid: columns[k], value: values[k].u16Proportion)
-                }
-                written = entries.count
-                return
-            }
-            scale.withUnsafeBufferPointer { scale in
-                for k in entries {
-                    let j = columns[k]
-                    row[k - entries.lowerBound] = SparseEntry(
-                        uid: j, value: scale[j].divideUnlessZero(values[k]).u16Proportion)
-                }
-            }
-            written = entries.count
-        }
+    /// Row `i` as stored u16 proportions.
+    func storedRow(_ i: Int) -> [SparseEntry] {
+        range(i).map { SparseEntry(uid: columns[$0], value: values[$0].u16Proportion) }
     }
 }
 

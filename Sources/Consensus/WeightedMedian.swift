@@ -21,7 +21,6 @@ final class WeightedMedian {
     private var stakes: UnsafeMutablePointer<Int64>
     private var bucketOf: UnsafeMutablePointer<Int32>
     private let bucketStake: UnsafeMutablePointer<Int64>
-    private let bucketCount: UnsafeMutablePointer<Int32>
     /// Most buckets a column is cut into.
     static let maxBuckets = 64
 
@@ -33,7 +32,6 @@ final class WeightedMedian {
         stakes = .allocate(capacity: 1)
         bucketOf = .allocate(capacity: 1)
         bucketStake = .allocate(capacity: Self.maxBuckets)
-        bucketCount = .allocate(capacity: Self.maxBuckets)
         capacity = 1
     }
 
@@ -43,7 +41,6 @@ final class WeightedMedian {
         stakes.deallocate()
         bucketOf.deallocate()
         bucketStake.deallocate()
-        bucketCount.deallocate()
     }
 
     /// Room for columns of `count` rows.
@@ -79,26 +76,30 @@ final class WeightedMedian {
         if minority < 0 || smallest == largest { return smallest }
         if minority >= total { return largest }
         let buckets = min(Self.maxBuckets, max(count / 4, 1))
-        if buckets < 4 {
+        let range = largest &- smallest
+        if buckets < 4 || range < 0 {
             return search(score: score, stake: stake, count: count, minority: minority, lo: 0, hi: total)
         }
-        // Bucket b holds the scores s with floor((s − smallest) · scale) = b (the largest
-        // clamped into the last): a non-decreasing map of s, in doubles, exact or not.
-        let scale = Double(buckets) / Double(UInt64(bitPattern: largest &- smallest))
+        // Bucket b holds the scores s with round((s − smallest) · scale) = b: a non-decreasing
+        // map of s (exact or not, a double's product and rounding never reverse an order),
+        // from 0 for the smallest to buckets − 1 for the largest. Rounding is adding 1.5 · 2^52
+        // and reading the low bits: no conversion to check.
+        let scale = Double(buckets - 1) / Double(range)
+        let magic = 6_755_399_441_055_744.0
         bucketStake.update(repeating: 0, count: buckets)
-        bucketCount.update(repeating: 0, count: buckets)
         for t in 0..<count {
-            let b = min(Int(Double(UInt64(bitPattern: score[t] &- smallest)) * scale), buckets - 1)
+            let rounded = Double(score[t] &- smallest) * scale + magic
+            let b = Int(truncatingIfNeeded: rounded.bitPattern &- magic.bitPattern)
             bucketOf[t] = Int32(truncatingIfNeeded: b)
             bucketStake[b] &+= stake[t]
-            bucketCount[b] &+= 1
         }
         // The first bucket whose stake, with all before it, exceeds the minority holds the
-        // median (0 <= minority < total: there is one).
+        // median (0 <= minority < total: there is one, and it is not empty, as an empty
+        // bucket adds no stake).
         var below: Int64 = 0
         var chosen = -1
         for b in 0..<buckets {
-            if bucketCount[b] > 0 && minority < below &+ bucketStake[b] {
+            if minority < below &+ bucketStake[b] {
                 chosen = b
                 break
             }

@@ -115,8 +115,9 @@ public enum Yuma {
         // follows it (the same divisions, in the same order, fewer sweeps over the entries).
         var dividends: [Fixed]
         let emaBonds: SparseMatrix
-        /// Divisor per column for the stored form (`nil`: store the EMA as it is).
-        var storedScale: [FixedDivisor]? = nil
+        // Bonds to store: rows with a new permit get the new bonds; rows losing a permit are
+        // cleared; rows that had none and get none keep what was stored.
+        var storedBonds: [[SparseEntry]] = input.bonds
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
         let alpha = Fixed.one - bmaRatio
@@ -140,6 +141,19 @@ public enum Yuma {
                     return total * activeStake[i]
                 }
             }.normalized()
+            // Yuma3 stores the EMA itself, absolute.
+            let rowParts = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
+            storedBonds.withUnsafeMutableBufferPointer { storedBonds in
+                Parallel.run(parts: rowParts.count) { part in
+                    for i in rowParts[part] {
+                        if newPermit[i] {
+                            storedBonds[i] = emaBonds.storedRow(i)
+                        } else if input.validatorPermit[i] {
+                            storedBonds[i] = []
+                        }
+                    }
+                }
+            }
         } else {
             // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge. With
             // W_b the clipped weights, ΔB and its column sums are the ranks' terms and sums.
@@ -168,34 +182,55 @@ public enum Yuma {
                 }
             }
             var emaSums = [Fixed](repeating: .zero, count: n)
+            var emaMaxes = [Fixed](repeating: .zero, count: n)
             emaBonds = emaSums.withUnsafeMutableBufferPointer { emaSums in
-                ema(
-                    delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums),
-                    into: workspace.ema, sums: emaSums.baseAddress!)
+                emaMaxes.withUnsafeMutableBufferPointer { emaMaxes in
+                    ema(
+                        delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums),
+                        into: workspace.ema, sums: emaSums.baseAddress!, maxes: emaMaxes.baseAddress!)
+                }
             }
-            // Normalise the EMA's columns, with dividends and each column's maximum (the
-            // stored form scales columns to max 1) in the same sweep.
-            // Rows are independent: in parts, each with its own column maxima.
+            // One sweep normalises the EMA's columns, sums the dividends and writes the rows to
+            // store, each column scaled to max 1. Its maximum is known before the sweep: a
+            // division by the same sum never changes which entry is largest, so the largest
+            // normalised entry is the largest entry normalised.
             let sums = emaSums.map(FixedDivisor.init)
-            let ranges = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
-            var partMaxes = [[Fixed]](repeating: [Fixed](repeating: .zero, count: n), count: ranges.count)
+            let scale = (0..<n).map { FixedDivisor(sums[$0].divideUnlessZero(emaMaxes[$0])) }
+            // Rows are independent: in contiguous parts (rows side by side written from two
+            // cores would share cache lines).
+            let rowParts = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
             dividends = [Fixed](repeating: .zero, count: n)
             incentive.withUnsafeBufferPointer { incentive in
                 sums.withUnsafeBufferPointer { sums in
-                    dividends.withUnsafeMutableBufferPointer { dividends in
-                        partMaxes.withUnsafeMutableBufferPointer { partMaxes in
-                            Parallel.run(parts: ranges.count) { part in
-                                partMaxes[part].withUnsafeMutableBufferPointer { maxes in
-                                    for i in ranges[part] {
+                    scale.withUnsafeBufferPointer { scale in
+                        dividends.withUnsafeMutableBufferPointer { dividends in
+                            storedBonds.withUnsafeMutableBufferPointer { storedBonds in
+                                let (starts, columns, values) = (emaBonds.rowStart, emaBonds.columns, emaBonds.values)
+                                Parallel.run(parts: rowParts.count) { part in
+                                    for i in rowParts[part] {
+                                        let entries = starts[i]..<starts[i + 1]
                                         var total = Fixed.zero
-                                        for k in emaBonds.range(i) {
-                                            let j = emaBonds.columns[k]
-                                            let v = sums[j].divideUnlessZero(emaBonds.values[k])
-                                            emaBonds.values[k] = v
+                                        for k in entries {
+                                            let j = columns[k]
+                                            let v = sums[j].divideUnlessZero(values[k])
+                                            values[k] = v
                                             total += incentive[j] * v
-                                            if maxes[j] < v { maxes[j] = v }
                                         }
                                         dividends[i] = total
+                                        if newPermit[i] {
+                                            storedBonds[i] = [SparseEntry](unsafeUninitializedCapacity: entries.count) {
+                                                row, written in
+                                                for k in entries {
+                                                    let j = columns[k]
+                                                    row[k - entries.lowerBound] = SparseEntry(
+                                                        uid: j,
+                                                        value: scale[j].divideUnlessZero(values[k]).u16Proportion)
+                                                }
+                                                written = entries.count
+                                            }
+                                        } else if input.validatorPermit[i] {
+                                            storedBonds[i] = []
+                                        }
                                     }
                                 }
                             }
@@ -204,7 +239,6 @@ public enum Yuma {
                 }
             }
             dividends = dividends.normalized()
-            storedScale = (0..<n).map { j in FixedDivisor(partMaxes.reduce(.zero) { max($0, $1[j]) }) }
         }
 
         // 12. Emission.
@@ -221,24 +255,6 @@ public enum Yuma {
             let fallback = activeStake.total == .zero ? stake : activeStake
             validatorShare = fallback
             combinedShare = fallback
-        }
-
-        // Bonds to store: rows with a new permit get the new bonds; rows losing a permit are
-        // cleared; rows that had none and get none keep what was stored.
-        var storedBonds: [[SparseEntry]] = input.bonds
-        // Rows in contiguous parts: neighbouring rows written from two cores would share cache
-        // lines.
-        let rowParts = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
-        storedBonds.withUnsafeMutableBufferPointer { storedBonds in
-            Parallel.run(parts: rowParts.count) { part in
-                for i in rowParts[part] {
-                    if newPermit[i] {
-                        storedBonds[i] = emaBonds.storedRow(i, scale: storedScale)
-                    } else if input.validatorPermit[i] {
-                        storedBonds[i] = []
-                    }
-                }
-            }
         }
 
         let output = EpochOutput(
@@ -337,13 +353,21 @@ public enum Yuma {
         let columnScores = workspace.zeroedColumnScores(columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
         let (starts, scoreColumns, scoreValues) = (score.rowStart, score.columns, score.values)
+        // Eight rows at a time, their t-th entries together: rows weighting the same miners
+        // then write each column's eight neighbouring slots one after another, a cache line
+        // at a time, where row by row every write would land on a line of its own.
         hasEntries.withUnsafeMutableBufferPointer { hasEntries in
-            for r in 0..<k {
-                let i = rowOf[r]
-                for t in starts[i]..<starts[i + 1] {
-                    let j = scoreColumns[t]
-                    columnScores[j &* k &+ r] = scoreValues[t].bits
-                    hasEntries[j] = true
+            for first in stride(from: 0, to: k, by: 8) {
+                let block = first..<min(first + 8, k)
+                let longest = block.reduce(0) { max($0, starts[rowOf[$1] + 1] - starts[rowOf[$1]]) }
+                for t in 0..<longest {
+                    for r in block {
+                        let entry = starts[rowOf[r]] &+ t
+                        guard entry < starts[rowOf[r] + 1] else { continue }
+                        let j = scoreColumns[entry]
+                        columnScores[j &* k &+ r] = scoreValues[entry].bits
+                        hasEntries[j] = true
+                    }
                 }
             }
         }
@@ -393,19 +417,20 @@ public enum Yuma {
     static func ema(
         _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed,
         scales: (new: [FixedDivisor], old: [FixedDivisor])? = nil, into out: SparseMatrix,
-        sums: UnsafeMutablePointer<Fixed>? = nil
+        sums: UnsafeMutablePointer<Fixed>? = nil, maxes: UnsafeMutablePointer<Fixed>? = nil
     ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
         // An absent entry is 0, and 0 stays 0 through each step: no case for it.
         guard let (newScale, oldScale) = scales else {
-            return new.merged(with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha), into: out, sums: sums)
+            return new.merged(
+                with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha), into: out, sums: sums, maxes: maxes)
         }
         return newScale.withUnsafeBufferPointer { newScale in
             oldScale.withUnsafeBufferPointer { oldScale in
                 new.merged(
                     with: old,
                     ScaledAverage(alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newScale, oldScale: oldScale),
-                    into: out, sums: sums)
+                    into: out, sums: sums, maxes: maxes)
             }
         }
     }
@@ -443,20 +468,12 @@ public enum Yuma {
         try length("last_update", input.lastUpdate.count)
         try length("block_at_registration", input.blockAtRegistration.count)
         if n > 65536 { throw ConsensusError("stake: \(n) uids; at most 65536 (uids are u16)") }
-        // seenInRow[uid] == row + 1 marks a uid already met in this row (no hashing).
-        var seenInRow = [Int](repeating: 0, count: n)
         for (name, rows) in [("weights", input.weights), ("bonds", input.bonds)] {
-            for i in seenInRow.indices { seenInRow[i] = 0 }
-            for (i, row) in rows.enumerated() {
-                for (k, e) in row.enumerated() {
-                    if e.uid < 0 || e.uid >= n {
-                        throw ConsensusError("\(name)[\(i)][\(k)]: uid \(e.uid) is out of range (0..<\(n))")
-                    }
-                    if seenInRow[e.uid] == i + 1 {
-                        throw ConsensusError("\(name)[\(i)][\(k)]: uid \(e.uid) appears twice in row \(i)")
-                    }
-                    seenInRow[e.uid] = i + 1
-                }
+            if let bad = firstBadEntry(rows, uids: n) {
+                throw ConsensusError(
+                    bad.repeated
+                        ? "\(name)[\(bad.row)][\(bad.index)]: uid \(bad.uid) appears twice in row \(bad.row)"
+                        : "\(name)[\(bad.row)][\(bad.index)]: uid \(bad.uid) is out of range (0..<\(n))")
             }
         }
         if input.stake.reduce(UInt128(0), { $0 + UInt128($1) }) > UInt128(Int64.max) {
@@ -464,6 +481,31 @@ public enum Yuma {
         }
         if input.parameters.maxAllowedValidators < 0 {
             throw ConsensusError("params.max_allowed_validators: must not be negative")
+        }
+    }
+}
+
+extension Yuma {
+    /// The first entry of `rows` whose uid is out of range or repeats in its row.
+    static func firstBadEntry(_ rows: [[SparseEntry]], uids n: Int) -> (row: Int, index: Int, uid: Int, repeated: Bool)?
+    {
+        // seen[uid] == row + 1 marks a uid already met in this row (no hashing, no clearing).
+        var seen = [Int](repeating: 0, count: n)
+        return seen.withUnsafeMutableBufferPointer { seen in
+            for (i, row) in rows.enumerated() {
+                let mark = i + 1
+                let bad = row.withUnsafeBufferPointer { row -> (row: Int, index: Int, uid: Int, repeated: Bool)? in
+                    for k in row.indices {
+                        let uid = row[k].uid
+                        guard UInt(bitPattern: uid) < UInt(n) else { return (i, k, uid, false) }
+                        if seen[uid] == mark { return (i, k, uid, true) }
+                        seen[uid] = mark
+                    }
+                    return nil
+                }
+                if let bad { return bad }
+            }
+            return nil
         }
     }
 }

@@ -74,6 +74,26 @@ struct YumaDifferentialTests {
         }
     }
 
+    /// Large enough (128 validators × 572 miners) that the median's columns and the bonds'
+    /// rows are split over the cores.
+    @Test func subnetSplitOverTheCoresAgrees() throws {
+        #expect(Parallel.parts(for: 128 * 572) == Parallel.width)
+        var g = Generator(state: 7)
+        let n = 700
+        let validators = 128
+        let stake = (0..<n).map { $0 < validators ? UInt64(1 + g.below(1_000_000_000)) : 0 }
+        let weights = (0..<n).map { i in
+            i < validators ? (validators..<n).map { SparseEntry(uid: $0, value: g.u16()) } : []
+        }
+        var input = EpochInput(currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights)
+        for _ in 0..<2 {
+            let fast = try Yuma.epoch(input)
+            #expect(fast == (try ReferenceYuma.epoch(input)))
+            input.bonds = fast.bonds
+            input.validatorPermit = fast.validatorPermit
+        }
+    }
+
     @Test func denseSubnetAgrees() throws {
         var g = Generator(state: 42)
         let n = 256
@@ -82,8 +102,8 @@ struct YumaDifferentialTests {
         let weights = (0..<n).map { i in
             i < validators ? (validators..<n).map { SparseEntry(uid: $0, value: g.u16()) } : []
         }
-        // Large enough that the optimised epoch splits its work over the cores; a bonds
-        // penalty of 1 (65535) takes classic Yuma's shortcut (ΔB from the ranks' terms).
+        // A bonds penalty of 1 (65535) takes classic Yuma's shortcut (ΔB from the ranks'
+        // terms).
         for (yuma3, penalty) in [(false, 40000), (false, 65535), (true, 40000)] as [(Bool, UInt16)] {
             var p = EpochParameters()
             p.yuma3 = yuma3
