@@ -20,8 +20,8 @@ import CFixedPoint
 /// ```
 struct FixedDivisor {
     let divisor: Fixed
+    /// The reciprocal, or all zeros to divide by `/` (then no numerator is taken).
     private let prepared: synod_q32_divisor
-    private let byReciprocal: Bool
 
     init(_ divisor: Fixed) {
         self.init(divisor, byReciprocal: Self.byReciprocal)
@@ -30,15 +30,14 @@ struct FixedDivisor {
     /// A divisor that divides by reciprocal or by `divq` as told (tests compare both).
     init(_ divisor: Fixed, byReciprocal: Bool) {
         self.divisor = divisor
-        self.byReciprocal = byReciprocal && divisor.bits > 0
-        prepared = self.byReciprocal ? synod_q32_divisor_make(UInt64(divisor.bits)) : synod_q32_divisor()
+        prepared = byReciprocal && divisor.bits > 0 ? synod_q32_divisor_make(UInt64(divisor.bits)) : synod_q32_divisor()
     }
 
     /// `a / divisor`, exactly as ``Fixed``'s `/` computes it (0 when the divisor is 0).
     @inline(__always) func divide(_ a: Fixed) -> Fixed {
         // The condition is true for every entry of a normalisation (a <= divisor): one
         // well-predicted branch.
-        guard byReciprocal, synod_q32_divide_by_takes(UInt64(bitPattern: a.bits), prepared.divisor) != 0 else {
+        guard synod_q32_divide_by_takes(UInt64(bitPattern: a.bits), prepared.divisor) != 0 else {
             return a / divisor
         }
         return withUnsafePointer(to: prepared) {

@@ -12,8 +12,7 @@
 /// without the bounds and uniqueness checks that made array-backed rows several times
 /// slower. A matrix is filled (``append(_:_:)`` then ``endRow()`` per row, within the
 /// capacity given) and may then be rescaled in place; ``reset(rows:capacity:)`` empties it
-/// for the next epoch, keeping its memory (``YumaWorkspace``); ``copy()`` makes an
-/// independent one.
+/// for the next epoch, keeping its memory (``YumaWorkspace``).
 final class SparseMatrix {
     private(set) var rowCount = 0
     private(set) var capacity = 0
@@ -104,17 +103,6 @@ final class SparseMatrix {
         }
         finish(count: c)
         return sums
-    }
-
-    /// An independent matrix with the same entries.
-    func copy() -> SparseMatrix {
-        let other = SparseMatrix(rows: rowCount, capacity: count)
-        other.rowStart.update(from: rowStart, count: rowCount + 1)
-        other.columns.update(from: columns, count: count)
-        other.values.update(from: values, count: count)
-        other.count = count
-        other.rowsEnded = rowsEnded
-        return other
     }
 
     @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
