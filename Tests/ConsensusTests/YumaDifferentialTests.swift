@@ -74,19 +74,21 @@ struct YumaDifferentialTests {
         }
     }
 
-    /// Large enough (128 validators × 572 miners) that the median's columns and the bonds'
-    /// rows are split over the cores.
-    @Test func subnetSplitOverTheCoresAgrees() throws {
-        #expect(Parallel.parts(for: 128 * 572) == Parallel.width)
-        var g = Generator(state: 7)
-        let n = 700
-        let validators = 128
+    /// `n` UIDs whose first `validators` stake and weight every miner.
+    static func denseSubnet(n: Int, validators: Int, seed: UInt64, parameters: EpochParameters) -> EpochInput {
+        var g = Generator(state: seed)
         let stake = (0..<n).map { $0 < validators ? UInt64(1 + g.below(1_000_000_000)) : 0 }
         let weights = (0..<n).map { i in
             i < validators ? (validators..<n).map { SparseEntry(uid: $0, value: g.u16()) } : []
         }
-        var input = EpochInput(currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights)
-        for _ in 0..<2 {
+        return EpochInput(
+            currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights, parameters: parameters)
+    }
+
+    /// `epochs` epochs in a row, bonds and permits fed forward, each the reference's bits.
+    static func agree(from input: EpochInput, epochs: Int) throws {
+        var input = input
+        for _ in 0..<epochs {
             let fast = try Yuma.epoch(input)
             #expect(fast == (try ReferenceYuma.epoch(input)))
             input.bonds = fast.bonds
@@ -94,14 +96,15 @@ struct YumaDifferentialTests {
         }
     }
 
+    /// Large enough (128 validators × 572 miners) that the median's columns and the bonds'
+    /// rows are split over the cores.
+    @Test func subnetSplitOverTheCoresAgrees() throws {
+        #expect(Parallel.parts(for: 128 * 572) == Parallel.width)
+        try Self.agree(
+            from: Self.denseSubnet(n: 700, validators: 128, seed: 7, parameters: EpochParameters()), epochs: 2)
+    }
+
     @Test func denseSubnetAgrees() throws {
-        var g = Generator(state: 42)
-        let n = 256
-        let validators = 64
-        let stake = (0..<n).map { $0 < validators ? UInt64(1 + g.below(1_000_000_000)) : 0 }
-        let weights = (0..<n).map { i in
-            i < validators ? (validators..<n).map { SparseEntry(uid: $0, value: g.u16()) } : []
-        }
         // A bonds penalty of 1 (65535) takes classic Yuma's shortcut (ΔB from the ranks'
         // terms).
         for (yuma3, penalty) in [(false, 40000), (false, 65535), (true, 40000)] as [(Bool, UInt16)] {
@@ -109,14 +112,7 @@ struct YumaDifferentialTests {
             p.yuma3 = yuma3
             p.liquidAlpha = yuma3
             p.bondsPenalty = penalty
-            var input = EpochInput(
-                currentBlock: 100, emission: 1_000_000_000, stake: stake, weights: weights, parameters: p)
-            for _ in 0..<3 {
-                let fast = try Yuma.epoch(input)
-                #expect(fast == (try ReferenceYuma.epoch(input)))
-                input.bonds = fast.bonds
-                input.validatorPermit = fast.validatorPermit
-            }
+            try Self.agree(from: Self.denseSubnet(n: 256, validators: 64, seed: 42, parameters: p), epochs: 3)
         }
     }
 }
