@@ -349,10 +349,24 @@ public enum Yuma {
         let k = useStake.count
         var result = [Fixed](repeating: .zero, count: columns)
         if k == 0 || columns == 0 { return result }
-        // Column-major scores of the staked rows; a missing entry counts as 0.
-        let columnScores = workspace.zeroedColumnScores(columns * k)
+        // Column-major scores of the staked rows; a missing entry counts as 0. Only columns
+        // someone weighted are read, so only theirs are zeroed when that is fewer (work in
+        // proportion to the weights set, not to UIDs × validators).
+        let columnScores = workspace.columnScores(columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
         let (starts, scoreColumns, scoreValues) = (score.rowStart, score.columns, score.values)
+        let entries = rowOf.reduce(0) { $0 + starts[$1 + 1] - starts[$1] }
+        if entries < columns * k / 2 {
+            for i in rowOf {
+                for t in starts[i]..<starts[i + 1] {
+                    let j = scoreColumns[t]
+                    if !hasEntries[j] { (columnScores + j * k).update(repeating: 0, count: k) }
+                    hasEntries[j] = true
+                }
+            }
+        } else {
+            columnScores.update(repeating: 0, count: columns * k)
+        }
         // Eight rows at a time, their t-th entries together: rows weighting the same miners
         // then write each column's eight neighbouring slots one after another, a cache line
         // at a time, where row by row every write would land on a line of its own.
@@ -373,7 +387,7 @@ public enum Yuma {
         }
         // Columns are independent: in contiguous parts (results side by side from two cores
         // would share cache lines), each with its own search.
-        let parts = Parallel.parts(for: columns * k)
+        let parts = Parallel.parts(for: entries)
         let medians = workspace.medians(parts: parts, rows: k)
         useStake.withUnsafeBufferPointer { stake in
             stake.withMemoryRebound(to: Int64.self) { stake in

@@ -17,10 +17,10 @@ final class YumaWorkspace: @unchecked Sendable {
     /// One median search per part of the columns.
     private(set) var medians: [WeightedMedian] = []
     /// Column-major scores of the staked rows, for the median.
-    private(set) var columnScores = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
-    private var columnScoresCapacity = 1
+    private var scores = UnsafeMutablePointer<Int64>.allocate(capacity: 1)
+    private var scoresCapacity = 1
 
-    deinit { columnScores.deallocate() }
+    deinit { scores.deallocate() }
 
     /// `parts` median searches with room for columns of `rows` rows.
     func medians(parts: Int, rows: Int) -> [WeightedMedian] {
@@ -29,21 +29,20 @@ final class YumaWorkspace: @unchecked Sendable {
         return Array(medians.prefix(parts))
     }
 
-    /// `count` zeroed column scores.
-    func zeroedColumnScores(_ count: Int) -> UnsafeMutablePointer<Int64> {
-        if count > columnScoresCapacity {
-            columnScores.deallocate()
-            columnScoresCapacity = count
-            columnScores = .allocate(capacity: count)
+    /// Room for `count` column scores (not cleared).
+    func columnScores(_ count: Int) -> UnsafeMutablePointer<Int64> {
+        if count > scoresCapacity {
+            scores.deallocate()
+            scoresCapacity = count
+            scores = .allocate(capacity: count)
         }
-        columnScores.update(repeating: 0, count: count)
-        return columnScores
+        return scores
     }
 
     /// Bytes held, to keep only workspaces of ordinary size.
     var bytes: Int {
         [weights, clipped, staked, interpolated, bonds, delta, ema].reduce(0) { $0 + $1.bytes }
-            + columnScoresCapacity * 8 + medians.reduce(0) { $0 + $1.capacity * 44 }
+            + scoresCapacity * 8 + medians.reduce(0) { $0 + $1.capacity * 44 }
     }
 
     private static let pool = Mutex<[YumaWorkspace]>([])
