@@ -147,6 +147,15 @@ final class SparseMatrix {
         let (bStart, bColumns, bValues) = (other.rowStart, other.columns, other.values)
         let (outStart, outColumns, outValues) = (out.rowStart, out.columns, out.values)
         var c = 0
+        /// Writes an entry of the result, kept when > 0, with its column's sum and maximum.
+        @inline(__always) func emit(_ j: Int, _ v: Fixed) {
+            outColumns[c] = j
+            outValues[c] = v
+            // Adding 0 leaves a sum as it is, saturated or not.
+            if let sums { sums[j] += v > .zero ? v : .zero }
+            if let maxes, maxes[j] < v { maxes[j] = v }
+            c &+= v > .zero ? 1 : 0
+        }
         for i in 0..<rowCount {
             var a = aStart[i]
             var b = bStart[i]
@@ -157,12 +166,7 @@ final class SparseMatrix {
             if aEnd - a == bEnd - b && memcmp(aColumns + a, bColumns + b, (aEnd - a) * MemoryLayout<Int>.stride) == 0 {
                 for k in 0..<(aEnd &- a) {
                     let j = aColumns[a &+ k]
-                    let v = rule.combine(j, aValues[a &+ k], bValues[b &+ k])
-                    outColumns[c] = j
-                    outValues[c] = v
-                    if let sums { sums[j] += v > .zero ? v : .zero }
-                    if let maxes, maxes[j] < v { maxes[j] = v }
-                    c &+= v > .zero ? 1 : 0
+                    emit(j, rule.combine(j, aValues[a &+ k], bValues[b &+ k]))
                 }
                 outStart[i + 1] = c
                 continue
@@ -175,29 +179,12 @@ final class SparseMatrix {
                 let y = jb == j ? bValues[b] : .zero
                 if ja == j { a += 1 }
                 if jb == j { b += 1 }
-                let v = rule.combine(j, x, y)
-                outColumns[c] = j
-                outValues[c] = v
-                // Adding 0 leaves a sum as it is, saturated or not.
-                if let sums { sums[j] += v > .zero ? v : .zero }
-                if let maxes, maxes[j] < v { maxes[j] = v }
-                if v > .zero { c += 1 }
+                emit(j, rule.combine(j, x, y))
             }
             outStart[i + 1] = c
         }
         out.finish(count: c)
         return out
-    }
-
-    /// Sorts the entries appended since `start` by column (a no-op when already sorted, as
-    /// stored rows usually are).
-    func sortRow(from start: Int) {
-        var sorted = true
-        for k in start..<count where k > start && columns[k - 1] > columns[k] {
-            sorted = false
-            break
-        }
-        if !sorted { sortEntries(start..<count) }
     }
 
     /// Sorts the entries in `range` by column.

@@ -115,8 +115,8 @@ public enum Yuma {
         // follows it (the same divisions, in the same order, fewer sweeps over the entries).
         var dividends: [Fixed]
         let emaBonds: SparseMatrix
-        // Bonds to store: rows with a new permit get the new bonds; rows losing a permit are
-        // cleared; rows that had none and get none keep what was stored.
+        // Bonds to store: rows with a new permit get the new bonds (written by the branch
+        // below), rows losing one are cleared after it, others keep what was stored.
         var storedBonds: [[SparseEntry]] = input.bonds
         let maskedColumn = input.blockAtRegistration.map { $0 > input.lastTempoBlock }
         let bmaRatio = Fixed(bits: Int64(truncatingIfNeeded: ((UInt128(p.bondsMovingAverage) << 64) / 1_000_000) >> 32))
@@ -146,11 +146,7 @@ public enum Yuma {
             storedBonds.withUnsafeMutableBufferPointer { storedBonds in
                 Parallel.run(parts: rowParts.count) { part in
                     for i in rowParts[part] {
-                        if newPermit[i] {
-                            storedBonds[i] = emaBonds.storedRow(i)
-                        } else if input.validatorPermit[i] {
-                            storedBonds[i] = []
-                        }
+                        if newPermit[i] { storedBonds[i] = emaBonds.storedRow(i) }
                     }
                 }
             }
@@ -228,8 +224,6 @@ public enum Yuma {
                                                 }
                                                 written = entries.count
                                             }
-                                        } else if input.validatorPermit[i] {
-                                            storedBonds[i] = []
                                         }
                                     }
                                 }
@@ -240,6 +234,9 @@ public enum Yuma {
             }
             dividends = dividends.normalized()
         }
+
+        // Rows losing a permit are cleared (rows that had none and get none keep theirs).
+        for i in 0..<n where !newPermit[i] && input.validatorPermit[i] { storedBonds[i] = [] }
 
         // 12. Emission.
         let combined = zip(incentive, dividends).map { $0 + $1 }
