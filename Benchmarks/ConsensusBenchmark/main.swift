@@ -39,10 +39,15 @@ func makeInput(n: Int, validators: Int, seed: UInt64) -> EpochInput {
 
 // (uids, validators, epochs per timed batch, batches): the best batch counts, as short
 // batches many times over are what a shared machine's noise spoils least.
-// SYNOD_BENCH_SMALL=1 runs only the smallest size, longer (for profiling).
+// SYNOD_BENCH_SMALL=1 runs only the smallest size, longer (for profiling); SYNOD_BENCH_SIZE=1024
+// (or 256, 4096) runs only that size, five times longer.
+let allSizes = [(256, 64, 20, 250), (1024, 128, 4, 50), (4096, 256, 1, 10)]
 let sizes =
     ProcessInfo.processInfo.environment["SYNOD_BENCH_SMALL"] != nil
-    ? [(256, 64, 20, 500)] : [(256, 64, 20, 250), (1024, 128, 4, 50), (4096, 256, 1, 10)]
+    ? [(256, 64, 20, 500)]
+    : ProcessInfo.processInfo.environment["SYNOD_BENCH_SIZE"].flatMap(Int.init).map { n in
+        allSizes.filter { $0.0 == n }.map { ($0.0, $0.1, $0.2, $0.3 * 5) }
+    } ?? allSizes
 var files: [String] = []
 var rows: [(String, Double, Double?)] = []
 var timings: [Double] = []

@@ -13,6 +13,12 @@ import BenchmarkSupport
 import Foundation
 import Wire
 
+// The load generator is wrk; `make bench-wire` installs it. Without it nothing below measures.
+guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else {
+    print("Wire benchmark: /usr/bin/wrk is missing; install it (apt-get install wrk) or run `make bench-wire`")
+    exit(1)
+}
+
 let seconds = Double(ProcessInfo.processInfo.environment["SYNOD_BENCH_SECONDS"] ?? "") ?? 4
 let connections = 64
 let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
@@ -59,20 +65,27 @@ let srSignature = srKey.sign(message)
 let srVerify1 = rate(threads: 1) { precondition(srKey.publicKey.verify(signature: srSignature, of: message)) }
 let srSign1 = rate(threads: 1) { _ = srKey.sign(message) }
 
-/// bittensor_core's sr25519 rates (one thread), or nil without the Python peer.
-func sr25519Peer() throws -> (sign: Double, verify: Double)? {
+/// bittensor_core's sr25519 rates (one thread), or nil without the Python peer (saying why
+/// when it was given but could not run: the rest of the benchmark still measures).
+func sr25519Peer() -> (sign: Double, verify: Double)? {
     guard let python = ProcessInfo.processInfo.environment["SYNOD_BENCH_PYTHON"] else { return nil }
     let peer = Process()
     peer.executableURL = URL(fileURLWithPath: python)
     peer.arguments = [directory + "/sr25519_peer.py", String(seconds / 2)]
     let output = Pipe()
     peer.standardOutput = output
-    try peer.run()
+    do { try peer.run() } catch {
+        print("sr25519 peer: \(python) could not start (\(error)); its column is left out")
+        return nil
+    }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     peer.waitUntilExit()
-    guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Double],
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Double],
         let sign = object["sign"], let verify = object["verify"]
-    else { return nil }
+    else {
+        print("sr25519 peer: \(python) printed no rates (exit \(peer.terminationStatus)); its column is left out")
+        return nil
+    }
     return (sign, verify)
 }
 
@@ -262,7 +275,7 @@ print(
 print(
     "  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. OpenSSL sign \(Int(sign1))/s"
 )
-let rust = try sr25519Peer()
+let rust = sr25519Peer()
 print(
     "sr25519 verify, 256-byte message, 1 thread: Synod \(Int(srVerify1))/s"
         + (rust.map { String(format: ", bittensor_core %d/s (%.0f%%)", Int($0.verify), 100 * srVerify1 / $0.verify) }

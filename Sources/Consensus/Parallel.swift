@@ -19,10 +19,10 @@ enum Parallel {
     }()
 
     /// Parts for `work` entries: one below the size where handing work to the other cores
-    /// saves more than it costs. On the 2-core virtual machines Synod is measured on, the
-    /// second core gave back little below that (the two contend), and each step handed out
-    /// costs a few microseconds (``WorkerPool``).
-    static func parts(for work: Int) -> Int { work < 1 << 16 ? 1 : width }
+    /// saves more than it costs. A step handed out costs a few microseconds (``WorkerPool``);
+    /// 4,096 entries take some 30 µs on one core, so half of them on another saves several
+    /// times that (measured on 2-core Intel and AMD virtual machines, 256 × 64 epochs).
+    static func parts(for work: Int) -> Int { work < 1 << 12 ? 1 : width }
 
     /// `body(part)` for every part in `0..<parts`, concurrently when there is more than one
     /// (the calling thread takes parts too).
@@ -84,8 +84,11 @@ final class WorkerPool: @unchecked Sendable {
     private let sleepers = CacheLine()
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    /// Spins (atomic loads) before a worker sleeps: some 100 µs.
-    private static let spins = 50_000
+    /// How long a worker spins after a step before it sleeps: long enough to cover the
+    /// serial work between an epoch's steps, and between epochs run back to back (a worker
+    /// woken through the kernel starts tens of microseconds late). Timed, not counted: a
+    /// spin's length differs several times between CPUs.
+    private static let spinNanoseconds: UInt64 = 300_000
 
     private struct Job {
         let body: (Int) -> Void
@@ -164,12 +167,23 @@ final class WorkerPool: @unchecked Sendable {
         for part in stride(from: index, to: step.pointee.parts, by: workers + 1) { step.pointee.body(part) }
     }
 
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
     private func work(index: Int) {
         // Steps from the pool's creation on: a thread may start after the first one.
         var seen = 0
         while true {
+            // The clock is read every 256 spins (it costs some 20 ns through the vDSO).
+            let deadline = Self.now() &+ Self.spinNanoseconds
             var spun = 0
-            while generation.value.load(ordering: .acquiring) == seen && spun < Self.spins { spun += 1 }
+            while generation.value.load(ordering: .acquiring) == seen {
+                spun &+= 1
+                if spun & 255 == 0 && Self.now() > deadline { break }
+            }
             if generation.value.load(ordering: .acquiring) == seen {
                 pthread_mutex_lock(lock)
                 sleepers.value.add(1, ordering: .sequentiallyConsistent)

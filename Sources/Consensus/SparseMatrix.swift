@@ -4,24 +4,34 @@
     import Darwin
 #endif
 
-/// A sparse matrix in compressed rows (CSR): row `i` holds `columns[rowStart[i]..<rowStart[i+1]]`
+/// A sparse matrix in compressed rows (CSR): row `i` holds `columns[rowStart[i]..<rowEnd[i]]`
 /// and the matching `values`, in ascending column order.
 ///
 /// The epoch's inner loops run over these buffers tens of thousands of times per epoch, so
 /// the storage is raw memory owned by this object: the loops index pointers directly,
 /// without the bounds and uniqueness checks that made array-backed rows several times
 /// slower. A matrix is filled (``append(_:_:)`` then ``endRow()`` per row, within the
-/// capacity given) and may then be rescaled in place; ``reset(rows:capacity:)`` empties it
-/// for the next epoch, keeping its memory (``YumaWorkspace``).
+/// capacity given, or rows written in place) and may then be rescaled in place;
+/// ``reset(rows:capacity:)`` empties it for the next epoch, keeping its memory
+/// (``YumaWorkspace``).
+///
+/// Rows may leave room after them: a row computed from other matrices' rows can start where
+/// the most those rows could produce before it ends, so every row has a place known before
+/// any is computed, and rows are computed on several cores with nothing to move afterwards.
 final class SparseMatrix {
     private(set) var rowCount = 0
     private(set) var capacity = 0
-    /// `rowCount + 1` offsets; `rowStart[i]` is where row `i` begins.
+    /// `rowCount + 1` offsets: `rowStart[i]` is where row `i` begins, `rowStart[rowCount]`
+    /// is ``extent``.
     private(set) var rowStart: UnsafeMutablePointer<Int>
+    /// `rowCount` offsets: `rowEnd[i]` is one past row `i`'s last entry.
+    private(set) var rowEnd: UnsafeMutablePointer<Int>
     private(set) var columns: UnsafeMutablePointer<Int>
     private(set) var values: UnsafeMutablePointer<Fixed>
-    /// Entries written so far.
+    /// Entries held (the rows' lengths added up).
     private(set) var count = 0
+    /// One past the last row's end: the room a matrix laid out after this one needs.
+    private(set) var extent = 0
     private var rowsEnded = 0
     private var rowCapacity = 0
 
@@ -34,6 +44,7 @@ final class SparseMatrix {
     /// A matrix of no rows, to ``reset(rows:capacity:)`` before use.
     init() {
         rowStart = .allocate(capacity: 1)
+        rowEnd = .allocate(capacity: 1)
         columns = .allocate(capacity: 1)
         values = .allocate(capacity: 1)
         rowStart[0] = 0
@@ -43,6 +54,7 @@ final class SparseMatrix {
 
     deinit {
         rowStart.deallocate()
+        rowEnd.deallocate()
         columns.deallocate()
         values.deallocate()
     }
@@ -52,8 +64,10 @@ final class SparseMatrix {
     func reset(rows: Int, capacity: Int) {
         if rows + 1 > rowCapacity {
             rowStart.deallocate()
+            rowEnd.deallocate()
             rowCapacity = rows + 1
             rowStart = .allocate(capacity: rowCapacity)
+            rowEnd = .allocate(capacity: rowCapacity)
         }
         if capacity > self.capacity {
             columns.deallocate()
@@ -64,30 +78,40 @@ final class SparseMatrix {
         }
         rowCount = rows
         count = 0
+        extent = 0
         rowsEnded = 0
         rowStart[0] = 0
     }
 
     /// Bytes of entry and row storage held.
-    var bytes: Int { capacity * (MemoryLayout<Int>.stride + MemoryLayout<Fixed>.stride) + rowCapacity * 8 }
+    var bytes: Int { capacity * (MemoryLayout<Int>.stride + MemoryLayout<Fixed>.stride) + rowCapacity * 16 }
 
     /// Fills the matrix with stored u16 rows, skipping masked columns, each value converted
     /// by `convert`; rows are sorted by column. Returns each column's sum (saturating: of
-    /// non-negative values, whatever their order).
+    /// non-negative values, whatever their order). Row `i` takes the place of the stored
+    /// entries before it, so rows load in parts on several cores, each part summing into
+    /// columns of its own, added after.
     @discardableResult
     func load(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) -> [Fixed] {
-        var sums = [Fixed](repeating: .zero, count: masked.count)
-        reset(rows: rows.count, capacity: rows.reduce(0) { $0 + $1.count })
-        let (starts, columns, values) = (rowStart, self.columns, self.values)
-        var c = 0
+        let n = masked.count
+        var slots = [Int](repeating: 0, count: rows.count + 1)
+        for (i, row) in rows.enumerated() { slots[i + 1] = slots[i] + row.count }
+        reset(rows: rows.count, capacity: slots[rows.count])
+        let parts = Parallel.split(rows.count, parts: Parallel.parts(for: slots[rows.count])) { slots[$0] }
+        let partSums = UnsafeMutablePointer<Fixed>.allocate(capacity: parts.count * n)
+        defer { partSums.deallocate() }
+        partSums.initialize(repeating: .zero, count: parts.count * n)
+        let (starts, ends, columns, values) = (rowStart, rowEnd, self.columns, self.values)
         masked.withUnsafeBufferPointer { masked in
-            sums.withUnsafeMutableBufferPointer { sums in
-                for (i, row) in rows.enumerated() {
-                    let start = c
+            Parallel.run(parts: parts.count) { part in
+                let sums = partSums + part * n
+                for i in parts[part] {
+                    let start = slots[i]
+                    var c = start
                     var sorted = true
                     var last = -1
-                    // At most the row's count: the capacity is the rows' total.
-                    for e in row where !masked[e.uid] {
+                    // At most the row's count: its slot's size.
+                    for e in rows[i] where !masked[e.uid] {
                         let value = convert(e.value)
                         columns[c] = e.uid
                         values[c] = value
@@ -97,93 +121,131 @@ final class SparseMatrix {
                         c &+= 1
                     }
                     if !sorted { sortEntries(start..<c) }
-                    starts[i + 1] = c
+                    starts[i] = start
+                    ends[i] = c
                 }
             }
         }
-        finish(count: c)
+        finish(extent: slots[rows.count])
+        var sums = Array(UnsafeBufferPointer(start: partSums, count: n))
+        for part in 1..<max(parts.count, 1) {
+            for j in 0..<n { sums[j] += partSums[part * n + j] }
+        }
         return sums
     }
 
-    @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowStart[i + 1] }
+    @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowEnd[i] }
 
     @inline(__always) func append(_ column: Int, _ value: Fixed) {
-        precondition(count < capacity, "SparseMatrix capacity \(capacity) exceeded")
-        columns[count] = column
-        values[count] = value
-        count += 1
+        precondition(extent < capacity, "SparseMatrix capacity \(capacity) exceeded")
+        columns[extent] = column
+        values[extent] = value
+        extent += 1
     }
 
     /// Closes the current row.
     func endRow() {
         precondition(rowsEnded < rowCount, "SparseMatrix has only \(rowCount) rows")
+        rowEnd[rowsEnded] = extent
         rowsEnded += 1
-        rowStart[rowsEnded] = count
+        rowStart[rowsEnded] = extent
+        count = extent
     }
 
-    /// Sets the entry count after a loop wrote `columns`, `values` and `rowStart` directly.
-    func finish(count: Int) {
-        precondition(count <= capacity)
+    /// Closes the matrix after a loop wrote `columns`, `values`, `rowStart` and `rowEnd`
+    /// directly, every row ending by `extent`.
+    func finish(extent: Int) {
+        precondition(extent <= capacity)
+        var count = 0
+        for i in 0..<rowCount {
+            precondition(rowStart[i] <= rowEnd[i] && rowEnd[i] <= extent)
+            count &+= rowEnd[i] &- rowStart[i]
+        }
         self.count = count
+        self.extent = extent
+        rowStart[rowCount] = extent
         rowsEnded = rowCount
     }
 
     /// Row by row, the union of both matrices' entries in column order (rows must be
     /// sorted): `rule.combine(column, value here, value in other)`, an absent entry read as
-    /// 0, keeping results > 0 — the shape of the chain's sparse EMA and interpolation. One
-    /// thread: split in parts and stacked, it measured slower (the copy costs what the
-    /// second core saves).
+    /// 0, keeping results > 0 — the shape of the chain's sparse EMA and interpolation.
     ///
-    /// With `sums` and `maxes`, each column's sum (saturating, of positive values) and
-    /// largest value of the result too (both start at 0).
+    /// Row `i` of the result starts where this row and the other's start added together (no
+    /// row can hold more than both), so rows are merged in parts on several cores, each part
+    /// writing its own rows, and nothing moves afterwards.
+    ///
+    /// With `sums` and `maxes` (one per column: the matrices are square), each column's sum
+    /// (saturating, of positive values) and largest value of the result too (both start at
+    /// 0). A part adds into its own columns, added together after: a saturating sum of
+    /// non-negative values and a maximum do not depend on the order.
     func merged<Rule: MergeRule>(
         with other: SparseMatrix, _ rule: Rule, into out: SparseMatrix, sums: UnsafeMutablePointer<Fixed>? = nil,
         maxes: UnsafeMutablePointer<Fixed>? = nil
     ) -> SparseMatrix {
-        out.reset(rows: rowCount, capacity: count + other.count)
+        out.reset(rows: rowCount, capacity: extent + other.extent)
+        let n = rowCount
+        let parts = Parallel.parts(for: count + other.count)
+        let rowParts = Parallel.split(n, parts: parts) { self.rowStart[$0] + other.rowStart[$0] }
+        // Parts past the first add into columns of their own: sums then maxes, n each.
+        let partColumns = UnsafeMutablePointer<Fixed>.allocate(capacity: max(rowParts.count - 1, 0) * 2 * n)
+        defer { partColumns.deallocate() }
+        partColumns.initialize(repeating: .zero, count: max(rowParts.count - 1, 0) * 2 * n)
         // The buffers in locals: stores through one pointer would otherwise make the
         // compiler reload the others from the objects each time.
-        let (aStart, aColumns, aValues) = (rowStart, columns, values)
-        let (bStart, bColumns, bValues) = (other.rowStart, other.columns, other.values)
-        let (outStart, outColumns, outValues) = (out.rowStart, out.columns, out.values)
-        var c = 0
-        /// Writes an entry of the result, kept when > 0, with its column's sum and maximum.
-        @inline(__always) func emit(_ j: Int, _ v: Fixed) {
-            outColumns[c] = j
-            outValues[c] = v
-            // Adding 0 leaves a sum as it is, saturated or not.
-            if let sums { sums[j] += v > .zero ? v : .zero }
-            if let maxes, maxes[j] < v { maxes[j] = v }
-            c &+= v > .zero ? 1 : 0
-        }
-        for i in 0..<rowCount {
-            var a = aStart[i]
-            var b = bStart[i]
-            let aEnd = aStart[i + 1]
-            let bEnd = bStart[i + 1]
-            // Rows over the same columns (a validator's bonds follow its weights): entry by
-            // entry, no merging.
-            if aEnd - a == bEnd - b && memcmp(aColumns + a, bColumns + b, (aEnd - a) * MemoryLayout<Int>.stride) == 0 {
-                for k in 0..<(aEnd &- a) {
-                    let j = aColumns[a &+ k]
-                    emit(j, rule.combine(j, aValues[a &+ k], bValues[b &+ k]))
+        let (aStart, aEnd, aColumns, aValues) = (rowStart, rowEnd, columns, values)
+        let (bStart, bEnd, bColumns, bValues) = (other.rowStart, other.rowEnd, other.columns, other.values)
+        let (outStart, outEnd, outColumns, outValues) = (out.rowStart, out.rowEnd, out.columns, out.values)
+        Parallel.run(parts: rowParts.count) { part in
+            let sums = part == 0 ? sums : sums.map { _ in partColumns + (part - 1) * 2 * n }
+            let maxes = part == 0 ? maxes : maxes.map { _ in partColumns + (part - 1) * 2 * n + n }
+            for i in rowParts[part] {
+                var c = aStart[i] &+ bStart[i]
+                outStart[i] = c
+                /// Writes an entry of the result, kept when > 0, with its column's sum and maximum.
+                @inline(__always) func emit(_ j: Int, _ v: Fixed) {
+                    outColumns[c] = j
+                    outValues[c] = v
+                    // Adding 0 leaves a sum as it is, saturated or not.
+                    if let sums { sums[j] += v > .zero ? v : .zero }
+                    if let maxes, maxes[j] < v { maxes[j] = v }
+                    c &+= v > .zero ? 1 : 0
                 }
-                outStart[i + 1] = c
-                continue
+                var a = aStart[i]
+                var b = bStart[i]
+                let aLast = aEnd[i]
+                let bLast = bEnd[i]
+                // Rows over the same columns (a validator's bonds follow its weights): entry by
+                // entry, no merging.
+                if aLast - a == bLast - b
+                    && memcmp(aColumns + a, bColumns + b, (aLast - a) * MemoryLayout<Int>.stride) == 0
+                {
+                    for k in 0..<(aLast &- a) {
+                        let j = aColumns[a &+ k]
+                        emit(j, rule.combine(j, aValues[a &+ k], bValues[b &+ k]))
+                    }
+                    outEnd[i] = c
+                    continue
+                }
+                while a < aLast || b < bLast {
+                    let ja = a < aLast ? aColumns[a] : Int.max
+                    let jb = b < bLast ? bColumns[b] : Int.max
+                    let j = min(ja, jb)
+                    let x = ja == j ? aValues[a] : .zero
+                    let y = jb == j ? bValues[b] : .zero
+                    if ja == j { a += 1 }
+                    if jb == j { b += 1 }
+                    emit(j, rule.combine(j, x, y))
+                }
+                outEnd[i] = c
             }
-            while a < aEnd || b < bEnd {
-                let ja = a < aEnd ? aColumns[a] : Int.max
-                let jb = b < bEnd ? bColumns[b] : Int.max
-                let j = min(ja, jb)
-                let x = ja == j ? aValues[a] : .zero
-                let y = jb == j ? bValues[b] : .zero
-                if ja == j { a += 1 }
-                if jb == j { b += 1 }
-                emit(j, rule.combine(j, x, y))
-            }
-            outStart[i + 1] = c
         }
-        out.finish(count: c)
+        for part in 1..<max(rowParts.count, 1) {
+            let partSums = partColumns + (part - 1) * 2 * n
+            if let sums { for j in 0..<n { sums[j] += partSums[j] } }
+            if let maxes { for j in 0..<n where maxes[j] < partSums[n + j] { maxes[j] = partSums[n + j] } }
+        }
+        out.finish(extent: extent + other.extent)
         return out
     }
 
@@ -202,7 +264,9 @@ final class SparseMatrix {
         var sums = [Fixed](repeating: .zero, count: columnCount)
         let (columns, values) = (self.columns, self.values)
         sums.withUnsafeMutableBufferPointer { sums in
-            for k in 0..<count { sums[columns[k]] += values[k] }
+            for i in 0..<rowCount {
+                for k in range(i) { sums[columns[k]] += values[k] }
+            }
         }
         return sums
     }

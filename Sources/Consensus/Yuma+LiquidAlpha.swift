@@ -9,7 +9,7 @@ extension Yuma {
         _ weights: SparseMatrix, _ bonds: SparseMatrix, consensus: [Fixed], parameters p: EpochParameters
     ) -> SparseMatrix {
         let sigmoid = AlphaSigmoid(parameters: p)
-        let out = SparseMatrix(rows: weights.rowCount, capacity: weights.count)
+        let out = SparseMatrix(rows: weights.rowCount, capacity: weights.extent)
         for i in 0..<weights.rowCount {
             var b = bonds.range(i).lowerBound
             let bEnd = bonds.range(i).upperBound

@@ -47,39 +47,47 @@ public enum Yuma {
         // 5. Weights: permitted rows, no self-weight, not older than the miner, normalised.
         // Rows are kept sorted by column: fixed-point addition is exact, so entry order
         // changes no value, and sorted rows let later steps merge rows in linear time.
+        // Row i has its place at the entries of the rows before it, so rows are loaded in
+        // parts on several cores.
         let weights = workspace.weights
-        weights.reset(rows: n, capacity: input.weights.reduce(0) { $0 + $1.count })
+        var slots = [Int](repeating: 0, count: n + 1)
+        for i in 0..<n { slots[i + 1] = slots[i] + input.weights[i].count }
+        weights.reset(rows: n, capacity: slots[n])
+        let weightParts = Parallel.split(n, parts: Parallel.parts(for: slots[n])) { slots[$0] }
         input.blockAtRegistration.withUnsafeBufferPointer { registered in
-            let (starts, columns, values) = (weights.rowStart, weights.columns, weights.values)
-            var c = 0
-            for i in 0..<n {
-                if input.validatorPermit[i] {
-                    let start = c
-                    // u16 values: their sum stays below 2^32, and `Fixed`'s saturating sum of
-                    // them is that sum in Q32.32, or the largest value from 2^31 on.
-                    var sum: Int64 = 0
-                    var sorted = true
-                    var last = -1
-                    let updated = input.lastUpdate[i]
-                    // At most the row's count: the capacity is the rows' total.
-                    for e in input.weights[i] where e.uid != i && updated > registered[e.uid] {
-                        columns[c] = e.uid
-                        values[c] = Fixed(bits: Int64(e.value) << 32)
-                        sum &+= Int64(e.value)
-                        sorted = sorted && e.uid > last
-                        last = e.uid
-                        c &+= 1
+            let (starts, ends, columns, values) = (weights.rowStart, weights.rowEnd, weights.columns, weights.values)
+            Parallel.run(parts: weightParts.count) { part in
+                for i in weightParts[part] {
+                    let start = slots[i]
+                    var c = start
+                    if input.validatorPermit[i] {
+                        // u16 values: their sum stays below 2^32, and `Fixed`'s saturating sum of
+                        // them is that sum in Q32.32, or the largest value from 2^31 on.
+                        var sum: Int64 = 0
+                        var sorted = true
+                        var last = -1
+                        let updated = input.lastUpdate[i]
+                        // At most the row's count: its slot's size.
+                        for e in input.weights[i] where e.uid != i && updated > registered[e.uid] {
+                            columns[c] = e.uid
+                            values[c] = Fixed(bits: Int64(e.value) << 32)
+                            sum &+= Int64(e.value)
+                            sorted = sorted && e.uid > last
+                            last = e.uid
+                            c &+= 1
+                        }
+                        if !sorted { weights.sortEntries(start..<c) }
+                        if sum > 0 {
+                            let sum = FixedDivisor(Fixed(bits: sum < 1 << 31 ? sum << 32 : .max))
+                            for k in start..<c { values[k] = sum.divide(values[k]) }
+                        }
                     }
-                    if !sorted { weights.sortEntries(start..<c) }
-                    if sum > 0 {
-                        let sum = FixedDivisor(Fixed(bits: sum < 1 << 31 ? sum << 32 : .max))
-                        for k in start..<c { values[k] = sum.divide(values[k]) }
-                    }
+                    starts[i] = start
+                    ends[i] = c
                 }
-                starts[i + 1] = c
             }
-            weights.finish(count: c)
         }
+        weights.finish(extent: slots[n])
 
         // 6. Consensus: stake-weighted median per column.
         let kappa = Fixed(Int64(p.kappa)) / Fixed(65535)
@@ -90,8 +98,8 @@ public enum Yuma {
         // Yuma's ΔB when the bonds penalty is 1 (the default).
         let clipped = workspace.clipped
         let staked = workspace.staked
-        clipped.reset(rows: n, capacity: weights.count)
-        staked.reset(rows: n, capacity: weights.count)
+        clipped.reset(rows: n, capacity: weights.extent)
+        staked.reset(rows: n, capacity: weights.extent)
         var validatorTrust = [Fixed](repeating: .zero, count: n)
         var ranks = [Fixed](repeating: .zero, count: n)
         consensus.withUnsafeBufferPointer { threshold in
@@ -164,6 +172,7 @@ public enum Yuma {
                     var c = 0
                     for i in 0..<n {
                         let s = activeStake[i]
+                        delta.rowStart[i] = c
                         for k in weightsForBonds.range(i) {
                             let j = weightsForBonds.columns[k]
                             let v = weightsForBonds.values[k] * s
@@ -172,9 +181,9 @@ public enum Yuma {
                             deltaSums[j] += v
                             c += 1
                         }
-                        delta.rowStart[i + 1] = c
+                        delta.rowEnd[i] = c
                     }
-                    delta.finish(count: c)
+                    delta.finish(extent: c)
                 }
             }
             var emaSums = [Fixed](repeating: .zero, count: n)
@@ -201,10 +210,12 @@ public enum Yuma {
                     scale.withUnsafeBufferPointer { scale in
                         dividends.withUnsafeMutableBufferPointer { dividends in
                             storedBonds.withUnsafeMutableBufferPointer { storedBonds in
-                                let (starts, columns, values) = (emaBonds.rowStart, emaBonds.columns, emaBonds.values)
+                                let (starts, ends, columns, values) = (
+                                    emaBonds.rowStart, emaBonds.rowEnd, emaBonds.columns, emaBonds.values
+                                )
                                 Parallel.run(parts: rowParts.count) { part in
                                     for i in rowParts[part] {
-                                        let entries = starts[i]..<starts[i + 1]
+                                        let entries = starts[i]..<ends[i]
                                         var total = Fixed.zero
                                         for k in entries {
                                             let j = columns[k]
@@ -292,43 +303,59 @@ public enum Yuma {
     /// Steps 7 and 8 in one sweep: `weights` clipped at each column's `threshold` into
     /// `clipped` (an entry clipped to a threshold <= 0 is dropped), each clipped weight times
     /// its row's stake into `staked`, the rows' sums into `trust` and the columns' sums of
-    /// `staked` into `ranks` (zeroed by the caller).
+    /// `staked` into `ranks` (zeroed by the caller). Each row keeps its place in `weights`,
+    /// so rows are clipped in parts on several cores.
     static func clip(
         _ weights: SparseMatrix, at threshold: UnsafePointer<Fixed>, stake: UnsafePointer<Fixed>,
         into clipped: SparseMatrix, staked: SparseMatrix, trust: UnsafeMutablePointer<Fixed>,
         ranks: UnsafeMutablePointer<Fixed>
     ) {
-        let (wStart, wColumns, wValues) = (weights.rowStart, weights.columns, weights.values)
-        let (cStart, cColumns, cValues) = (clipped.rowStart, clipped.columns, clipped.values)
-        let (sStart, sColumns, sValues) = (staked.rowStart, staked.columns, staked.values)
-        var c = 0
-        for i in 0..<weights.rowCount {
-            var rowTrust: Int64 = 0
-            let s = stake[i]
-            // Normalised weights and stakes are shares (at most 1 each, a row's weights and
-            // the stakes summing to about 1): no sum here comes near the saturation `Fixed`
-            // guards against, so they are plain integer additions.
-            for k in wStart[i]..<wStart[i + 1] {
-                let j = wColumns[k]
-                let v = wValues[k]
-                let t = threshold[j]
-                if t < v && t <= .zero { continue }
-                let value = t < v ? t : v
-                let term = s * value
-                cColumns[c] = j
-                cValues[c] = value
-                sColumns[c] = j
-                sValues[c] = term
-                rowTrust &+= value.bits
-                ranks[j].bits &+= term.bits
-                c &+= 1
+        let n = weights.rowCount
+        let (wStart, wEnd, wColumns, wValues) = (weights.rowStart, weights.rowEnd, weights.columns, weights.values)
+        let (cStart, cEnd, cColumns, cValues) = (clipped.rowStart, clipped.rowEnd, clipped.columns, clipped.values)
+        let (sStart, sEnd, sColumns, sValues) = (staked.rowStart, staked.rowEnd, staked.columns, staked.values)
+        let rowParts = Parallel.split(n, parts: Parallel.parts(for: weights.count)) { wStart[$0] }
+        // Parts past the first sum their ranks apart, added after.
+        let partRanks = UnsafeMutablePointer<Fixed>.allocate(capacity: max(rowParts.count - 1, 0) * n)
+        defer { partRanks.deallocate() }
+        partRanks.initialize(repeating: .zero, count: max(rowParts.count - 1, 0) * n)
+        // Normalised weights and stakes are shares (at most 1 each, a row's weights and the
+        // stakes summing to about 1): no sum here comes near the saturation `Fixed` guards
+        // against, so they are plain integer additions, in any order.
+        Parallel.run(parts: rowParts.count) { part in
+            let ranks = part == 0 ? ranks : partRanks + (part - 1) * n
+            for i in rowParts[part] {
+                var rowTrust: Int64 = 0
+                let s = stake[i]
+                var c = wStart[i]
+                cStart[i] = c
+                sStart[i] = c
+                for k in wStart[i]..<wEnd[i] {
+                    let j = wColumns[k]
+                    let v = wValues[k]
+                    let t = threshold[j]
+                    if t < v && t <= .zero { continue }
+                    let value = t < v ? t : v
+                    let term = s * value
+                    cColumns[c] = j
+                    cValues[c] = value
+                    sColumns[c] = j
+                    sValues[c] = term
+                    rowTrust &+= value.bits
+                    ranks[j].bits &+= term.bits
+                    c &+= 1
+                }
+                cEnd[i] = c
+                sEnd[i] = c
+                trust[i] = Fixed(bits: rowTrust)
             }
-            cStart[i + 1] = c
-            sStart[i + 1] = c
-            trust[i] = Fixed(bits: rowTrust)
         }
-        clipped.finish(count: c)
-        staked.finish(count: c)
+        for part in 1..<max(rowParts.count, 1) {
+            let sums = partRanks + (part - 1) * n
+            for j in 0..<n { ranks[j].bits &+= sums[j].bits }
+        }
+        clipped.finish(extent: weights.extent)
+        staked.finish(extent: weights.extent)
     }
 
     static func weightedMedianColumns(
@@ -351,47 +378,61 @@ public enum Yuma {
         // proportion to the weights set, not to UIDs × validators).
         let columnScores = workspace.columnScores(columns * k)
         var hasEntries = [Bool](repeating: false, count: columns)
-        let (starts, scoreColumns, scoreValues) = (score.rowStart, score.columns, score.values)
-        let entries = rowOf.reduce(0) { $0 + starts[$1 + 1] - starts[$1] }
-        if entries < columns * k / 2 {
-            for i in rowOf {
-                for t in starts[i]..<starts[i + 1] {
-                    let j = scoreColumns[t]
-                    if !hasEntries[j] { (columnScores + j * k).update(repeating: 0, count: k) }
-                    hasEntries[j] = true
-                }
-            }
-        } else {
-            columnScores.update(repeating: 0, count: columns * k)
-        }
-        // Eight rows at a time, their t-th entries together: rows weighting the same miners
-        // then write each column's eight neighbouring slots one after another, a cache line
-        // at a time, where row by row every write would land on a line of its own.
-        hasEntries.withUnsafeMutableBufferPointer { hasEntries in
-            for first in stride(from: 0, to: k, by: 8) {
-                let block = first..<min(first + 8, k)
-                let longest = block.reduce(0) { max($0, starts[rowOf[$1] + 1] - starts[rowOf[$1]]) }
-                for t in 0..<longest {
-                    for r in block {
-                        let entry = starts[rowOf[r]] &+ t
-                        guard entry < starts[rowOf[r] + 1] else { continue }
-                        let j = scoreColumns[entry]
-                        columnScores[j &* k &+ r] = scoreValues[entry].bits
-                        hasEntries[j] = true
-                    }
-                }
-            }
-        }
+        let (starts, ends, scoreColumns, scoreValues) = (score.rowStart, score.rowEnd, score.columns, score.values)
+        let entries = rowOf.reduce(0) { $0 + ends[$1] - starts[$1] }
+        let sparse = entries < columns * k / 2
         // Columns are independent: in contiguous parts (results side by side from two cores
-        // would share cache lines), each with its own search.
+        // would share cache lines), each part scattering its columns' scores and searching
+        // them. Rows are sorted by column, so a part's entries in a row are one run of it.
         let parts = Parallel.parts(for: entries)
         let medians = workspace.medians(parts: parts, rows: k)
+        let runs = UnsafeMutablePointer<Range<Int>>.allocate(capacity: parts * k)
+        defer { runs.deallocate() }
         useStake.withUnsafeBufferPointer { stake in
             stake.withMemoryRebound(to: Int64.self) { stake in
-                hasEntries.withUnsafeBufferPointer { hasEntries in
+                hasEntries.withUnsafeMutableBufferPointer { hasEntries in
                     result.withUnsafeMutableBufferPointer { result in
                         Parallel.run(parts: parts) { part in
-                            for c in (columns * part / parts)..<(columns * (part + 1) / parts) where hasEntries[c] {
+                            let first = columns * part / parts
+                            let end = columns * (part + 1) / parts
+                            // Each staked row's entries in this part's columns.
+                            let run = runs + part * k
+                            for r in 0..<k {
+                                let i = rowOf[r]
+                                run[r] =
+                                    firstColumn(
+                                        atLeast: first, scoreColumns, starts[i], ends[i])..<firstColumn(
+                                        atLeast: end, scoreColumns, starts[i], ends[i])
+                            }
+                            if sparse {
+                                for r in 0..<k {
+                                    for t in run[r] {
+                                        let j = scoreColumns[t]
+                                        if !hasEntries[j] { (columnScores + j * k).update(repeating: 0, count: k) }
+                                        hasEntries[j] = true
+                                    }
+                                }
+                            } else {
+                                (columnScores + first * k).update(repeating: 0, count: (end - first) * k)
+                            }
+                            // Eight rows at a time, their t-th entries together: rows weighting
+                            // the same miners then write each column's eight neighbouring slots
+                            // one after another, a cache line at a time, where row by row every
+                            // write would land on a line of its own.
+                            for firstRow in stride(from: 0, to: k, by: 8) {
+                                let block = firstRow..<min(firstRow + 8, k)
+                                let longest = block.reduce(0) { max($0, run[$1].count) }
+                                for t in 0..<longest {
+                                    for r in block {
+                                        let entry = run[r].lowerBound &+ t
+                                        guard entry < run[r].upperBound else { continue }
+                                        let j = scoreColumns[entry]
+                                        columnScores[j &* k &+ r] = scoreValues[entry].bits
+                                        hasEntries[j] = true
+                                    }
+                                }
+                            }
+                            for c in first..<end where hasEntries[c] {
                                 // A column nobody weighted is all zeros, whose median is 0.
                                 result[c] = Fixed(
                                     bits: medians[part].median(
@@ -404,6 +445,19 @@ public enum Yuma {
             }
         }
         return result
+    }
+
+    /// The first entry in `lower..<upper` of a row sorted by column whose column is at least
+    /// `column` (`upper` if none).
+    @inline(__always) static func firstColumn(
+        atLeast column: Int, _ columns: UnsafeMutablePointer<Int>, _ lower: Int, _ upper: Int
+    ) -> Int {
+        var (low, high) = (lower, upper)
+        while low < high {
+            let middle = (low + high) / 2
+            if columns[middle] < column { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// `a + ratio · (b − a)` entry by entry, keeping values > 0 (`ratio` 0 is `a`, 1 is `b`).
@@ -497,27 +551,40 @@ public enum Yuma {
 }
 
 extension Yuma {
-    /// The first entry of `rows` whose uid is out of range or repeats in its row.
+    /// The first entry of `rows` whose uid is out of range or repeats in its row. Rows are
+    /// checked in parts on several cores; the first part with a bad entry has the first.
     static func firstBadEntry(_ rows: [[SparseEntry]], uids n: Int) -> (row: Int, index: Int, uid: Int, repeated: Bool)?
     {
-        // seen[uid] == row + 1 marks a uid already met in this row (no hashing, no clearing).
-        var seen = [Int](repeating: 0, count: n)
-        return seen.withUnsafeMutableBufferPointer { seen in
-            for (i, row) in rows.enumerated() {
-                let mark = i + 1
-                let bad = row.withUnsafeBufferPointer { row -> (row: Int, index: Int, uid: Int, repeated: Bool)? in
-                    for k in row.indices {
-                        let uid = row[k].uid
-                        guard UInt(bitPattern: uid) < UInt(n) else { return (i, k, uid, false) }
-                        if seen[uid] == mark { return (i, k, uid, true) }
-                        seen[uid] = mark
+        typealias Bad = (row: Int, index: Int, uid: Int, repeated: Bool)
+        var before = [Int](repeating: 0, count: rows.count + 1)
+        for (i, row) in rows.enumerated() { before[i + 1] = before[i] + row.count }
+        let parts = Parallel.split(rows.count, parts: Parallel.parts(for: before[rows.count])) { before[$0] }
+        var found = [Bad?](repeating: nil, count: parts.count)
+        found.withUnsafeMutableBufferPointer { found in
+            Parallel.run(parts: parts.count) { part in
+                // seen[uid] == row + 1 marks a uid already met in this row (no hashing, no clearing).
+                let seen = UnsafeMutablePointer<Int>.allocate(capacity: n)
+                defer { seen.deallocate() }
+                seen.initialize(repeating: 0, count: n)
+                for i in parts[part] {
+                    let mark = i + 1
+                    let bad = rows[i].withUnsafeBufferPointer { row -> Bad? in
+                        for k in row.indices {
+                            let uid = row[k].uid
+                            guard UInt(bitPattern: uid) < UInt(n) else { return (i, k, uid, false) }
+                            if seen[uid] == mark { return (i, k, uid, true) }
+                            seen[uid] = mark
+                        }
+                        return nil
                     }
-                    return nil
+                    if let bad {
+                        found[part] = bad
+                        return
+                    }
                 }
-                if let bad { return bad }
             }
-            return nil
         }
+        return found.lazy.compactMap { $0 }.first
     }
 }
 

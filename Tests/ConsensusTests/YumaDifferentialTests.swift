@@ -24,8 +24,10 @@ struct YumaDifferentialTests {
         }
     }
 
-    static func randomInput(_ g: inout Generator) -> EpochInput {
-        let n = g.below(5) == 0 ? g.below(4) : 1 + g.below(40)
+    /// A random subnet of up to 40 UIDs (some tiny or empty), or of `uids`, each row weighting
+    /// a random share of the UIDs (at least `density` percent).
+    static func randomInput(_ g: inout Generator, uids: Int? = nil, density least: Int = 10) -> EpochInput {
+        let n = uids ?? (g.below(5) == 0 ? g.below(4) : 1 + g.below(40))
         let block = UInt64(13_000 + g.below(10_000))
         let stake = (0..<n).map { _ in g.chance(30) ? 0 : UInt64(1 + g.below(1_000_000_000)) }
         func row(_ density: Int) -> [SparseEntry] {
@@ -34,7 +36,7 @@ struct YumaDifferentialTests {
             if g.chance(30) { entries.reverse() }
             return entries
         }
-        let density = 10 + g.below(90)
+        let density = least + g.below(100 - least)
         let weights = (0..<n).map { _ in g.chance(20) ? [] : row(density) }
         let bonds = (0..<n).map { _ in g.chance(30) ? [] : row(density) }
         var p = EpochParameters()
@@ -67,6 +69,25 @@ struct YumaDifferentialTests {
                 let reference = try ReferenceYuma.epoch(input)
                 #expect(fast == reference, "seed \(seed) case \(case_) epoch \(epoch): outputs differ")
                 if fast != reference { return }
+                input.bonds = fast.bonds
+                input.validatorPermit = fast.validatorPermit
+                input.currentBlock += 1
+            }
+        }
+    }
+
+    /// Random subnets of 120 to 200 UIDs: enough entries that every step is split in parts
+    /// over the cores (rows loaded, clipped and merged in parts, the median's columns), with
+    /// the small subnets' unsorted rows, masks, penalties and rules.
+    @Test(arguments: 0..<2)
+    func largeRandomEpochsSplitOverTheCoresAgree(seed: Int) throws {
+        var g = Generator(state: UInt64(seed) &* 0x2545_F491_4F6C_DD1D &+ 3)
+        for case_ in 0..<6 {
+            var input = Self.randomInput(&g, uids: 120 + g.below(80), density: 50)
+            #expect(Parallel.parts(for: input.weights.reduce(0) { $0 + $1.count }) == Parallel.width)
+            for epoch in 0..<2 {
+                let fast = try Yuma.epoch(input)
+                #expect(fast == (try ReferenceYuma.epoch(input)), "seed \(seed) case \(case_) epoch \(epoch)")
                 input.bonds = fast.bonds
                 input.validatorPermit = fast.validatorPermit
                 input.currentBlock += 1

@@ -143,6 +143,23 @@ struct YumaTests {
         }
         #expect(throws: ConsensusError(message)) { try Yuma.epoch(input) }
     }
+
+    /// Rows are checked in parts on several cores: the first bad entry is still the one named,
+    /// whichever part finds a bad entry first.
+    @Test func theFirstBadEntryIsNamedWhenRowsAreCheckedInParts() {
+        let n = 200
+        var input = EpochInput(
+            currentBlock: 1, emission: 1, stake: (0..<n).map { _ in 1 },
+            weights: (0..<n).map { _ in (0..<n).map { SparseEntry(uid: $0, value: 1) } })
+        #expect(Parallel.parts(for: n * n) > 1 || Parallel.width == 1)
+        input.weights[170][5] = SparseEntry(uid: 900, value: 1)
+        input.weights[120][7] = SparseEntry(uid: 3, value: 1)
+        #expect(throws: ConsensusError("weights[120][7]: uid 3 appears twice in row 120")) { try Yuma.epoch(input) }
+        input.weights[120][7] = SparseEntry(uid: 7, value: 1)
+        #expect(throws: ConsensusError("weights[170][5]: uid 900 is out of range (0..<200)")) {
+            try Yuma.epoch(input)
+        }
+    }
 }
 
 @Suite("Fixed division")
