@@ -104,7 +104,7 @@ let torch = peer(
 print("CPU: \(cpuModel()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, second epoch with bonds), best batch")
 print(
-    "Synod divides by sums with \(Yuma.divisionMethod); epochs of 65,536 weights and more split the median's columns and the bonds' rows over \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    "Synod divides by sums with \(Yuma.divisionMethod); epochs of 4,096 weights and more split their rows and the median's columns over \(ProcessInfo.processInfo.activeProcessorCount) cores"
 )
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
 for note in [torch.note, numpy.note].compactMap({ $0 }) { print(note) }
