@@ -53,6 +53,41 @@ enum Parallel {
     }
 }
 
+/// Columns for the parts of a step past the first, zeroed: a step whose rows add into
+/// columns (sums, maxima) runs its first part on the result itself and every other part on
+/// columns of its own, which the caller folds into the result after the step. Empty when
+/// the step has one part.
+final class PartColumns<Value> {
+    private let storage: UnsafeMutablePointer<Value>
+    private let columns: Int
+    private let extraParts: Int
+
+    init(parts: Int, columns: Int, zero: Value) {
+        self.columns = columns
+        extraParts = max(parts - 1, 0)
+        storage = .allocate(capacity: extraParts * columns)
+        storage.initialize(repeating: zero, count: extraParts * columns)
+    }
+
+    deinit {
+        storage.deinitialize(count: extraParts * columns)
+        storage.deallocate()
+    }
+
+    /// Where `part` adds: `result` for the first part, its own columns for the others.
+    func columns(forPart part: Int, result: UnsafeMutablePointer<Value>) -> UnsafeMutablePointer<Value> {
+        part == 0 ? result : storage + (part - 1) * columns
+    }
+
+    /// `combine(&result[j], extra[j])` for every column of every part past the first.
+    func fold(into result: UnsafeMutablePointer<Value>, _ combine: (inout Value, Value) -> Void) {
+        for part in 0..<extraParts {
+            let extra = storage + part * columns
+            for j in 0..<columns { combine(&result[j], extra[j]) }
+        }
+    }
+}
+
 /// Threads kept for ``Parallel/run(parts:_:)``: an epoch hands out a dozen parallel steps of
 /// tens of microseconds each, and waking a thread through the kernel for each (as Dispatch
 /// does) cost more than the steps saved. A worker that has just finished a step spins for

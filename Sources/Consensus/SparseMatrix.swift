@@ -94,44 +94,48 @@ final class SparseMatrix {
     @discardableResult
     func load(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) -> [Fixed] {
         let n = masked.count
-        var slots = [Int](repeating: 0, count: rows.count + 1)
-        for (i, row) in rows.enumerated() { slots[i + 1] = slots[i] + row.count }
+        let slots = Self.slots(of: rows)
         reset(rows: rows.count, capacity: slots[rows.count])
         let parts = Parallel.split(rows.count, parts: Parallel.parts(for: slots[rows.count])) { slots[$0] }
-        let partSums = UnsafeMutablePointer<Fixed>.allocate(capacity: parts.count * n)
-        defer { partSums.deallocate() }
-        partSums.initialize(repeating: .zero, count: parts.count * n)
+        let partSums = PartColumns(parts: parts.count, columns: n, zero: Fixed.zero)
+        var sums = [Fixed](repeating: .zero, count: n)
         let (starts, ends, columns, values) = (rowStart, rowEnd, self.columns, self.values)
         masked.withUnsafeBufferPointer { masked in
-            Parallel.run(parts: parts.count) { part in
-                let sums = partSums + part * n
-                for i in parts[part] {
-                    let start = slots[i]
-                    var c = start
-                    var sorted = true
-                    var last = -1
-                    // At most the row's count: its slot's size.
-                    for e in rows[i] where !masked[e.uid] {
-                        let value = convert(e.value)
-                        columns[c] = e.uid
-                        values[c] = value
-                        sums[e.uid] += value
-                        sorted = sorted && e.uid > last
-                        last = e.uid
-                        c &+= 1
+            sums.withUnsafeMutableBufferPointer { result in
+                Parallel.run(parts: parts.count) { part in
+                    let sums = partSums.columns(forPart: part, result: result.baseAddress!)
+                    for i in parts[part] {
+                        let start = slots[i]
+                        var c = start
+                        var sorted = true
+                        var last = -1
+                        // At most the row's count: its slot's size.
+                        for e in rows[i] where !masked[e.uid] {
+                            let value = convert(e.value)
+                            columns[c] = e.uid
+                            values[c] = value
+                            sums[e.uid] += value
+                            sorted = sorted && e.uid > last
+                            last = e.uid
+                            c &+= 1
+                        }
+                        if !sorted { sortEntries(start..<c) }
+                        starts[i] = start
+                        ends[i] = c
                     }
-                    if !sorted { sortEntries(start..<c) }
-                    starts[i] = start
-                    ends[i] = c
                 }
+                partSums.fold(into: result.baseAddress!) { $0 += $1 }
             }
         }
         finish(extent: slots[rows.count])
-        var sums = Array(UnsafeBufferPointer(start: partSums, count: n))
-        for part in 1..<max(parts.count, 1) {
-            for j in 0..<n { sums[j] += partSums[part * n + j] }
-        }
         return sums
+    }
+
+    /// Where each of `rows` starts when they are laid end to end, and (last) their total.
+    static func slots(of rows: [[SparseEntry]]) -> [Int] {
+        var slots = [Int](repeating: 0, count: rows.count + 1)
+        for (i, row) in rows.enumerated() { slots[i + 1] = slots[i] + row.count }
+        return slots
     }
 
     @inline(__always) func range(_ i: Int) -> Range<Int> { rowStart[i]..<rowEnd[i] }
@@ -187,18 +191,16 @@ final class SparseMatrix {
         let n = rowCount
         let parts = Parallel.parts(for: count + other.count)
         let rowParts = Parallel.split(n, parts: parts) { self.rowStart[$0] + other.rowStart[$0] }
-        // Parts past the first add into columns of their own: sums then maxes, n each.
-        let partColumns = UnsafeMutablePointer<Fixed>.allocate(capacity: max(rowParts.count - 1, 0) * 2 * n)
-        defer { partColumns.deallocate() }
-        partColumns.initialize(repeating: .zero, count: max(rowParts.count - 1, 0) * 2 * n)
+        let partSums = PartColumns(parts: sums == nil ? 1 : rowParts.count, columns: n, zero: Fixed.zero)
+        let partMaxes = PartColumns(parts: maxes == nil ? 1 : rowParts.count, columns: n, zero: Fixed.zero)
         // The buffers in locals: stores through one pointer would otherwise make the
         // compiler reload the others from the objects each time.
         let (aStart, aEnd, aColumns, aValues) = (rowStart, rowEnd, columns, values)
         let (bStart, bEnd, bColumns, bValues) = (other.rowStart, other.rowEnd, other.columns, other.values)
         let (outStart, outEnd, outColumns, outValues) = (out.rowStart, out.rowEnd, out.columns, out.values)
         Parallel.run(parts: rowParts.count) { part in
-            let sums = part == 0 ? sums : sums.map { _ in partColumns + (part - 1) * 2 * n }
-            let maxes = part == 0 ? maxes : maxes.map { _ in partColumns + (part - 1) * 2 * n + n }
+            let sums = sums.map { partSums.columns(forPart: part, result: $0) }
+            let maxes = maxes.map { partMaxes.columns(forPart: part, result: $0) }
             for i in rowParts[part] {
                 var c = aStart[i] &+ bStart[i]
                 outStart[i] = c
@@ -240,11 +242,8 @@ final class SparseMatrix {
                 outEnd[i] = c
             }
         }
-        for part in 1..<max(rowParts.count, 1) {
-            let partSums = partColumns + (part - 1) * 2 * n
-            if let sums { for j in 0..<n { sums[j] += partSums[j] } }
-            if let maxes { for j in 0..<n where maxes[j] < partSums[n + j] { maxes[j] = partSums[n + j] } }
-        }
+        if let sums { partSums.fold(into: sums) { $0 += $1 } }
+        if let maxes { partMaxes.fold(into: maxes) { $0 = max($0, $1) } }
         out.finish(extent: extent + other.extent)
         return out
     }

@@ -50,8 +50,7 @@ public enum Yuma {
         // Row i has its place at the entries of the rows before it, so rows are loaded in
         // parts on several cores.
         let weights = workspace.weights
-        var slots = [Int](repeating: 0, count: n + 1)
-        for i in 0..<n { slots[i + 1] = slots[i] + input.weights[i].count }
+        let slots = SparseMatrix.slots(of: input.weights)
         weights.reset(rows: n, capacity: slots[n])
         let weightParts = Parallel.split(n, parts: Parallel.parts(for: slots[n])) { slots[$0] }
         input.blockAtRegistration.withUnsafeBufferPointer { registered in
@@ -315,15 +314,12 @@ public enum Yuma {
         let (cStart, cEnd, cColumns, cValues) = (clipped.rowStart, clipped.rowEnd, clipped.columns, clipped.values)
         let (sStart, sEnd, sColumns, sValues) = (staked.rowStart, staked.rowEnd, staked.columns, staked.values)
         let rowParts = Parallel.split(n, parts: Parallel.parts(for: weights.count)) { wStart[$0] }
-        // Parts past the first sum their ranks apart, added after.
-        let partRanks = UnsafeMutablePointer<Fixed>.allocate(capacity: max(rowParts.count - 1, 0) * n)
-        defer { partRanks.deallocate() }
-        partRanks.initialize(repeating: .zero, count: max(rowParts.count - 1, 0) * n)
+        let partRanks = PartColumns(parts: rowParts.count, columns: n, zero: Fixed.zero)
         // Normalised weights and stakes are shares (at most 1 each, a row's weights and the
         // stakes summing to about 1): no sum here comes near the saturation `Fixed` guards
         // against, so they are plain integer additions, in any order.
         Parallel.run(parts: rowParts.count) { part in
-            let ranks = part == 0 ? ranks : partRanks + (part - 1) * n
+            let ranks = partRanks.columns(forPart: part, result: ranks)
             for i in rowParts[part] {
                 var rowTrust: Int64 = 0
                 let s = stake[i]
@@ -350,10 +346,7 @@ public enum Yuma {
                 trust[i] = Fixed(bits: rowTrust)
             }
         }
-        for part in 1..<max(rowParts.count, 1) {
-            let sums = partRanks + (part - 1) * n
-            for j in 0..<n { ranks[j].bits &+= sums[j].bits }
-        }
+        partRanks.fold(into: ranks) { $0.bits &+= $1.bits }
         clipped.finish(extent: weights.extent)
         staked.finish(extent: weights.extent)
     }
@@ -556,8 +549,7 @@ extension Yuma {
     static func firstBadEntry(_ rows: [[SparseEntry]], uids n: Int) -> (row: Int, index: Int, uid: Int, repeated: Bool)?
     {
         typealias Bad = (row: Int, index: Int, uid: Int, repeated: Bool)
-        var before = [Int](repeating: 0, count: rows.count + 1)
-        for (i, row) in rows.enumerated() { before[i + 1] = before[i] + row.count }
+        let before = SparseMatrix.slots(of: rows)
         let parts = Parallel.split(rows.count, parts: Parallel.parts(for: before[rows.count])) { before[$0] }
         var found = [Bad?](repeating: nil, count: parts.count)
         found.withUnsafeMutableBufferPointer { found in
