@@ -222,7 +222,15 @@ final class SparseMatrix {
                 if aLast - a == bLast - b
                     && memcmp(aColumns + a, bColumns + b, (aLast - a) * MemoryLayout<Int>.stride) == 0
                 {
-                    for k in 0..<(aLast &- a) {
+                    let length = aLast &- a
+                    ColumnDivisors.sweep(0, length, vector: sums != nil && maxes != nil) { k in
+                        let (x, y) = (a &+ k, b &+ k)
+                        let taken = rule.combineRun(
+                            aColumns + x, aValues + x, bValues + y, count: length &- k, into: outColumns + c,
+                            outValues + c, sums: sums!, maxes: maxes!)
+                        c &+= taken
+                        return taken
+                    } scalar: { k in
                         let j = aColumns[a &+ k]
                         emit(j, rule.combine(j, aValues[a &+ k], bValues[b &+ k]))
                     }
@@ -285,4 +293,24 @@ final class SparseMatrix {
 /// rule, not a closure: the merge is specialised for each rule, its arithmetic inlined.
 protocol MergeRule {
     func combine(_ column: Int, _ here: Fixed, _ other: Fixed) -> Fixed
+
+    /// The leading entries of two rows over the same `columns` that a vector kernel combines
+    /// exactly as `combine` would, every result > 0: each written to `outColumns`/`outValues`,
+    /// added to its column's `sums` and raised into its `maxes`. Returns how many it took; a
+    /// rule without a kernel takes none.
+    func combineRun(
+        _ columns: UnsafeMutablePointer<Int>, _ here: UnsafeMutablePointer<Fixed>,
+        _ other: UnsafeMutablePointer<Fixed>, count: Int, into outColumns: UnsafeMutablePointer<Int>,
+        _ outValues: UnsafeMutablePointer<Fixed>, sums: UnsafeMutablePointer<Fixed>,
+        maxes: UnsafeMutablePointer<Fixed>
+    ) -> Int
+}
+
+extension MergeRule {
+    @inline(__always) func combineRun(
+        _ columns: UnsafeMutablePointer<Int>, _ here: UnsafeMutablePointer<Fixed>,
+        _ other: UnsafeMutablePointer<Fixed>, count: Int, into outColumns: UnsafeMutablePointer<Int>,
+        _ outValues: UnsafeMutablePointer<Fixed>, sums: UnsafeMutablePointer<Fixed>,
+        maxes: UnsafeMutablePointer<Fixed>
+    ) -> Int { 0 }
 }

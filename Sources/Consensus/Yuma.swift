@@ -1,3 +1,5 @@
+import CFixedPoint
+
 /// Yuma consensus as the Bittensor chain runs it (`epoch`, sparse path), bit for bit.
 ///
 /// ```swift
@@ -78,7 +80,13 @@ public enum Yuma {
                         if !sorted { weights.sortEntries(start..<c) }
                         if sum > 0 {
                             let sum = FixedDivisor(Fixed(bits: sum < 1 << 31 ? sum << 32 : .max))
-                            for k in start..<c { values[k] = sum.divide(values[k]) }
+                            let vector =
+                                ColumnDivisors.vectorKernels
+                                ? synod_q32_divide_each(
+                                    .bits(values + start), c &- start, sum.divisor.bits,
+                                    ColumnDivisors.scale(of: sum.divisor))
+                                : 0
+                            for k in (start &+ vector)..<c { values[k] = sum.divide(values[k]) }
                         }
                     }
                     starts[i] = start
@@ -162,7 +170,6 @@ public enum Yuma {
             // W_b the clipped weights, ΔB and its column sums are the ranks' terms and sums.
             let bonds = workspace.bonds
             let bondSums = bonds.load(input.bonds, skipping: maskedColumn) { Fixed(bits: Int64($0) << 32) }
-                .map(FixedDivisor.init)
             let delta = weightsForBonds === clipped ? staked : workspace.delta
             if delta !== staked { delta.reset(rows: n, capacity: weightsForBonds.count) }
             var deltaSums = weightsForBonds === clipped ? ranks : [Fixed](repeating: .zero, count: n)
@@ -190,7 +197,7 @@ public enum Yuma {
             emaBonds = emaSums.withUnsafeMutableBufferPointer { emaSums in
                 emaMaxes.withUnsafeMutableBufferPointer { emaMaxes in
                     ema(
-                        delta, bonds, alpha: alpha, scales: (deltaSums.map(FixedDivisor.init), bondSums),
+                        delta, bonds, alpha: alpha, scales: (ColumnDivisors(deltaSums), ColumnDivisors(bondSums)),
                         into: workspace.ema, sums: emaSums.baseAddress!, maxes: emaMaxes.baseAddress!)
                 }
             }
@@ -198,15 +205,17 @@ public enum Yuma {
             // store, each column scaled to max 1. Its maximum is known before the sweep: a
             // division by the same sum never changes which entry is largest, so the largest
             // normalised entry is the largest entry normalised.
-            let sums = emaSums.map(FixedDivisor.init)
-            let scale = (0..<n).map { FixedDivisor(sums[$0].divideUnlessZero(emaMaxes[$0])) }
+            let columnSums = ColumnDivisors(emaSums)
+            let sums = columnSums.divisors
+            let scale = ColumnDivisors((0..<n).map { FixedDivisor(sums[$0].divideUnlessZero(emaMaxes[$0])) })
+            let lanes = ColumnDivisors.vectorKernels ? columnSums.lanes : nil
             // Rows are independent: in contiguous parts (rows side by side written from two
             // cores would share cache lines).
             let rowParts = Parallel.split(n, parts: Parallel.parts(for: emaBonds.count)) { emaBonds.rowStart[$0] }
             dividends = [Fixed](repeating: .zero, count: n)
             incentive.withUnsafeBufferPointer { incentive in
                 sums.withUnsafeBufferPointer { sums in
-                    scale.withUnsafeBufferPointer { scale in
+                    withExtendedLifetime(scale) {
                         dividends.withUnsafeMutableBufferPointer { dividends in
                             storedBonds.withUnsafeMutableBufferPointer { storedBonds in
                                 let (starts, ends, columns, values) = (
@@ -216,7 +225,12 @@ public enum Yuma {
                                     for i in rowParts[part] {
                                         let entries = starts[i]..<ends[i]
                                         var total = Fixed.zero
-                                        for k in entries {
+                                        let end = entries.upperBound
+                                        ColumnDivisors.sweep(entries.lowerBound, end, vector: lanes != nil) { k in
+                                            synod_q32_normalize_dot(
+                                                .bits(columns + k), .bits(values + k), end &- k, lanes!,
+                                                .bits(incentive.baseAddress!), &total.bits)
+                                        } scalar: { k in
                                             let j = columns[k]
                                             let v = sums[j].divideUnlessZero(values[k])
                                             values[k] = v
@@ -224,16 +238,9 @@ public enum Yuma {
                                         }
                                         dividends[i] = total
                                         if newPermit[i] {
-                                            storedBonds[i] = [SparseEntry](unsafeUninitializedCapacity: entries.count) {
-                                                row, written in
-                                                for k in entries {
-                                                    let j = columns[k]
-                                                    row[k - entries.lowerBound] = SparseEntry(
-                                                        uid: j,
-                                                        value: scale[j].divideUnlessZero(values[k]).u16Proportion)
-                                                }
-                                                written = entries.count
-                                            }
+                                            storedBonds[i] = storedRow(
+                                                columns + entries.lowerBound, values + entries.lowerBound,
+                                                count: entries.count, scale: scale)
                                         }
                                     }
                                 }
@@ -282,6 +289,26 @@ public enum Yuma {
 
     // MARK: - Steps
 
+    /// A row of the column-normalised EMA as stored u16 proportions, each divided by its
+    /// column's `scale` first (unless that is 0): each column's largest becomes 65535.
+    static func storedRow(
+        _ columns: UnsafeMutablePointer<Int>, _ values: UnsafeMutablePointer<Fixed>, count: Int,
+        scale: ColumnDivisors
+    ) -> [SparseEntry] {
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: count) { proportions in
+            ColumnDivisors.sweep(0, count, vector: ColumnDivisors.vectorKernels) { k in
+                synod_q32_proportions(
+                    .bits(columns + k), .bits(values + k), count &- k, scale.lanes, proportions.baseAddress! + k)
+            } scalar: { k in
+                proportions[k] = scale.divisors[columns[k]].divideUnlessZero(values[k]).u16Proportion
+            }
+            return [SparseEntry](unsafeUninitializedCapacity: count) { row, written in
+                for k in 0..<count { row[k] = SparseEntry(uid: columns[k], value: proportions[k]) }
+                written = count
+            }
+        }
+    }
+
     static func normalizedStake(_ raw: [UInt64]) -> [Fixed] {
         let sum = raw.reduce(UInt128(0)) { $0 + UInt128($1) }
         if sum == 0 { return Array(repeating: .zero, count: raw.count) }
@@ -315,6 +342,7 @@ public enum Yuma {
         let (sStart, sEnd, sColumns, sValues) = (staked.rowStart, staked.rowEnd, staked.columns, staked.values)
         let rowParts = Parallel.split(n, parts: Parallel.parts(for: weights.count)) { wStart[$0] }
         let partRanks = PartColumns(parts: rowParts.count, columns: n, zero: Fixed.zero)
+        let vector = ColumnDivisors.vectorKernels
         // Normalised weights and stakes are shares (at most 1 each, a row's weights and the
         // stakes summing to about 1): no sum here comes near the saturation `Fixed` guards
         // against, so they are plain integer additions, in any order.
@@ -326,11 +354,20 @@ public enum Yuma {
                 var c = wStart[i]
                 cStart[i] = c
                 sStart[i] = c
-                for k in wStart[i]..<wEnd[i] {
+                let end = wEnd[i]
+                ColumnDivisors.sweep(wStart[i], end, vector: vector) { k in
+                    // The clipped and staked rows share their columns.
+                    let taken = synod_q32_clip(
+                        .bits(wColumns + k), .bits(wValues + k), end &- k, .bits(threshold), s.bits,
+                        .bits(cValues + c), .bits(sValues + c), .bits(cColumns + c), .bits(ranks), &rowTrust)
+                    (sColumns + c).update(from: cColumns + c, count: taken)
+                    c &+= taken
+                    return taken
+                } scalar: { k in
                     let j = wColumns[k]
                     let v = wValues[k]
                     let t = threshold[j]
-                    if t < v && t <= .zero { continue }
+                    if t < v && t <= .zero { return }
                     let value = t < v ? t : v
                     let term = s * value
                     cColumns[c] = j
@@ -474,7 +511,7 @@ public enum Yuma {
     /// pass, so both inputs must have sorted rows.
     static func ema(
         _ new: SparseMatrix, _ old: SparseMatrix, alpha: Fixed,
-        scales: (new: [FixedDivisor], old: [FixedDivisor])? = nil, into out: SparseMatrix,
+        scales: (new: ColumnDivisors, old: ColumnDivisors)? = nil, into out: SparseMatrix,
         sums: UnsafeMutablePointer<Fixed>? = nil, maxes: UnsafeMutablePointer<Fixed>? = nil
     ) -> SparseMatrix {
         let oneMinusAlpha = Fixed.one - alpha
@@ -483,12 +520,16 @@ public enum Yuma {
             return new.merged(
                 with: old, Average(alpha: alpha, oneMinusAlpha: oneMinusAlpha), into: out, sums: sums, maxes: maxes)
         }
-        return newScale.withUnsafeBufferPointer { newScale in
-            oldScale.withUnsafeBufferPointer { oldScale in
-                new.merged(
-                    with: old,
-                    ScaledAverage(alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newScale, oldScale: oldScale),
-                    into: out, sums: sums, maxes: maxes)
+        return withExtendedLifetime((newScale, oldScale)) {
+            newScale.divisors.withUnsafeBufferPointer { newDivisors in
+                oldScale.divisors.withUnsafeBufferPointer { oldDivisors in
+                    new.merged(
+                        with: old,
+                        ScaledAverage(
+                            alpha: alpha, oneMinusAlpha: oneMinusAlpha, newScale: newDivisors, oldScale: oldDivisors,
+                            lanes: ColumnDivisors.vectorKernels ? (newScale.lanes, oldScale.lanes) : nil),
+                        into: out, sums: sums, maxes: maxes)
+                }
             }
         }
     }
@@ -506,8 +547,22 @@ public enum Yuma {
         let oneMinusAlpha: Fixed
         let newScale: UnsafeBufferPointer<FixedDivisor>
         let oldScale: UnsafeBufferPointer<FixedDivisor>
+        /// The same divisors for the four-lane kernel, when it runs.
+        let lanes: (new: synod_q32_columns, old: synod_q32_columns)?
         @inline(__always) func combine(_ j: Int, _ x: Fixed, _ y: Fixed) -> Fixed {
             alpha * newScale[j].divideUnlessZero(x) + oneMinusAlpha * oldScale[j].divideUnlessZero(y)
+        }
+        @inline(__always) func combineRun(
+            _ columns: UnsafeMutablePointer<Int>, _ here: UnsafeMutablePointer<Fixed>,
+            _ other: UnsafeMutablePointer<Fixed>, count: Int, into outColumns: UnsafeMutablePointer<Int>,
+            _ outValues: UnsafeMutablePointer<Fixed>, sums: UnsafeMutablePointer<Fixed>,
+            maxes: UnsafeMutablePointer<Fixed>
+        ) -> Int {
+            guard let lanes, count >= 4 else { return 0 }
+            return Int(
+                synod_q32_scaled_average(
+                    .bits(columns), .bits(here), .bits(other), count, alpha.bits, oneMinusAlpha.bits, lanes.new,
+                    lanes.old, .bits(outColumns), .bits(outValues), .bits(sums), .bits(maxes)))
         }
     }
 

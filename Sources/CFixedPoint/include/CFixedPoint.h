@@ -15,6 +15,55 @@ static inline uint64_t synod_q32_divide(uint64_t a, uint64_t b) {
     return quotient;
 #else
     return (uint64_t)(((unsigned __int128)a << 32) / b);
+#include <stddef.h>
+
+/// Divisors for many columns, side by side (one load reaches four neighbouring columns'):
+/// `divisor[j]` is column j's divisor in Q32.32 bits (0: divide unless zero, so keep the
+/// value), `scale[j]` its `synod_q32_divisor_make` scale (0 where the divisor is 0).
+typedef struct {
+    const int64_t *divisor;
+    const double *scale;
+} synod_q32_columns;
+
+/// Whether this CPU runs the four-lane kernels below (AVX2 and FMA); without, they take nothing.
+int synod_q32_vector_available(void);
+
+/// For entries from the first while they come four at a time over consecutive columns and
+/// exactly within the kernel's bounds: out = alpha * (x / x_scale[j]) + one_minus_alpha *
+/// (y / y_scale[j]) (each divided unless the divisor is 0), written with its column to
+/// `out_columns`/`out_values`, added to `sums[j]` and raised into `maxes[j]`. Every result it
+/// writes is > 0. Returns how many entries it took (a multiple of four); the caller does the
+/// rest, or the next group on its own path and calls again.
+size_t synod_q32_scaled_average(const int64_t *columns, const int64_t *x, const int64_t *y, size_t count,
+                                int64_t alpha, int64_t one_minus_alpha, synod_q32_columns x_scale,
+                                synod_q32_columns y_scale, int64_t *out_columns, int64_t *out_values,
+                                int64_t *sums, int64_t *maxes);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
+/// its column's divisor unless that is 0, in place, and `*total` increased by weight[j] times
+/// it. Returns how many entries it took.
+size_t synod_q32_normalize_dot(const int64_t *columns, int64_t *values, size_t count, synod_q32_columns scale,
+                               const int64_t *weight, int64_t *total);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them, the clip of one row
+/// of weights: value = min(weight, threshold[j]) (a weight above a threshold of 0 or less
+/// stops the kernel: the scalar path drops it), written to `clipped` and `stake` times it to
+/// `staked` (both with the column, the rows sharing their layout, in `out_columns`), that
+/// term added to `ranks[j]` and the value to `*trust` (wrapping, as the scalar path adds).
+size_t synod_q32_clip(const int64_t *columns, const int64_t *weights, size_t count, const int64_t *threshold,
+                      int64_t stake, int64_t *clipped, int64_t *staked, int64_t *out_columns, int64_t *ranks,
+                      int64_t *trust);
+
+/// values[k] divided by one divisor (> 0) with scale `scale`, in place, four at a time from the
+/// first while each lane is within the kernel's bounds. Returns how many it took.
+size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, double scale);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
+/// its column's divisor unless that is 0, as a stored u16 proportion (floor(x * 65535),
+/// clamped), to `out[k]`. Returns how many it took.
+size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
+                             uint16_t *out);
+
 #endif
 }
 
@@ -55,5 +104,54 @@ static inline uint64_t synod_q32_divide_by(uint64_t a, const synod_q32_divisor *
     int64_t remainder = (int64_t)((a << 32) - q * d->divisor);
     return q + (uint64_t)(remainder >> 63);
 }
+
+#include <stddef.h>
+
+/// Divisors for many columns, side by side (one load reaches four neighbouring columns'):
+/// `divisor[j]` is column j's divisor in Q32.32 bits (0: divide unless zero, so keep the
+/// value), `scale[j]` its `synod_q32_divisor_make` scale (0 where the divisor is 0).
+typedef struct {
+    const int64_t *divisor;
+    const double *scale;
+} synod_q32_columns;
+
+/// Whether this CPU runs the four-lane kernels below (AVX2 and FMA); without, they take nothing.
+int synod_q32_vector_available(void);
+
+/// For entries from the first while they come four at a time over consecutive columns and
+/// exactly within the kernel's bounds: out = alpha * (x / x_scale[j]) + one_minus_alpha *
+/// (y / y_scale[j]) (each divided unless the divisor is 0), written with its column to
+/// `out_columns`/`out_values`, added to `sums[j]` and raised into `maxes[j]`. Every result it
+/// writes is > 0. Returns how many entries it took (a multiple of four); the caller does the
+/// rest, or the next group on its own path and calls again.
+size_t synod_q32_scaled_average(const int64_t *columns, const int64_t *x, const int64_t *y, size_t count,
+                                int64_t alpha, int64_t one_minus_alpha, synod_q32_columns x_scale,
+                                synod_q32_columns y_scale, int64_t *out_columns, int64_t *out_values,
+                                int64_t *sums, int64_t *maxes);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
+/// its column's divisor unless that is 0, in place, and `*total` increased by weight[j] times
+/// it. Returns how many entries it took.
+size_t synod_q32_normalize_dot(const int64_t *columns, int64_t *values, size_t count, synod_q32_columns scale,
+                               const int64_t *weight, int64_t *total);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them, the clip of one row
+/// of weights: value = min(weight, threshold[j]) (a weight above a threshold of 0 or less
+/// stops the kernel: the scalar path drops it), written to `clipped` and `stake` times it to
+/// `staked` (both with the column, the rows sharing their layout, in `out_columns`), that
+/// term added to `ranks[j]` and the value to `*trust` (wrapping, as the scalar path adds).
+size_t synod_q32_clip(const int64_t *columns, const int64_t *weights, size_t count, const int64_t *threshold,
+                      int64_t stake, int64_t *clipped, int64_t *staked, int64_t *out_columns, int64_t *ranks,
+                      int64_t *trust);
+
+/// values[k] divided by one divisor (> 0) with scale `scale`, in place, four at a time from the
+/// first while each lane is within the kernel's bounds. Returns how many it took.
+size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, double scale);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
+/// its column's divisor unless that is 0, as a stored u16 proportion (floor(x * 65535),
+/// clamped), to `out[k]`. Returns how many it took.
+size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
+                             uint16_t *out);
 
 #endif
