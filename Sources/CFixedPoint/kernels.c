@@ -214,10 +214,12 @@ __attribute__((target("avx2,fma"))) static size_t proportions_avx2(const int64_t
                            _mm256_loadu_pd(scale.scale + j), &ok);
         if (!all(_mm256_and_si256(ok, below(q, 1LL << 33)))) break;
         // (q * 65535 in Q32.32) >> 32: at most 65535 for q <= 2^32, clamped above as the scalar is.
-        __m256i p = multiply(q, _mm256_set1_epi64x(65535LL << 32));
-        int64_t lanes[4];
-        _mm256_storeu_si256((__m256i *)lanes, p);
-        for (int l = 0; l < 4; l++) out[k + l] = (uint16_t)((lanes[l] >> 32) > 65535 ? 65535 : lanes[l] >> 32);
+        __m256i p = _mm256_srli_epi64(multiply(q, _mm256_set1_epi64x(65535LL << 32)), 32);
+        __m256i top = _mm256_set1_epi64x(65535);
+        p = _mm256_blendv_epi8(p, top, _mm256_cmpgt_epi64(p, top));
+        // The four low 32-bit halves side by side, then narrowed to 16 bits (each fits).
+        __m128i halves = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+        _mm_storel_epi64((__m128i *)(out + k), _mm_packus_epi32(halves, halves));
     }
     return k;
 }

@@ -91,7 +91,8 @@ final class SparseMatrix {
     /// non-negative values, whatever their order). Row `i` takes the place of the stored
     /// entries before it, so rows load in parts on several cores, each part summing into
     /// columns of its own, added after.
-    @discardableResult
+    /// (Inlined, so `convert` is too: it runs once per entry.)
+    @discardableResult @inline(__always)
     func load(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) -> [Fixed] {
         let n = masked.count
         let slots = Self.slots(of: rows)

@@ -616,6 +616,15 @@ extension Yuma {
                 for i in parts[part] {
                     let mark = i + 1
                     let bad = rows[i].withUnsafeBufferPointer { row -> Bad? in
+                        // Strictly ascending uids within range (how the chain and Synod store
+                        // rows) repeat none: one comparison each, no marks.
+                        var last = -1
+                        var ascending = true
+                        for e in row {
+                            ascending = ascending && e.uid > last
+                            last = e.uid
+                        }
+                        if ascending && last < n { return nil }
                         for k in row.indices {
                             let uid = row[k].uid
                             guard UInt(bitPattern: uid) < UInt(n) else { return (i, k, uid, false) }
