@@ -95,10 +95,12 @@ final class PartColumns<Value> {
 /// quick succession start within one exchange between cores (about a microsecond on these
 /// virtual machines), and an idle process burns nothing.
 ///
-/// Parts are dealt out in turn (the caller takes parts 0, w + 1, …), so a step costs one
-/// message each way: the step's number out, each worker's "done" back. Every worker takes
-/// part in every step, and the caller waits for all of them before the step's closure goes
-/// out of scope. One caller at a time: a second epoch running on another thread meanwhile
+/// Parts are taken in order from a shared counter by whichever thread is free first, so a
+/// step cut into more parts than threads evens out parts of unequal cost (the median's
+/// columns: some nobody weights), and a worker that starts late leaves its parts to the
+/// caller. A step costs one message out (its number), the counter once per part, and each
+/// worker's "done" back. Every worker takes part in every step, and the caller waits for
+/// all of them before the step's closure goes out of scope. One caller at a time: a second epoch running on another thread meanwhile
 /// does its parts itself, one after another (same results).
 final class WorkerPool: @unchecked Sendable {
     // @unchecked: the step's address is written only by the caller holding `busy`, before it
@@ -116,6 +118,8 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = CacheLine()
     private let generation = CacheLine()
     private let finished = CacheLine()
+    /// The next part of the current step to take (reset by the caller before each step).
+    private let nextPart = CacheLine()
     private let sleepers = CacheLine()
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -143,14 +147,14 @@ final class WorkerPool: @unchecked Sendable {
     private init(workers: Int) {
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
-        for index in 1...max(workers, 1) where index <= workers {
-            let context = Unmanaged.passRetained(Worker(pool: self, index: index)).toOpaque()
+        for _ in 0..<max(workers, 0) {
+            let context = Unmanaged.passRetained(Worker(pool: self)).toOpaque()
             var thread = pthread_t()
             let result = pthread_create(
                 &thread, nil,
                 { context in
                     let worker = Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue()
-                    worker.pool.work(index: worker.index)
+                    worker.pool.work()
                     return nil
                 }, context)
             if result == 0 {
@@ -165,11 +169,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private final class Worker {
         let pool: WorkerPool
-        let index: Int
-        init(pool: WorkerPool, index: Int) {
-            self.pool = pool
-            self.index = index
-        }
+        init(pool: WorkerPool) { self.pool = pool }
     }
 
     func run(parts: Int, _ body: (Int) -> Void) {
@@ -181,6 +181,7 @@ final class WorkerPool: @unchecked Sendable {
             var step = Job(body: body, parts: parts)
             withUnsafePointer(to: &step) { step in
                 generation.job.store(UInt(bitPattern: step), ordering: .relaxed)
+                nextPart.value.store(0, ordering: .relaxed)
                 // Sequentially consistent with the sleepers' count: a worker about to sleep
                 // either is counted here (and woken) or sees the new step.
                 let number = generation.value.add(1, ordering: .sequentiallyConsistent).newValue
@@ -189,17 +190,21 @@ final class WorkerPool: @unchecked Sendable {
                     pthread_cond_broadcast(wake)
                     pthread_mutex_unlock(lock)
                 }
-                take(step, index: 0)
+                take(step)
                 while finished.value.load(ordering: .acquiring) < number * workers {}
             }
         }
         busy.value.store(0, ordering: .releasing)
     }
 
-    /// Participant `index`'s parts of the step. Whatever it retains of the step is released
-    /// when it returns, before the worker says it is done.
-    @inline(never) private func take(_ step: UnsafePointer<Job>, index: Int) {
-        for part in stride(from: index, to: step.pointee.parts, by: workers + 1) { step.pointee.body(part) }
+    /// Parts of the step, taken from the counter until none is left. Whatever it retains of
+    /// the step is released when it returns, before the worker says it is done.
+    @inline(never) private func take(_ step: UnsafePointer<Job>) {
+        while true {
+            let part = nextPart.value.add(1, ordering: .relaxed).oldValue
+            guard part < step.pointee.parts else { return }
+            step.pointee.body(part)
+        }
     }
 
     private static func now() -> UInt64 {
@@ -208,7 +213,7 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
-    private func work(index: Int) {
+    private func work() {
         // Steps from the pool's creation on: a thread may start after the first one.
         var seen = 0
         while true {
@@ -227,7 +232,7 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_mutex_unlock(lock)
             }
             seen = generation.value.load(ordering: .acquiring)
-            take(UnsafePointer(bitPattern: generation.job.load(ordering: .relaxed))!, index: index)
+            take(UnsafePointer(bitPattern: generation.job.load(ordering: .relaxed))!)
             finished.value.add(1, ordering: .releasing)
         }
     }

@@ -86,14 +86,22 @@ final class SparseMatrix {
     /// Bytes of entry and row storage held.
     var bytes: Int { capacity * (MemoryLayout<Int>.stride + MemoryLayout<Fixed>.stride) + rowCapacity * 16 }
 
-    /// Fills the matrix with stored u16 rows, skipping masked columns, each value converted
-    /// by `convert`; rows are sorted by column. Returns each column's sum (saturating: of
+    /// How a stored u16 bond is read.
+    enum StoredValue {
+        /// As the integer it is (classic Yuma's bonds).
+        case integer
+        /// As a proportion of 65535 (Yuma3's).
+        case proportion
+    }
+
+    /// Fills the matrix with stored u16 rows, skipping masked columns, each value read `as`
+    /// told (a branch the same way every time, where a closure was a call per entry); rows
+    /// are sorted by column. Returns each column's sum (saturating: of
     /// non-negative values, whatever their order). Row `i` takes the place of the stored
     /// entries before it, so rows load in parts on several cores, each part summing into
     /// columns of its own, added after.
-    /// (Inlined, so `convert` is too: it runs once per entry.)
-    @discardableResult @inline(__always)
-    func load(_ rows: [[SparseEntry]], skipping masked: [Bool], convert: (UInt16) -> Fixed) -> [Fixed] {
+    @discardableResult
+    func load(_ rows: [[SparseEntry]], skipping masked: [Bool], as stored: StoredValue) -> [Fixed] {
         let n = masked.count
         let slots = Self.slots(of: rows)
         reset(rows: rows.count, capacity: slots[rows.count])
@@ -112,7 +120,8 @@ final class SparseMatrix {
                         var last = -1
                         // At most the row's count: its slot's size.
                         for e in rows[i] where !masked[e.uid] {
-                            let value = convert(e.value)
+                            let value =
+                                stored == .integer ? Fixed(bits: Int64(e.value) << 32) : Fixed(u16Proportion: e.value)
                             columns[c] = e.uid
                             values[c] = value
                             sums[e.uid] += value

@@ -138,7 +138,7 @@ public enum Yuma {
         let alpha = Fixed.one - bmaRatio
         if p.yuma3 {
             let bonds = workspace.bonds
-            bonds.load(input.bonds, skipping: maskedColumn) { Fixed(u16Proportion: $0) }
+            bonds.load(input.bonds, skipping: maskedColumn, as: .proportion)
             if p.liquidAlpha && consensus.contains(where: { $0 != .zero }) {
                 emaBonds = liquidAlphaEma(weightsForBonds, bonds, consensus: consensus, parameters: p)
             } else {
@@ -169,7 +169,7 @@ public enum Yuma {
             // Old bonds and ΔB = W_b ⊙ S, each column-normalised inside the EMA merge. With
             // W_b the clipped weights, ΔB and its column sums are the ranks' terms and sums.
             let bonds = workspace.bonds
-            let bondSums = bonds.load(input.bonds, skipping: maskedColumn) { Fixed(bits: Int64($0) << 32) }
+            let bondSums = bonds.load(input.bonds, skipping: maskedColumn, as: .integer)
             let delta = weightsForBonds === clipped ? staked : workspace.delta
             if delta !== staked { delta.reset(rows: n, capacity: weightsForBonds.count) }
             var deltaSums = weightsForBonds === clipped ? ranks : [Fixed](repeating: .zero, count: n)
@@ -414,7 +414,9 @@ public enum Yuma {
         // Columns are independent: in contiguous parts (results side by side from two cores
         // would share cache lines), each part scattering its columns' scores and searching
         // them. Rows are sorted by column, so a part's entries in a row are one run of it.
-        let parts = Parallel.parts(for: entries)
+        // Four parts per core, each taken by whichever core is free: columns differ in cost
+        // (one nobody weights costs next to nothing), so equal column counts are not equal work.
+        let parts = Parallel.parts(for: entries) > 1 ? Parallel.width * 4 : 1
         let medians = workspace.medians(parts: parts, rows: k)
         let runs = UnsafeMutablePointer<Range<Int>>.allocate(capacity: parts * k)
         defer { runs.deallocate() }
@@ -458,7 +460,8 @@ public enum Yuma {
                                         guard entry < run[r].upperBound else { continue }
                                         let j = scoreColumns[entry]
                                         columnScores[j &* k &+ r] = scoreValues[entry].bits
-                                        hasEntries[j] = true
+                                        // Written once: parts on other cores share its lines.
+                                        if !hasEntries[j] { hasEntries[j] = true }
                                     }
                                 }
                             }
