@@ -106,6 +106,7 @@ print("Synod consensus benchmark — one Yuma epoch (classic, dense weights, sec
 print(
     "Synod divides by sums with \(Yuma.divisionMethod); epochs of 4,096 weights and more split their rows and the median's columns over \(ProcessInfo.processInfo.activeProcessorCount) cores"
 )
+print("Synod's sweeps: \(Yuma.vectorMethod)")
 print("OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset") OPENBLAS_L2_SIZE=\(env["OPENBLAS_L2_SIZE"] ?? "unset")")
 for note in [torch.note, numpy.note].compactMap({ $0 }) { print(note) }
 print("")

@@ -90,3 +90,14 @@ extension UnsafePointer where Pointee == Int64 {
         UnsafeRawPointer(pointer).assumingMemoryBound(to: Int64.self)
     }
 }
+
+extension Yuma {
+    /// Which sweeps run four lanes at a time in this process, in words (benchmarks print it).
+    public static var vectorMethod: String {
+        if ColumnDivisors.vectorKernels {
+            return "four-lane AVX2 + FMA kernels over runs of consecutive columns (clip, EMA, normalisations)"
+        }
+        if synod_q32_vector_available() == 0 { return "scalar (this CPU lacks AVX2 or FMA)" }
+        return FixedDivisor.byReciprocal ? "scalar (SYNOD_VECTOR=off)" : "scalar (the kernels need the reciprocal)"
+    }
+}
