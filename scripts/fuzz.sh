@@ -99,7 +99,7 @@ MAP
 
 build_fixed() {
     # Consensus's Q32.32 division kernels (a header only).
-    $CC $SAN -fsanitize=fuzzer -O1 -I Sources/CFixedPoint/include fuzz/fixed_fuzz.c -o "$OUT/fixed-fuzz"
+    $CC $SAN -fsanitize=fuzzer -O1 -I Sources/CFixedPoint/include fuzz/fixed_fuzz.c Sources/CFixedPoint/kernels.c -o "$OUT/fixed-fuzz"
 }
 
 status=0
