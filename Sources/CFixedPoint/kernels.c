@@ -6,6 +6,8 @@
 // FMA (checked once, at load) the kernels take nothing.
 #include "CFixedPoint.h"
 
+#include <string.h>
+
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 
@@ -224,6 +226,56 @@ __attribute__((target("avx2,fma"))) static size_t proportions_avx2(const int64_t
     return k;
 }
 
+__attribute__((target("avx2,fma"))) static size_t load_avx2(const synod_stored_entry *entries, size_t count,
+                                                            int64_t *last, int64_t skip, const uint64_t *registered,
+                                                            uint64_t updated, const uint8_t *masked,
+                                                            int64_t *out_columns, int64_t *out_values, int64_t *sums,
+                                                            int64_t *total) {
+    __m256i sign = _mm256_set1_epi64x(INT64_MIN);
+    __m256i flippedUpdated = _mm256_xor_si256(_mm256_set1_epi64x((int64_t)updated), sign);
+    __m256i rowSum = _mm256_setzero_si256();
+    int64_t previous = *last;
+    size_t k = 0;
+    for (; k + 4 <= count; k += 4) {
+        // Two entries per load: (uid, value) (uid, value), the values' unused bytes masked off.
+        __m256i front = _mm256_loadu_si256((const __m256i *)(entries + k));
+        __m256i back = _mm256_loadu_si256((const __m256i *)(entries + k + 2));
+        __m256i uid = _mm256_permute4x64_epi64(_mm256_unpacklo_epi64(front, back), 0xd8);
+        __m256i value = _mm256_and_si256(_mm256_permute4x64_epi64(_mm256_unpackhi_epi64(front, back), 0xd8),
+                                         _mm256_set1_epi64x(0xffff));
+        int64_t j = entries[k].uid;
+        __m256i expected = _mm256_add_epi64(_mm256_set1_epi64x(j), _mm256_setr_epi64x(0, 1, 2, 3));
+        if (j <= previous || !all(_mm256_cmpeq_epi64(uid, expected))) break;
+        if (skip >= j && skip <= j + 3) break;
+        if (registered) {
+            // updated > registered[uid], unsigned: both flipped into signed order.
+            __m256i r = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(registered + j)), sign);
+            if (!all(_mm256_cmpgt_epi64(flippedUpdated, r))) break;
+        }
+        if (masked) {
+            uint32_t four;
+            memcpy(&four, masked + j, 4);
+            if (four != 0) break;
+        }
+        __m256i fixed = _mm256_slli_epi64(value, 32);
+        if (sums) {
+            __m256i sum = _mm256_loadu_si256((const __m256i *)(sums + j));
+            // Far from saturating (each value is below 2^48): the scalar sum's saturation never acts.
+            if (!all(_mm256_and_si256(_mm256_cmpgt_epi64(sum, _mm256_set1_epi64x(-1)), below(sum, 1LL << 62)))) break;
+            _mm256_storeu_si256((__m256i *)(sums + j), _mm256_add_epi64(sum, fixed));
+        }
+        _mm256_storeu_si256((__m256i *)(out_columns + k), uid);
+        _mm256_storeu_si256((__m256i *)(out_values + k), fixed);
+        rowSum = _mm256_add_epi64(rowSum, value);
+        previous = j + 3;
+    }
+    int64_t lanes[4];
+    _mm256_storeu_si256((__m256i *)lanes, rowSum);
+    if (total) *total += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+    *last = previous;
+    return k;
+}
+
 size_t synod_q32_scaled_average(const int64_t *columns, const int64_t *x, const int64_t *y, size_t count,
                                 int64_t alpha, int64_t one_minus_alpha, synod_q32_columns x_scale,
                                 synod_q32_columns y_scale, int64_t *out_columns, int64_t *out_values,
@@ -259,6 +311,13 @@ size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size
     return proportions_avx2(columns, values, count, scale, out);
 }
 
+size_t synod_q32_load(const synod_stored_entry *entries, size_t count, int64_t *last, int64_t skip,
+                      const uint64_t *registered, uint64_t updated, const uint8_t *masked, int64_t *out_columns,
+                      int64_t *out_values, int64_t *sums, int64_t *total) {
+    if (!vector_available) return 0;
+    return load_avx2(entries, count, last, skip, registered, updated, masked, out_columns, out_values, sums, total);
+}
+
 #else
 
 int synod_q32_vector_available(void) { return 0; }
@@ -285,6 +344,12 @@ size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, dou
 
 size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
                              uint16_t *out) {
+    return 0;
+}
+
+size_t synod_q32_load(const synod_stored_entry *entries, size_t count, int64_t *last, int64_t skip,
+                      const uint64_t *registered, uint64_t updated, const uint8_t *masked, int64_t *out_columns,
+                      int64_t *out_values, int64_t *sums, int64_t *total) {
     return 0;
 }
 

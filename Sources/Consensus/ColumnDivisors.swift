@@ -64,6 +64,25 @@ final class ColumnDivisors {
         }
     }
 
+    /// Whether stored rows are read four entries at a time (`synod_q32_load`): the kernels
+    /// run, and Swift lays out ``SparseEntry`` as the kernel reads it (uid, then the value, in
+    /// 16 bytes) — a layout Swift does not promise, so it is checked.
+    static let vectorLoads: Bool = vectorKernels && storedLayoutMatches
+
+    /// Whether ``SparseEntry`` is laid out as `synod_stored_entry`.
+    static let storedLayoutMatches: Bool =
+        MemoryLayout<SparseEntry>.stride == MemoryLayout<synod_stored_entry>.stride
+        && MemoryLayout<SparseEntry>.offset(of: \SparseEntry.uid) == 0
+        && MemoryLayout<SparseEntry>.offset(of: \SparseEntry.value)
+            == MemoryLayout<synod_stored_entry>.offset(
+                of: \synod_stored_entry.value)
+
+    /// A row of stored entries as the kernel reads them (valid while `row` is).
+    @inline(__always) static func stored(_ row: UnsafeBufferPointer<SparseEntry>) -> UnsafePointer<synod_stored_entry>?
+    {
+        row.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: synod_stored_entry.self) }
+    }
+
     /// Whether the epoch's sweeps hand runs of consecutive columns to the four-lane kernels:
     /// the CPU has AVX2 and FMA, divisors multiply by their reciprocal (the kernels are its
     /// vector form), and `SYNOD_VECTOR` is not `off` (tests run both ways).

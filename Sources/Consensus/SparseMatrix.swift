@@ -1,3 +1,5 @@
+import CFixedPoint
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -117,17 +119,30 @@ final class SparseMatrix {
                         let start = slots[i]
                         var c = start
                         var sorted = true
-                        var last = -1
+                        var last: Int64 = -1
                         // At most the row's count: its slot's size.
-                        for e in rows[i] where !masked[e.uid] {
-                            let value =
-                                stored == .integer ? Fixed(bits: Int64(e.value) << 32) : Fixed(u16Proportion: e.value)
-                            columns[c] = e.uid
-                            values[c] = value
-                            sums[e.uid] += value
-                            sorted = sorted && e.uid > last
-                            last = e.uid
-                            c &+= 1
+                        rows[i].withUnsafeBufferPointer { row in
+                            let vector = stored == .integer && ColumnDivisors.vectorLoads
+                            ColumnDivisors.sweep(0, row.count, vector: vector) { k in
+                                let taken = synod_q32_load(
+                                    ColumnDivisors.stored(row)! + k, row.count &- k, &last, -1, nil, 0,
+                                    UnsafeRawPointer(masked.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                                    .bits(columns + c), .bits(values + c), .bits(sums), nil)
+                                c &+= taken
+                                return taken
+                            } scalar: { k in
+                                let e = row[k]
+                                guard !masked[e.uid] else { return }
+                                let value =
+                                    stored == .integer
+                                    ? Fixed(bits: Int64(e.value) << 32) : Fixed(u16Proportion: e.value)
+                                columns[c] = e.uid
+                                values[c] = value
+                                sums[e.uid] += value
+                                sorted = sorted && Int64(e.uid) > last
+                                last = Int64(e.uid)
+                                c &+= 1
+                            }
                         }
                         if !sorted { sortEntries(start..<c) }
                         starts[i] = start

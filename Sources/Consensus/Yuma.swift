@@ -66,16 +66,27 @@ public enum Yuma {
                         // them is that sum in Q32.32, or the largest value from 2^31 on.
                         var sum: Int64 = 0
                         var sorted = true
-                        var last = -1
+                        var last: Int64 = -1
                         let updated = input.lastUpdate[i]
                         // At most the row's count: its slot's size.
-                        for e in input.weights[i] where e.uid != i && updated > registered[e.uid] {
-                            columns[c] = e.uid
-                            values[c] = Fixed(bits: Int64(e.value) << 32)
-                            sum &+= Int64(e.value)
-                            sorted = sorted && e.uid > last
-                            last = e.uid
-                            c &+= 1
+                        input.weights[i].withUnsafeBufferPointer { row in
+                            ColumnDivisors.sweep(0, row.count, vector: ColumnDivisors.vectorLoads) { k in
+                                let taken = synod_q32_load(
+                                    ColumnDivisors.stored(row)! + k, row.count &- k, &last, Int64(i),
+                                    registered.baseAddress, updated, nil, .bits(columns + c), .bits(values + c), nil,
+                                    &sum)
+                                c &+= taken
+                                return taken
+                            } scalar: { k in
+                                let e = row[k]
+                                guard e.uid != i && updated > registered[e.uid] else { return }
+                                columns[c] = e.uid
+                                values[c] = Fixed(bits: Int64(e.value) << 32)
+                                sum &+= Int64(e.value)
+                                sorted = sorted && Int64(e.uid) > last
+                                last = Int64(e.uid)
+                                c &+= 1
+                            }
                         }
                         if !sorted { weights.sortEntries(start..<c) }
                         if sum > 0 {

@@ -249,4 +249,59 @@ struct ColumnDivisorsTests {
         }
         #expect(!Self.vector || taken > 10_000)
     }
+
+    @Test func loadTakenIsTheScalarLoad() {
+        #expect(ColumnDivisors.storedLayoutMatches, "SparseEntry's layout changed: the load kernel is off")
+        var g = Generator(state: 7)
+        let n = 64
+        var taken = 0
+        for round in 0..<3_000 {
+            let ordinary = round % 3 == 0
+            let count = 4 + Int(g.next() % 40)
+            var uid = Int(g.next() % 8)
+            let entries = (0..<count).map { _ -> SparseEntry in
+                // Mostly consecutive; sometimes a gap, a step back or a repeat.
+                if !ordinary && g.next() % 8 == 0 { uid += [-2, 0, 2][Int(g.next() % 3)] }
+                defer { uid += 1 }
+                return SparseEntry(uid: min(max(uid, 0), n - 1), value: UInt16(truncatingIfNeeded: g.next()))
+            }
+            let skip = ordinary || g.next() % 2 == 0 ? Int64(-1) : Int64(g.next() % UInt64(n))
+            let updated = g.next() % 1000 + 500
+            let registered = (0..<n).map { _ in ordinary || g.next() % 16 != 0 ? g.next() % 500 : g.next() }
+            let masked = (0..<n).map { _ in !ordinary && g.next() % 16 == 0 }
+            let useRegistered = round % 2 == 0
+            var sums = (0..<n).map { _ in ordinary ? Int64(g.next() >> 20) : g.value() }
+            let sums0 = sums
+            var columns = [Int64](repeating: -1, count: count)
+            var values = [Int64](repeating: -1, count: count)
+            let last0 = ordinary ? -1 : Int64(g.next() % 4) - 1
+            var last = last0
+            var total = Int64(g.next() >> 40)
+            let total0 = total
+            let k = entries.withUnsafeBufferPointer { row in
+                masked.withUnsafeBufferPointer { masked in
+                    synod_q32_load(
+                        ColumnDivisors.stored(row)!, count, &last, skip, useRegistered ? registered : nil, updated,
+                        useRegistered ? nil : UnsafeRawPointer(masked.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                        &columns, &values, &sums, &total)
+                }
+            }
+            taken += k
+            if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
+            var expectedSums = sums0
+            var expectedLast = last0
+            var expectedTotal = total0
+            for i in 0..<k {
+                let e = entries[i]
+                let kept = Int64(e.uid) != skip && (useRegistered ? updated > registered[e.uid] : !masked[e.uid])
+                #expect(kept && Int64(e.uid) > expectedLast, "entry \(i) of round \(round) should not be taken")
+                #expect(columns[i] == Int64(e.uid) && values[i] == Int64(e.value) << 32, "entry \(i) of round \(round)")
+                expectedSums[e.uid] = (Fixed(bits: expectedSums[e.uid]) + Fixed(bits: Int64(e.value) << 32)).bits
+                expectedTotal &+= Int64(e.value)
+                expectedLast = Int64(e.uid)
+            }
+            #expect(sums == expectedSums && last == expectedLast && total == expectedTotal, "round \(round)")
+        }
+        #expect(!Self.vector || taken > 10_000)
+    }
 }

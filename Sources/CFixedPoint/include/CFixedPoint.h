@@ -64,6 +64,22 @@ size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, dou
 size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
                              uint16_t *out);
 
+/// A stored sparse entry as Swift lays out `SparseEntry` (uid, then a u16 value; 16 bytes).
+/// Swift checks the layout before handing its rows here.
+typedef struct {
+    int64_t uid;
+    uint16_t value;
+} synod_stored_entry;
+
+/// Stored u16 entries read into a row, from the first while they come four at a time over
+/// consecutive uids above `*last`, and each is kept: uid != skip, registered[uid] < updated
+/// (when `registered` is given) and !masked[uid] (when `masked` is). Each is written as
+/// (uid, value << 32), added to `sums[uid]` when given and its raw value to `*total` when
+/// given; `*last` becomes the last uid taken. Returns how many it took.
+size_t synod_q32_load(const synod_stored_entry *entries, size_t count, int64_t *last, int64_t skip,
+                      const uint64_t *registered, uint64_t updated, const uint8_t *masked, int64_t *out_columns,
+                      int64_t *out_values, int64_t *sums, int64_t *total);
+
 #endif
 }
 
@@ -153,5 +169,21 @@ size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, dou
 /// clamped), to `out[k]`. Returns how many it took.
 size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
                              uint16_t *out);
+
+/// A stored sparse entry as Swift lays out `SparseEntry` (uid, then a u16 value; 16 bytes).
+/// Swift checks the layout before handing its rows here.
+typedef struct {
+    int64_t uid;
+    uint16_t value;
+} synod_stored_entry;
+
+/// Stored u16 entries read into a row, from the first while they come four at a time over
+/// consecutive uids above `*last`, and each is kept: uid != skip, registered[uid] < updated
+/// (when `registered` is given) and !masked[uid] (when `masked` is). Each is written as
+/// (uid, value << 32), added to `sums[uid]` when given and its raw value to `*total` when
+/// given; `*last` becomes the last uid taken. Returns how many it took.
+size_t synod_q32_load(const synod_stored_entry *entries, size_t count, int64_t *last, int64_t skip,
+                      const uint64_t *registered, uint64_t updated, const uint8_t *masked, int64_t *out_columns,
+                      int64_t *out_values, int64_t *sums, int64_t *total);
 
 #endif
