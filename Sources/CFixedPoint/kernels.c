@@ -83,6 +83,12 @@ VECTOR __m256i multiply(__m256i x, __m256i y) {
     return _mm256_add_epi64(_mm256_add_epi64(low, middle), _mm256_slli_epi64(_mm256_mul_epu32(xh, yh), 32));
 }
 
+/// Four values from `values` divided by columns j..j + 3 of `scale` (`divide`'s conditions in `ok`).
+VECTOR __m256i divide_by_columns(const int64_t *values, synod_q32_columns scale, int64_t j, __m256i *ok) {
+    return divide(_mm256_loadu_si256((const __m256i *)values), _mm256_loadu_si256((const __m256i *)(scale.divisor + j)),
+                  _mm256_loadu_pd(scale.scale + j), ok);
+}
+
 /// Whether the four columns from `columns` are j, j + 1, j + 2, j + 3.
 VECTOR int consecutive(const int64_t *columns) {
     __m256i c = _mm256_loadu_si256((const __m256i *)columns);
@@ -101,12 +107,8 @@ __attribute__((target("avx2,fma"))) static size_t scaled_average_avx2(
         if (!consecutive(columns + k)) break;
         int64_t j = columns[k];
         __m256i xOk, yOk;
-        __m256i xq = divide(_mm256_loadu_si256((const __m256i *)(x + k)),
-                            _mm256_loadu_si256((const __m256i *)(x_scale.divisor + j)),
-                            _mm256_loadu_pd(x_scale.scale + j), &xOk);
-        __m256i yq = divide(_mm256_loadu_si256((const __m256i *)(y + k)),
-                            _mm256_loadu_si256((const __m256i *)(y_scale.divisor + j)),
-                            _mm256_loadu_pd(y_scale.scale + j), &yOk);
+        __m256i xq = divide_by_columns(x + k, x_scale, j, &xOk);
+        __m256i yq = divide_by_columns(y + k, y_scale, j, &yOk);
         __m256i value = _mm256_add_epi64(multiply(a, xq), multiply(b, yq));
         __m256i sum = _mm256_loadu_si256((const __m256i *)(sums + j));
         // Every quotient a factor of a 33-bit product, every result kept (> 0), every sum far
@@ -139,9 +141,7 @@ __attribute__((target("avx2,fma"))) static size_t normalize_dot_avx2(const int64
         if (!consecutive(columns + k)) break;
         int64_t j = columns[k];
         __m256i ok;
-        __m256i q = divide(_mm256_loadu_si256((const __m256i *)(values + k)),
-                           _mm256_loadu_si256((const __m256i *)(scale.divisor + j)),
-                           _mm256_loadu_pd(scale.scale + j), &ok);
+        __m256i q = divide_by_columns(values + k, scale, j, &ok);
         __m256i w = _mm256_loadu_si256((const __m256i *)(weight + j));
         ok = _mm256_and_si256(ok, _mm256_and_si256(below(q, 1LL << 33), below(w, 1LL << 33)));
         ok = _mm256_and_si256(ok, _mm256_cmpgt_epi64(w, _mm256_set1_epi64x(-1)));
@@ -211,9 +211,7 @@ __attribute__((target("avx2,fma"))) static size_t proportions_avx2(const int64_t
         if (!consecutive(columns + k)) break;
         int64_t j = columns[k];
         __m256i ok;
-        __m256i q = divide(_mm256_loadu_si256((const __m256i *)(values + k)),
-                           _mm256_loadu_si256((const __m256i *)(scale.divisor + j)),
-                           _mm256_loadu_pd(scale.scale + j), &ok);
+        __m256i q = divide_by_columns(values + k, scale, j, &ok);
         if (!all(_mm256_and_si256(ok, below(q, 1LL << 33)))) break;
         // (q * 65535 in Q32.32) >> 32: at most 65535 for q <= 2^32, clamped above as the scalar is.
         __m256i p = _mm256_srli_epi64(multiply(q, _mm256_set1_epi64x(65535LL << 32)), 32);

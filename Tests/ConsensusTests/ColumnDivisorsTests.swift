@@ -44,6 +44,16 @@ struct ColumnDivisorsTests {
         ColumnDivisors(bits.map { FixedDivisor(Fixed(bits: $0), byReciprocal: true) })
     }
 
+    /// 3,000 rounds of `body` (a third of them ordinary: inputs every kernel must take),
+    /// each returning how many entries its kernel took; on a CPU with the kernels, they
+    /// must have taken plenty.
+    static func rounds(seed: UInt64, _ body: (inout Generator, _ round: Int, _ ordinary: Bool) -> Int) {
+        var g = Generator(state: seed)
+        var taken = 0
+        for round in 0..<3_000 { taken += body(&g, round, round % 3 == 0) }
+        #expect(!vector || taken > 10_000)
+    }
+
     @Test func eachQuotientTakenIsTheQuotient() {
         var g = Generator(state: 1)
         var taken = 0
@@ -96,11 +106,8 @@ struct ColumnDivisorsTests {
     }
 
     @Test func scaledAverageTakenIsTheScalarMerge() {
-        var g = Generator(state: 3)
-        let n = 64
-        var taken = 0
-        for round in 0..<3_000 {
-            let ordinary = round % 3 == 0
+        Self.rounds(seed: 3) { g, round, ordinary in
+            let n = 64
             // Ordinary: a share of the column's sum (ΔB's), a stored bond of its column's sum of bonds.
             let xd = Self.divisors((0..<n).map { _ in ordinary ? Int64(g.next() >> 24) + (1 << 40) : g.divisor() })
             let yd = Self.divisors(
@@ -121,7 +128,6 @@ struct ColumnDivisorsTests {
                     .bits(c.baseAddress!), &x, &y, count, alpha.bits, (.one - alpha).bits, xd.lanes, yd.lanes,
                     &outColumns, &outValues, &sums, &maxes)
             }
-            taken += k
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
             var expectedSums = sums0
             var expectedMaxes = maxes0
@@ -142,16 +148,13 @@ struct ColumnDivisorsTests {
             }
             #expect(sums == expectedSums && maxes == expectedMaxes, "round \(round)")
             #expect(outValues[k...].allSatisfy { $0 == -1 })
+            return k
         }
-        #expect(!Self.vector || taken > 10_000)
     }
 
     @Test func normalizeDotTakenIsTheScalarSweep() {
-        var g = Generator(state: 4)
-        let n = 64
-        var taken = 0
-        for round in 0..<3_000 {
-            let ordinary = round % 3 == 0
+        Self.rounds(seed: 4) { g, round, ordinary in
+            let n = 64
             let sums = Self.divisors((0..<n).map { _ in ordinary ? Int64(g.next() >> 28) + (1 << 36) : g.divisor() })
             let weight = (0..<n).map { _ in ordinary ? Int64(g.next() >> 32) : g.value(below: 36) }
             let first = Int(g.next() % 16)
@@ -164,7 +167,6 @@ struct ColumnDivisorsTests {
             let k = columns.withUnsafeMutableBufferPointer { c in
                 synod_q32_normalize_dot(.bits(c.baseAddress!), &values, count, sums.lanes, weight, &total)
             }
-            taken += k
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
             var expected = Fixed(bits: start)
             for i in 0..<count {
@@ -178,16 +180,13 @@ struct ColumnDivisorsTests {
                 expected += Fixed(bits: weight[j]) * v
             }
             #expect(total == expected.bits, "round \(round)")
+            return k
         }
-        #expect(!Self.vector || taken > 10_000)
     }
 
     @Test func clipTakenIsTheScalarClip() {
-        var g = Generator(state: 5)
-        let n = 64
-        var taken = 0
-        for round in 0..<3_000 {
-            let ordinary = round % 3 == 0
+        Self.rounds(seed: 5) { g, round, ordinary in
+            let n = 64
             let threshold = (0..<n).map { _ in ordinary ? Int64(g.next() >> 32) + 1 : g.value(below: 36) }
             let stake = Fixed(bits: ordinary ? Int64(g.next() >> 32) : g.value(below: 35))
             let first = Int(g.next() % 16)
@@ -206,7 +205,6 @@ struct ColumnDivisorsTests {
                     .bits(c.baseAddress!), weights, count, threshold, stake.bits, &clipped, &staked, &outColumns,
                     &ranks, &trust)
             }
-            taken += k
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
             var expectedRanks = ranks0
             var expectedTrust = trust0
@@ -221,16 +219,13 @@ struct ColumnDivisorsTests {
                 expectedTrust &+= value.bits
             }
             #expect(ranks == expectedRanks && trust == expectedTrust, "round \(round)")
+            return k
         }
-        #expect(!Self.vector || taken > 10_000)
     }
 
     @Test func proportionsTakenAreTheStoredValues() {
-        var g = Generator(state: 6)
-        let n = 64
-        var taken = 0
-        for round in 0..<3_000 {
-            let ordinary = round % 3 == 0
+        Self.rounds(seed: 6) { g, round, ordinary in
+            let n = 64
             let scale = Self.divisors((0..<n).map { _ in ordinary ? Int64(g.next() >> 30) + (1 << 32) : g.divisor() })
             let first = Int(g.next() % 16)
             let count = 4 + Int(g.next() % 40)
@@ -240,23 +235,19 @@ struct ColumnDivisorsTests {
             let k = columns.withUnsafeMutableBufferPointer { c in
                 synod_q32_proportions(.bits(c.baseAddress!), values, count, scale.lanes, &out)
             }
-            taken += k
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
             for i in 0..<k {
                 let expected = scale.divisors[columns[i]].divideUnlessZero(Fixed(bits: values[i])).u16Proportion
                 #expect(out[i] == expected, "entry \(i) of round \(round)")
             }
+            return k
         }
-        #expect(!Self.vector || taken > 10_000)
     }
 
     @Test func loadTakenIsTheScalarLoad() {
         #expect(ColumnDivisors.storedLayoutMatches, "SparseEntry's layout changed: the load kernel is off")
-        var g = Generator(state: 7)
-        let n = 64
-        var taken = 0
-        for round in 0..<3_000 {
-            let ordinary = round % 3 == 0
+        Self.rounds(seed: 7) { g, round, ordinary in
+            let n = 64
             let count = 4 + Int(g.next() % 40)
             var uid = Int(g.next() % 8)
             let entries = (0..<count).map { _ -> SparseEntry in
@@ -286,7 +277,6 @@ struct ColumnDivisorsTests {
                         &columns, &values, &sums, &total)
                 }
             }
-            taken += k
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
             var expectedSums = sums0
             var expectedLast = last0
@@ -301,7 +291,7 @@ struct ColumnDivisorsTests {
                 expectedLast = Int64(e.uid)
             }
             #expect(sums == expectedSums && last == expectedLast && total == expectedTotal, "round \(round)")
+            return k
         }
-        #expect(!Self.vector || taken > 10_000)
     }
 }
