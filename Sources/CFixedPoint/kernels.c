@@ -205,7 +205,7 @@ __attribute__((target("avx2,fma"))) static size_t divide_each_avx2(int64_t *valu
 
 __attribute__((target("avx2,fma"))) static size_t proportions_avx2(const int64_t *columns, const int64_t *values,
                                                                    size_t count, synod_q32_columns scale,
-                                                                   uint16_t *out) {
+                                                                   synod_stored_entry *out) {
     size_t k = 0;
     for (; k + 4 <= count; k += 4) {
         if (!consecutive(columns + k)) break;
@@ -217,9 +217,12 @@ __attribute__((target("avx2,fma"))) static size_t proportions_avx2(const int64_t
         __m256i p = _mm256_srli_epi64(multiply(q, _mm256_set1_epi64x(65535LL << 32)), 32);
         __m256i top = _mm256_set1_epi64x(65535);
         p = _mm256_blendv_epi8(p, top, _mm256_cmpgt_epi64(p, top));
-        // The four low 32-bit halves side by side, then narrowed to 16 bits (each fits).
-        __m128i halves = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
-        _mm_storel_epi64((__m128i *)(out + k), _mm_packus_epi32(halves, halves));
+        // (uid, value) pairs, two per store; a value's 8 bytes (with the entry's padding) hold it.
+        __m256i uid = _mm256_loadu_si256((const __m256i *)(columns + k));
+        __m256i even = _mm256_unpacklo_epi64(uid, p);  // (uid0, p0), (uid2, p2)
+        __m256i odd = _mm256_unpackhi_epi64(uid, p);   // (uid1, p1), (uid3, p3)
+        _mm256_storeu_si256((__m256i *)(out + k), _mm256_permute2x128_si256(even, odd, 0x20));
+        _mm256_storeu_si256((__m256i *)(out + k + 2), _mm256_permute2x128_si256(even, odd, 0x31));
     }
     return k;
 }
@@ -304,7 +307,7 @@ size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, dou
 }
 
 size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
-                             uint16_t *out) {
+                             synod_stored_entry *out) {
     if (!vector_available) return 0;
     return proportions_avx2(columns, values, count, scale, out);
 }
@@ -341,7 +344,7 @@ size_t synod_q32_clip(const int64_t *columns, const int64_t *weights, size_t cou
 size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, double scale) { return 0; }
 
 size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
-                             uint16_t *out) {
+                             synod_stored_entry *out) {
     return 0;
 }
 

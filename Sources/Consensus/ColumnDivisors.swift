@@ -64,10 +64,11 @@ final class ColumnDivisors {
         }
     }
 
-    /// Whether stored rows are read four entries at a time (`synod_q32_load`): the kernels
-    /// run, and Swift lays out ``SparseEntry`` as the kernel reads it (uid, then the value, in
-    /// 16 bytes) — a layout Swift does not promise, so it is checked.
-    static let vectorLoads: Bool = vectorKernels && storedLayoutMatches
+    /// Whether stored rows are read and written four entries at a time (`synod_q32_load`,
+    /// `synod_q32_proportions`): the kernels run, and Swift lays out ``SparseEntry`` as they
+    /// read and write it (uid, then the value, in 16 bytes) — a layout Swift does not promise,
+    /// so it is checked.
+    static let vectorStoredRows: Bool = vectorKernels && storedLayoutMatches
 
     /// Whether ``SparseEntry`` is laid out as `synod_stored_entry`.
     static let storedLayoutMatches: Bool =

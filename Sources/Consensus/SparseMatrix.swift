@@ -122,7 +122,7 @@ final class SparseMatrix {
                         var last: Int64 = -1
                         // At most the row's count: its slot's size.
                         rows[i].withUnsafeBufferPointer { row in
-                            let vector = stored == .integer && ColumnDivisors.vectorLoads
+                            let vector = stored == .integer && ColumnDivisors.vectorStoredRows
                             ColumnDivisors.sweep(0, row.count, vector: vector) { k in
                                 let taken = synod_q32_load(
                                     ColumnDivisors.stored(row)! + k, row.count &- k, &last, -1, nil, 0,

@@ -70,7 +70,7 @@ public enum Yuma {
                         let updated = input.lastUpdate[i]
                         // At most the row's count: its slot's size.
                         input.weights[i].withUnsafeBufferPointer { row in
-                            ColumnDivisors.sweep(0, row.count, vector: ColumnDivisors.vectorLoads) { k in
+                            ColumnDivisors.sweep(0, row.count, vector: ColumnDivisors.vectorStoredRows) { k in
                                 let taken = synod_q32_load(
                                     ColumnDivisors.stored(row)! + k, row.count &- k, &last, Int64(i),
                                     registered.baseAddress, updated, nil, .bits(columns + c), .bits(values + c), nil,
@@ -306,17 +306,16 @@ public enum Yuma {
         _ columns: UnsafeMutablePointer<Int>, _ values: UnsafeMutablePointer<Fixed>, count: Int,
         scale: ColumnDivisors
     ) -> [SparseEntry] {
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: count) { proportions in
-            ColumnDivisors.sweep(0, count, vector: ColumnDivisors.vectorKernels) { k in
+        [SparseEntry](unsafeUninitializedCapacity: count) { row, written in
+            ColumnDivisors.sweep(0, count, vector: ColumnDivisors.vectorStoredRows) { k in
                 synod_q32_proportions(
-                    .bits(columns + k), .bits(values + k), count &- k, scale.lanes, proportions.baseAddress! + k)
+                    .bits(columns + k), .bits(values + k), count &- k, scale.lanes,
+                    UnsafeMutableRawPointer(row.baseAddress! + k).assumingMemoryBound(to: synod_stored_entry.self))
             } scalar: { k in
-                proportions[k] = scale.divisors[columns[k]].divideUnlessZero(values[k]).u16Proportion
+                row[k] = SparseEntry(
+                    uid: columns[k], value: scale.divisors[columns[k]].divideUnlessZero(values[k]).u16Proportion)
             }
-            return [SparseEntry](unsafeUninitializedCapacity: count) { row, written in
-                for k in 0..<count { row[k] = SparseEntry(uid: columns[k], value: proportions[k]) }
-                written = count
-            }
+            written = count
         }
     }
 

@@ -231,13 +231,22 @@ struct ColumnDivisorsTests {
             let count = 4 + Int(g.next() % 40)
             var columns = (0..<count).map { first + $0 }
             let values = (0..<count).map { _ in ordinary ? Int64(g.next() >> 32) : g.value(below: 54) }
-            var out = [UInt16](repeating: 7, count: count)
+            var out = [SparseEntry](repeating: SparseEntry(uid: -1, value: 7), count: count)
             let k = columns.withUnsafeMutableBufferPointer { c in
-                synod_q32_proportions(.bits(c.baseAddress!), values, count, scale.lanes, &out)
+                out.withUnsafeMutableBufferPointer { out in
+                    synod_q32_proportions(
+                        .bits(c.baseAddress!), values, count, scale.lanes,
+                        UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: synod_stored_entry.self))
+                }
             }
             if ordinary { #expect(!Self.vector || k == count / 4 * 4) }
-            for i in 0..<k {
-                let expected = scale.divisors[columns[i]].divideUnlessZero(Fixed(bits: values[i])).u16Proportion
+            for i in 0..<count {
+                let expected =
+                    i < k
+                    ? SparseEntry(
+                        uid: columns[i],
+                        value: scale.divisors[columns[i]].divideUnlessZero(Fixed(bits: values[i])).u16Proportion)
+                    : SparseEntry(uid: -1, value: 7)
                 #expect(out[i] == expected, "entry \(i) of round \(round)")
             }
             return k

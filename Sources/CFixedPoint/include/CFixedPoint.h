@@ -99,11 +99,6 @@ size_t synod_q32_clip(const int64_t *columns, const int64_t *weights, size_t cou
 /// first while each lane is within the kernel's bounds. Returns how many it took.
 size_t synod_q32_divide_each(int64_t *values, size_t count, int64_t divisor, double scale);
 
-/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
-/// its column's divisor unless that is 0, as a stored u16 proportion (floor(x * 65535),
-/// clamped), to `out[k]`. Returns how many it took.
-size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
-                             uint16_t *out);
 
 /// A stored sparse entry as Swift lays out `SparseEntry` (uid, then a u16 value; 16 bytes).
 /// Swift checks the layout before handing its rows here.
@@ -120,5 +115,11 @@ typedef struct {
 size_t synod_q32_load(const synod_stored_entry *entries, size_t count, int64_t *last, int64_t skip,
                       const uint64_t *registered, uint64_t updated, const uint8_t *masked, int64_t *out_columns,
                       int64_t *out_values, int64_t *sums, int64_t *total);
+
+/// For entries from the first, as `synod_q32_scaled_average` takes them: values[k] divided by
+/// its column's divisor unless that is 0, as a stored entry (its column, and its u16
+/// proportion floor(x * 65535), clamped) to `out[k]`. Returns how many it took.
+size_t synod_q32_proportions(const int64_t *columns, const int64_t *values, size_t count, synod_q32_columns scale,
+                             synod_stored_entry *out);
 
 #endif
