@@ -176,7 +176,8 @@ __attribute__((target("avx2,fma"))) static size_t clip_avx2(const int64_t *colum
                                                                    below(value, 1LL << 33)));
         if (!all(ok)) break;
         __m256i term = multiply(s, value);
-        _mm256_storeu_si256((__m256i *)(ranks + j), _mm256_add_epi64(_mm256_loadu_si256((const __m256i *)(ranks + j)), term));
+        __m256i rank = _mm256_loadu_si256((const __m256i *)(ranks + j));
+        _mm256_storeu_si256((__m256i *)(ranks + j), _mm256_add_epi64(rank, term));
         rowTrust = _mm256_add_epi64(rowTrust, value);
         __m256i c = _mm256_loadu_si256((const __m256i *)(columns + k));
         _mm256_storeu_si256((__m256i *)(out_columns + k), c);

@@ -100,8 +100,9 @@ final class PartColumns<Value> {
 /// columns: some nobody weights), and a worker that starts late leaves its parts to the
 /// caller. A step costs one message out (its number), the counter once per part, and each
 /// worker's "done" back. Every worker takes part in every step, and the caller waits for
-/// all of them before the step's closure goes out of scope. One caller at a time: a second epoch running on another thread meanwhile
-/// does its parts itself, one after another (same results).
+/// all of them before the step's closure goes out of scope. One caller at a time: a second
+/// epoch running on another thread meanwhile does its parts itself, one after another
+/// (same results).
 final class WorkerPool: @unchecked Sendable {
     // @unchecked: the step's address is written only by the caller holding `busy`, before it
     // publishes a new `generation`, and read by workers after they see it (acquire); the
