@@ -463,6 +463,16 @@ public enum Yuma {
                             // write would land on a line of its own.
                             for firstRow in stride(from: 0, to: k, by: 8) {
                                 let block = firstRow..<min(firstRow + 8, k)
+                                if let (column, count) = commonColumns(block, run, scoreColumns) {
+                                    // Every row of the block weights the same consecutive
+                                    // columns: no column to read, no end to check per entry.
+                                    for t in 0..<count {
+                                        let slots = columnScores + (column &+ t) &* k
+                                        for r in block { slots[r] = scoreValues[run[r].lowerBound &+ t].bits }
+                                    }
+                                    for j in column..<(column + count) where !hasEntries[j] { hasEntries[j] = true }
+                                    continue
+                                }
                                 let longest = block.reduce(0) { max($0, run[$1].count) }
                                 for t in 0..<longest {
                                     for r in block {
@@ -490,17 +500,46 @@ public enum Yuma {
         return result
     }
 
-    /// The first entry in `lower..<upper` of a row sorted by column whose column is at least
-    /// `column` (`upper` if none).
+    /// The first column and the number of columns of the runs of `block`'s rows, when every
+    /// run holds the same consecutive columns (rows are in strictly ascending column order,
+    /// so a run of `count` entries from column c to c + count − 1 holds all of them).
+    @inline(__always) static func commonColumns(
+        _ block: Range<Int>, _ run: UnsafeMutablePointer<Range<Int>>, _ columns: UnsafeMutablePointer<Int>
+    ) -> (Int, Int)? {
+        let count = run[block.lowerBound].count
+        guard count > 0 else { return nil }
+        let column = columns[run[block.lowerBound].lowerBound]
+        for r in block {
+            let entries = run[r]
+            guard entries.count == count, columns[entries.lowerBound] == column,
+                columns[entries.upperBound &- 1] == column &+ count &- 1
+            else { return nil }
+        }
+        return (column, count)
+    }
+
+    /// The first entry in `lower..<upper` of a row in strictly ascending column order whose
+    /// column is at least `column` (`upper` if none). A dense row holds `column` exactly
+    /// `column − columns[lower]` entries past its first, so that slot is looked at first;
+    /// otherwise a binary search whose steps are selects, not branches (which way a step goes
+    /// is a coin toss for the branch predictor: branching cost a quarter of the median's time).
     @inline(__always) static func firstColumn(
         atLeast column: Int, _ columns: UnsafeMutablePointer<Int>, _ lower: Int, _ upper: Int
     ) -> Int {
-        var (low, high) = (lower, upper)
-        while low < high {
-            let middle = (low + high) / 2
-            if columns[middle] < column { low = middle + 1 } else { high = middle }
+        guard lower < upper else { return lower }
+        let offset = column &- columns[lower]
+        if offset <= 0 { return lower }
+        // Strictly ascending: every entry before one holding `column` is below it.
+        if offset < upper &- lower && columns[lower &+ offset] == column { return lower &+ offset }
+        // The answer stays in base...base + count.
+        var base = lower
+        var count = upper &- lower
+        while count > 1 {
+            let half = count &>> 1
+            base = columns[base &+ half] < column ? base &+ half : base
+            count &-= half
         }
-        return low
+        return base &+ (columns[base] < column ? 1 : 0)
     }
 
     /// `a + ratio · (b − a)` entry by entry, keeping values > 0 (`ratio` 0 is `a`, 1 is `b`).

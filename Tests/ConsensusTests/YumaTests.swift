@@ -160,6 +160,37 @@ struct YumaTests {
             try Yuma.epoch(input)
         }
     }
+
+    /// The median finds each row's run of a part's columns by a guess for dense rows and a
+    /// select-stepped binary search otherwise: both must give the first entry at or past the
+    /// column, as a scan does, for dense rows, rows with gaps, runs starting past 0, and
+    /// columns before, inside, between and after the entries.
+    @Test func firstColumnIsTheFirstEntryAtOrPastTheColumn() {
+        var state: UInt64 = 99
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33)
+        }
+        for case_ in 0..<3000 {
+            let gap = case_ % 3 == 0 ? 1 : 1 + next() % 4
+            var column = next() % 20
+            var row: [Int] = [-1, -1]  // entries before the range searched
+            for _ in 0..<(next() % 70) {
+                row.append(column)
+                column += next() % gap == 0 ? 1 : gap
+            }
+            let end = row.count
+            row.append(contentsOf: [Int.max, Int.max])  // entries past it
+            row.withUnsafeMutableBufferPointer { row in
+                for wanted in -1...(column + 2) {
+                    let expected = (2..<end).first { row[$0] >= wanted } ?? end
+                    let found = Yuma.firstColumn(atLeast: wanted, row.baseAddress!, 2, end)
+                    #expect(found == expected, "case \(case_): column \(wanted) in \(Array(row[2..<end]))")
+                    if found != expected { return }
+                }
+            }
+        }
+    }
 }
 
 @Suite("Fixed division")
