@@ -82,6 +82,15 @@ struct synod_sandbox {
 
     struct synod_encoder *encoder; /* reused by every encoding (bridge.c) */
 
+    /* results read in place (view.c) */
+    lua_State *R;              /* a thread whose stack holds them, anchored in the registry */
+    int viewing;               /* from a call in place until synod_view_end */
+    int view_count;            /* results, in R's slots 1...view_count */
+    int view_failed;           /* a read could not grow R's stack */
+    struct synod_view_entry *view_entries; /* tables read: their slot and kind (view.c) */
+    size_t view_capacity, view_used;
+    uint32_t view_generation;  /* of this call's entries */
+
     /* buffers */
     synod_buffer out;        /* encoded results of the last operation */
     synod_buffer host_result;
@@ -118,5 +127,10 @@ int synod_str_gsub(lua_State *L);
 int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, synod_buffer *b);
 /// Pushes the values of an encoded value list; returns how many. Raises on bad input.
 int synod_decode_list(lua_State *L, const uint8_t *bytes, size_t length);
+
+/* view.c */
+/// Moves the top `count` values of L (a call's results) to the results thread. Returns 0
+/// when its stack cannot grow. Runs inside an operation.
+int synod_view_begin(synod_sandbox *S, lua_State *L, int count);
 
 #endif

@@ -393,6 +393,12 @@ static int run_protected(synod_sandbox *S, lua_CFunction body, void *args) {
         S->err_status = SYNOD_ERR_INTERNAL;
         return SYNOD_ERR_INTERNAL;
     }
+    if (S->viewing) {
+        set_message(S, "the sandbox's last results are being read in place; use the sandbox "
+                       "again after the closure that reads them returns");
+        S->err_status = SYNOD_ERR_INTERNAL;
+        return SYNOD_ERR_INTERNAL;
+    }
     S->in_operation = 1;
     S->killed = 0;
     S->instr_used = 0;
@@ -547,6 +553,11 @@ static int op_open(lua_State *L) {
         lua_setfield(L, -2, a->libraries[i].name);
     }
     lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    // The thread that holds results read in place; nothing reachable from plugin code
+    // leads to it.
+    synod_sandbox *S = synod_from_state(L);
+    S->R = lua_newthread(L);
+    luaL_ref(L, LUA_REGISTRYINDEX);
     // The loaded-modules table still holds the full libraries (os, and the originals);
     // drop it so nothing reachable from the registry leads back to them.
     lua_pushnil(L);
@@ -598,6 +609,8 @@ void synod_close_state(synod_sandbox *S) {
     // to-be-closed variables between operations.
     lua_close(S->L);
     S->L = NULL;
+    S->R = NULL;
+    S->viewing = 0;
     cache_clear(S);
     buffer_free(&S->out);
     buffer_free(&S->host_result);
@@ -612,6 +625,7 @@ void synod_close(synod_sandbox *S) {
     buffer_free(&S->forbidden_msg);
     buffer_free(&S->memory_msg);
     free(S->encoder);
+    free(S->view_entries);
     free(S);
 }
 
@@ -709,9 +723,12 @@ static int op_call(lua_State *L) {
     int nargs = synod_decode_list(L, a->args, a->length);
     lua_call(L, nargs, LUA_MULTRET);
     int nres = lua_gettop(L);
-    if (a->keep_ref) {
+    if (a->keep_ref == SYNOD_RESULTS_KEEP_FIRST) {
         lua_settop(L, 1);
         a->out_ref = lua_isnil(L, 1) ? 0 : luaL_ref(L, LUA_REGISTRYINDEX);
+    } else if (a->keep_ref == SYNOD_RESULTS_IN_PLACE) {
+        if (!synod_view_begin(S, L, nres))
+            return luaL_error(L, "not enough memory to keep the call's %d results", nres);
     } else {
         a->value_status = synod_encode_list(S, L, 1, nres, &S->out);
     }
@@ -732,6 +749,7 @@ int synod_call(synod_sandbox *S, int ref, const char *global, const uint8_t *arg
     int status = run_protected(S, op_call, &a);
     status = finish_value_status(S, status, a.value_status);
     if (out_ref) *out_ref = status == SYNOD_OK ? a.out_ref : 0;
+    if (keep_ref == SYNOD_RESULTS_IN_PLACE && status == SYNOD_OK) S->viewing = 1;
     return status;
 }
 

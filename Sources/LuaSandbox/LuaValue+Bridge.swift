@@ -8,6 +8,36 @@ extension LuaValue {
         for value in values { try value.encode(into: &bytes, depth: 0) }
     }
 
+    /// Room for the encoding of a list of up to 16 scalars.
+    static let scalarListBytes = 4 + 9 * 16
+
+    /// Encodes a list of up to 16 numbers, booleans and nils into `bytes` (room for
+    /// ``scalarListBytes``) and returns its length; `nil`, with nothing promised about
+    /// `bytes`, for any other list. The common call's arguments, with no array to grow.
+    static func encodeScalars(_ values: [LuaValue], into bytes: UnsafeMutablePointer<UInt8>) -> Int? {
+        guard values.count <= 16 else { return nil }
+        let raw = UnsafeMutableRawPointer(bytes)
+        raw.storeBytes(of: UInt32(values.count).littleEndian, as: UInt32.self)
+        var at = 4
+        for value in values {
+            switch value {
+            case .null: bytes[at] = UInt8(SYNOD_TAG_NIL.rawValue)
+            case .boolean(let b): bytes[at] = UInt8(b ? SYNOD_TAG_TRUE.rawValue : SYNOD_TAG_FALSE.rawValue)
+            case .integer(let i):
+                bytes[at] = UInt8(SYNOD_TAG_INTEGER.rawValue)
+                raw.storeBytes(of: UInt64(bitPattern: i).littleEndian, toByteOffset: at + 1, as: UInt64.self)
+                at += 8
+            case .number(let d):
+                bytes[at] = UInt8(SYNOD_TAG_NUMBER.rawValue)
+                raw.storeBytes(of: d.bitPattern.littleEndian, toByteOffset: at + 1, as: UInt64.self)
+                at += 8
+            default: return nil
+            }
+            at += 1
+        }
+        return at
+    }
+
     func encode(into bytes: inout [UInt8], depth: Int) throws(SandboxError) {
         guard depth <= 1000 else {
             throw SandboxError(kind: .value, message: "value nested more than 1000 levels deep")
@@ -213,8 +243,9 @@ extension LuaValue {
                 return .array(items)
             case SYNOD_TAG_MAP.rawValue:
                 let n = try uint32()
-                var entries: [String: LuaValue] = [:]
-                entries.reserveCapacity(Int(min(n, 4096)))
+                // Sized at creation (reserving afterwards reallocated: measured 7 % of a call
+                // with a two-field table result).
+                var entries = [String: LuaValue](minimumCapacity: Int(min(n, 4096)))
                 for _ in 0..<n {
                     let raw = try rawBytes()
                     guard let key = LuaValue.text(raw) else {

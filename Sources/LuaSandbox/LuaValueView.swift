@@ -1,7 +1,8 @@
 import CLuaShim
 
-/// A read-only view of a value in the sandbox's result buffer: read the fields you need
-/// without building a ``LuaValue`` (no arrays or dictionaries are allocated).
+/// A read-only view of one of a call's results, read where it lies in the sandbox: the
+/// fields you read are looked up, nothing else is copied or encoded, and no arrays or
+/// dictionaries are allocated.
 ///
 /// Views exist only inside the closure passed to
 /// ``Sandbox/call(_:arguments:reading:)``; do not keep them.
@@ -11,118 +12,105 @@ import CLuaShim
 ///     (results[0]?["sum"]?.integer ?? 0) + (results[0]?["prod"]?.integer ?? 0)
 /// }
 /// ```
+/// A view sees a table as a call's results would cross: an array when its keys are exactly
+/// `1...n`, otherwise a map whose integer keys read as their decimal text.
 public struct LuaValueView {
-    let buffer: UnsafeRawBufferPointer
-    let offset: Int
-
-    private var tag: UInt32 { UInt32(buffer[offset]) }
+    let sandbox: OpaquePointer
+    let item: synod_view_item
 
     /// The value's Lua type name.
     public var typeName: String {
-        switch tag {
-        case SYNOD_TAG_NIL.rawValue: "nil"
-        case SYNOD_TAG_FALSE.rawValue, SYNOD_TAG_TRUE.rawValue: "boolean"
-        case SYNOD_TAG_INTEGER.rawValue, SYNOD_TAG_NUMBER.rawValue: "number"
-        case SYNOD_TAG_STRING.rawValue: "string"
-        case SYNOD_TAG_FUNCTION.rawValue: "function"
-        default: "table"
+        switch item.type {
+        case LUA_TNIL: "nil"
+        case LUA_TBOOLEAN: "boolean"
+        case LUA_TNUMBER: "number"
+        case LUA_TSTRING: "string"
+        case LUA_TTABLE: "table"
+        case LUA_TFUNCTION: "function"
+        case LUA_TUSERDATA, LUA_TLIGHTUSERDATA: "userdata"
+        default: "thread"
         }
     }
 
     /// Whether the value is `nil`.
-    public var isNil: Bool { tag == SYNOD_TAG_NIL.rawValue }
+    public var isNil: Bool { item.type == LUA_TNIL }
 
     /// The value as an integer (integers, and floats with an exact integer value).
     public var integer: Int64? {
-        switch tag {
-        case SYNOD_TAG_INTEGER.rawValue: Int64(bitPattern: word)
-        case SYNOD_TAG_NUMBER.rawValue: Int64(exactly: Double(bitPattern: word))
-        default: nil
-        }
+        guard item.type == LUA_TNUMBER else { return nil }
+        return item.is_integer != 0 ? item.integer : Int64(exactly: item.number)
     }
 
     /// The value as a float (integers convert).
     public var number: Double? {
-        switch tag {
-        case SYNOD_TAG_INTEGER.rawValue: Double(Int64(bitPattern: word))
-        case SYNOD_TAG_NUMBER.rawValue: Double(bitPattern: word)
-        default: nil
-        }
+        guard item.type == LUA_TNUMBER else { return nil }
+        return item.is_integer != 0 ? Double(item.integer) : item.number
     }
 
     /// The value as a boolean, when it is one.
-    public var boolean: Bool? {
-        switch tag {
-        case SYNOD_TAG_TRUE.rawValue: true
-        case SYNOD_TAG_FALSE.rawValue: false
-        default: nil
-        }
-    }
+    public var boolean: Bool? { item.type == LUA_TBOOLEAN ? item.integer != 0 : nil }
 
     /// The value as text, when it is a UTF-8 string.
     public var string: String? {
-        guard tag == SYNOD_TAG_STRING.rawValue else { return nil }
-        return LuaValue.text(bytes(at: offset + 1))
+        guard item.type == LUA_TSTRING else { return nil }
+        return LuaValue.text(UnsafeRawBufferPointer(start: item.bytes, count: item.length))
     }
 
-    /// Field `key` of a table (`nil` when absent or not a table).
+    /// Field `key` of a map (`nil` when absent, or not a map).
     public subscript(key: String) -> LuaValueView? {
-        guard tag == SYNOD_TAG_MAP.rawValue else { return nil }
-        var reader = LuaValue.Reader(buffer: buffer, offset: offset + 1)
-        guard let count = try? reader.uint32() else { return nil }
-        var utf8Key = key
-        return utf8Key.withUTF8 { wanted -> LuaValueView? in
-            for _ in 0..<count {
-                guard let name = try? reader.rawBytes() else { return nil }
-                if name.elementsEqual(UnsafeRawBufferPointer(wanted)) {
-                    return LuaValueView(buffer: buffer, offset: reader.offset)
-                }
-                guard (try? reader.skipValue()) != nil else { return nil }
-            }
-            return nil
-        }
+        guard item.type == LUA_TTABLE else { return nil }
+        var found = synod_view_item()
+        var key = key
+        let present = key.withUTF8 { synod_view_field(sandbox, item.slot, $0.baseAddress, $0.count, &found) }
+        return present != 0 ? LuaValueView(sandbox: sandbox, item: found) : nil
     }
 
     /// Element `index` (0-based) of an array (`nil` when out of range or not an array).
     public subscript(index: Int) -> LuaValueView? {
-        guard tag == SYNOD_TAG_ARRAY.rawValue, index >= 0 else { return nil }
-        var reader = LuaValue.Reader(buffer: buffer, offset: offset + 1)
-        guard let count = try? reader.uint32(), index < count else { return nil }
-        for _ in 0..<index { guard (try? reader.skipValue()) != nil else { return nil } }
-        return LuaValueView(buffer: buffer, offset: reader.offset)
+        guard item.type == LUA_TTABLE else { return nil }
+        var found = synod_view_item()
+        guard synod_view_element(sandbox, item.slot, Int64(index), &found) != 0 else { return nil }
+        return LuaValueView(sandbox: sandbox, item: found)
     }
 
-    /// The whole value, built as a ``LuaValue``.
+    /// The whole value, built as a ``LuaValue`` (as ``Sandbox/call(_:arguments:)`` would
+    /// return it, with the same errors for values that cannot cross).
     public func value() throws(SandboxError) -> LuaValue {
-        var reader = LuaValue.Reader(buffer: buffer, offset: offset)
-        return try reader.value(path: "$")
-    }
-
-    private var word: UInt64 { UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self)) }
-
-    private func bytes(at position: Int) -> UnsafeRawBufferPointer {
-        let length = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
-        return UnsafeRawBufferPointer(rebasing: buffer[(position + 4)..<(position + 4 + length)])
+        switch item.type {
+        case LUA_TNIL: return .null
+        case LUA_TBOOLEAN: return .boolean(item.integer != 0)
+        case LUA_TNUMBER: return item.is_integer != 0 ? .integer(item.integer) : .number(item.number)
+        case LUA_TSTRING:
+            let raw = UnsafeRawBufferPointer(start: item.bytes, count: item.length)
+            return LuaValue.text(raw).map(LuaValue.string) ?? .bytes(Array(raw))
+        default:
+            let status = synod_view_encode(sandbox, item.slot)
+            guard status == SYNOD_OK.rawValue else {
+                throw Sandbox.failure(at: sandbox, status, chunkName: nil, sandbox: "")
+            }
+            var length = 0
+            let bytes = synod_output(sandbox, &length)
+            return try LuaValue.decodeList(UnsafeRawBufferPointer(start: bytes, count: length)).first ?? .null
+        }
     }
 }
 
-/// The results of a call, viewed in place (see ``LuaValueView``).
+/// The results of a call, read in place (see ``LuaValueView``).
 public struct LuaResultsView {
-    let buffer: UnsafeRawBufferPointer
+    let sandbox: OpaquePointer
     /// How many values the function returned.
     public let count: Int
 
-    init(buffer: UnsafeRawBufferPointer) throws(SandboxError) {
-        self.buffer = buffer
-        var reader = LuaValue.Reader(buffer: buffer)
-        self.count = Int(try reader.uint32())
+    init(sandbox: OpaquePointer) {
+        self.sandbox = sandbox
+        self.count = Int(synod_view_count(sandbox))
     }
 
     /// Result `index` (0-based), or `nil` past the last one.
     public subscript(index: Int) -> LuaValueView? {
         guard index >= 0, index < count else { return nil }
-        var reader = LuaValue.Reader(buffer: buffer, offset: 4)
-        for _ in 0..<index { guard (try? reader.skipValue()) != nil else { return nil } }
-        return LuaValueView(buffer: buffer, offset: reader.offset)
+        var found = synod_view_item()
+        guard synod_view_result(sandbox, Int32(index), &found) != 0 else { return nil }
+        return LuaValueView(sandbox: sandbox, item: found)
     }
 }

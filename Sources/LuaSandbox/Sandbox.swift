@@ -42,7 +42,11 @@ public final class Sandbox {
     private let handle: SandboxHandle
     private let context: HostContext
     private var isClosed = false
+    /// A closure is reading a call's results in place (``call(_:arguments:reading:)``).
+    private var isReading = false
     private var argumentBuffer: [UInt8] = []
+    /// Where a call's arguments are encoded when they are all numbers, booleans or nil.
+    private let scalarArguments = UnsafeMutablePointer<UInt8>.allocate(capacity: LuaValue.scalarListBytes)
 
     /// Creates a sandbox and builds its environment.
     ///
@@ -92,6 +96,7 @@ public final class Sandbox {
     deinit {
         // The state goes first, while the host context it points at is still alive.
         synod_close_state(handle.pointer)
+        scalarArguments.deallocate()
     }
 
     /// Closes the Lua state and releases its memory now. Later operations throw
@@ -99,7 +104,8 @@ public final class Sandbox {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        synod_close_state(handle.pointer)
+        // Results being read in place stay until the reading closure returns.
+        if !isReading { synod_close_state(handle.pointer) }
     }
 
     /// A `Sendable` handle that stops this sandbox's running operation from any task.
@@ -174,14 +180,36 @@ public final class Sandbox {
     /// ```swift
     /// let sum = try sandbox.call(pair, arguments: [2, 3]) { $0[0]?["sum"]?.integer }
     /// ```
-    /// The views are valid only inside `body`.
+    /// The results stay in the sandbox while `body` runs: nothing is encoded, and a field is
+    /// looked up when it is read. The views are valid only inside `body`, and the sandbox
+    /// takes no other operation until `body` returns (closing it then waits for the end).
+    /// Throws what ``call(_:arguments:)`` throws for a failed call, what `body` throws, and a
+    /// ``SandboxError/Kind/memory`` error when reading needed memory the sandbox could not have.
     public func call<R>(
         _ function: LuaReference, arguments: [LuaValue], reading body: (LuaResultsView) throws -> R
     ) throws -> R {
-        try send(ref: function.id, global: nil, arguments: arguments)
-        var length = 0
-        let bytes = synod_output(handle.pointer, &length)
-        return try body(try LuaResultsView(buffer: UnsafeRawBufferPointer(start: bytes, count: length)))
+        try send(ref: function.id, global: nil, arguments: arguments, results: SYNOD_RESULTS_IN_PLACE)
+        let pointer = handle.pointer
+        isReading = true
+        defer {
+            synod_view_end(pointer)
+            isReading = false
+            if isClosed { synod_close_state(pointer) }
+        }
+        let result: R
+        do {
+            result = try body(LuaResultsView(sandbox: pointer))
+        } catch var error as SandboxError {
+            if error.sandbox.isEmpty { error.sandbox = name }
+            throw error
+        }
+        if synod_view_failed(pointer) != 0 {
+            throw SandboxError(
+                kind: .memory,
+                message: "reading the results in place needed more memory than the sandbox's limit allows; "
+                    + "read fewer tables, or raise the memory limit", sandbox: name)
+        }
+        return result
     }
 
     /// Calls the global function `name` with arguments and returns its results.
@@ -195,7 +223,7 @@ public final class Sandbox {
     public func callKeepingResult(_ function: LuaReference, arguments: [LuaValue] = []) throws(SandboxError)
         -> LuaReference?
     {
-        let out = try send(ref: function.id, global: nil, arguments: arguments, keepResult: true)
+        let out = try send(ref: function.id, global: nil, arguments: arguments, results: SYNOD_RESULTS_KEEP_FIRST)
         return out == 0 ? nil : LuaReference(id: out)
     }
 
@@ -293,13 +321,26 @@ public final class Sandbox {
         return try output()
     }
 
-    /// Runs the call; its encoded results are then in the sandbox's output buffer, or,
-    /// with `keepResult`, its first result is kept as a reference (returned; 0 for nil).
+    /// Runs the call; its encoded results are then in the sandbox's output buffer, or, as
+    /// `results` asks, its first result is kept as a reference (returned; 0 for nil) or all
+    /// are kept to be read in place.
     @discardableResult
-    private func send(ref: Int32, global: String?, arguments: [LuaValue], keepResult: Bool = false)
-        throws(SandboxError) -> Int32
-    {
+    private func send(
+        ref: Int32, global: String?, arguments: [LuaValue], results: synod_results = SYNOD_RESULTS_ENCODE
+    ) throws(SandboxError) -> Int32 {
         try ensureOpen()
+        var out: Int32 = 0
+        let keep = Int32(results.rawValue)
+        if let length = LuaValue.encodeScalars(arguments, into: scalarArguments) {
+            let status =
+                if let global {
+                    global.withCString { synod_call(handle.pointer, 0, $0, scalarArguments, length, keep, &out) }
+                } else {
+                    synod_call(handle.pointer, ref, nil, scalarArguments, length, keep, &out)
+                }
+            guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
+            return out
+        }
         // Reuse one buffer across calls; take it out first, so a re-entrant call (refused
         // by C anyway) could never touch it while it is lent to C.
         var encoded: [UInt8] = []
@@ -309,8 +350,6 @@ public final class Sandbox {
             swap(&encoded, &argumentBuffer)
         }
         try LuaValue.encodeList(arguments, into: &encoded)
-        var out: Int32 = 0
-        let keep: Int32 = keepResult ? 1 : 0
         let status = encoded.withUnsafeBufferPointer { buffer in
             if let global {
                 return global.withCString {
@@ -348,7 +387,13 @@ public final class Sandbox {
     }
 
     private func failure(_ status: Int32, chunkName: String?) -> SandboxError {
-        let p = handle.pointer
+        Self.failure(at: handle.pointer, status, chunkName: chunkName, sandbox: name)
+    }
+
+    /// The error the sandbox at `p` reports for `status` (its last error).
+    static func failure(at p: OpaquePointer, _ status: Int32, chunkName: String?, sandbox name: String)
+        -> SandboxError
+    {
         var length = 0
         let messagePointer = synod_error_message(p, &length)
         let raw = String(decoding: UnsafeRawBufferPointer(start: messagePointer, count: length), as: UTF8.self)

@@ -21,6 +21,24 @@ struct LuaValueTests {
         #expect(try roundTrip(value) == value)
     }
 
+    /// Lists of up to 16 numbers, booleans and nils are encoded without an array; longer or
+    /// mixed lists take the general path. Both must arrive as sent, nils included.
+    @Test(arguments: [0, 1, 15, 16, 17, 40])
+    func scalarArgumentListsArriveWhole(count: Int) throws {
+        try sandbox.execute("function all(...) return select('#', ...), {...} end", chunkName: "all.lua")
+        let pool: [LuaValue] = [.integer(.min), .integer(.max), -0.0, .number(.infinity), true, false, .null, 7]
+        let scalars = (0..<count).map { pool[$0 % pool.count] }
+        for arguments in [scalars, scalars + ["text"]] {
+            let results = try sandbox.call(global: "all", arguments: arguments)
+            #expect(results.first == .integer(Int64(arguments.count)))
+            // Lua's {...} drops trailing nils and gaps make it a map: compare element-wise.
+            for (i, argument) in arguments.enumerated() {
+                let back = results[1][i] ?? results[1]["\(i + 1)"] ?? .null
+                #expect(back == argument, "argument \(i + 1) of \(arguments.count)")
+            }
+        }
+    }
+
     @Test func nanRoundTripsAsNaN() throws {
         let back = try roundTrip(.number(.nan))
         #expect(back.doubleValue?.isNaN == true)

@@ -7,7 +7,8 @@
 // error only after Swift has returned, and Swift sees plain status codes and buffers.
 //
 // Values cross the boundary in a small tagged binary format (see `synod_tag`), encoded
-// and decoded on the C side under lua_pcall, so Swift never reads a Lua stack.
+// and decoded on the C side under lua_pcall, so Swift never reads a Lua stack. Results
+// may instead be read in place (`synod_view_*`), by C functions that cannot raise.
 #ifndef CLUASHIM_H
 #define CLUASHIM_H
 
@@ -125,11 +126,17 @@ int synod_lua_memory_error(lua_State *L, const char *fmt, ...);
 /// Compiles a text chunk. On success stores a registry reference to the function.
 int synod_load(synod_sandbox *S, const char *source, size_t length, const char *chunkname,
                int *out_ref);
+/// What `synod_call` does with a call's results.
+typedef enum synod_results {
+    SYNOD_RESULTS_ENCODE = 0,      // encoded to the output buffer
+    SYNOD_RESULTS_KEEP_FIRST = 1,  // the first stored as a new reference in `*out_ref` (0 for nil)
+    SYNOD_RESULTS_IN_PLACE = 2,    // kept for `synod_view_*` until `synod_view_end`
+} synod_results;
+
 /// Calls the referenced function (or, when `global` is non-NULL, that global) with the
-/// encoded argument list. Results are encoded to the output buffer, unless `keep_ref` is
-/// nonzero: then the first result is stored as a new reference in `*out_ref` (0 for nil).
+/// encoded argument list; `results` is a `synod_results`.
 int synod_call(synod_sandbox *S, int ref, const char *global, const uint8_t *args,
-               size_t length, int keep_ref, int *out_ref);
+               size_t length, int results, int *out_ref);
 /// Reads field `key` of the referenced table (or a global when ref is 0). With `keep_ref`
 /// the value is stored as a reference (0 for nil); otherwise it is encoded to the output.
 int synod_get(synod_sandbox *S, int ref, const char *key, int keep_ref, int *out_ref);
@@ -156,6 +163,39 @@ int synod_host_result_integer(synod_sandbox *S, int64_t value);
 int synod_host_result_number(synod_sandbox *S, double value);
 int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length);
 void synod_host_result_count(synod_sandbox *S, uint32_t count);
+
+/* ---------- results read in place (after SYNOD_RESULTS_IN_PLACE) ---------- */
+
+/// A value of the results: its Lua type (LUA_TNONE when there is none) and, for scalars,
+/// its contents; a table (or function) has a slot to read it further by. A string's
+/// bytes are valid until `synod_view_end`.
+typedef struct synod_view_item {
+    int type;
+    int slot;
+    int is_integer;
+    int64_t integer;  // integers; 0 or 1 for booleans
+    double number;    // floats
+    const char *bytes;
+    size_t length;
+} synod_view_item;
+
+/// How many results the call returned (0 when none are being read).
+int synod_view_count(const synod_sandbox *S);
+/// Result `index` (0-based). Returns 0 when there is none.
+int synod_view_result(synod_sandbox *S, int index, synod_view_item *out);
+/// Field `key` of the table at `slot` (an integer key matches its decimal text; arrays have
+/// no fields). Returns 0 when absent, and when reading needed memory it could not have:
+/// `synod_view_failed` then says so.
+int synod_view_field(synod_sandbox *S, int slot, const char *key, size_t length, synod_view_item *out);
+/// Element `index` (0-based) of the array at `slot`. Returns 0 as `synod_view_field` does.
+int synod_view_element(synod_sandbox *S, int slot, int64_t index, synod_view_item *out);
+/// Nonzero when a read since the call could not get the memory it needed.
+int synod_view_failed(const synod_sandbox *S);
+/// Encodes the value at `slot` to the output buffer as a list of one (what `synod_call`
+/// would have encoded). Returns SYNOD_OK or SYNOD_ERR_VALUE, with the error accessors set.
+int synod_view_encode(synod_sandbox *S, int slot);
+/// Ends reading: the results are released, and the sandbox takes operations again.
+void synod_view_end(synod_sandbox *S);
 
 /// The last error: message without location, the location's chunk and line (line 0 when
 /// unknown), and a short traceback (may be empty).
