@@ -12,8 +12,8 @@ static void fuzz_log(void *host, int level, const char *text, size_t length) {
     (void)host, (void)level, (void)text, (void)length;
 }
 
-static int fuzz_host(void *host, int id, const uint8_t *args, size_t length, synod_sandbox *S) {
-    (void)host, (void)id, (void)args, (void)length;
+static int fuzz_host(void *host, int id, int count, synod_sandbox *S) {
+    (void)host, (void)id, (void)count;
     static const char message[] = "no host functions in the fuzzer";
     synod_set_host_result(S, (const uint8_t *)message, sizeof message - 1);
     return 1;

@@ -406,10 +406,23 @@ static uint8_t *host_result_room(synod_sandbox *S, size_t n) {
     }
     uint8_t *p = b->bytes + b->length;
     b->length += n;
+    S->host_buffered++;
     return p;
 }
 
+// A number result goes straight onto the calling Lua stack while nothing is buffered ahead
+// of it (keeping the results' order) and the room the trampoline made lasts: pushing a
+// number allocates nothing, so it cannot raise.
+static int push_direct(synod_sandbox *S) {
+    return S->in_host && S->host_result.length == 0 && S->host_pushed < SYNOD_HOST_DIRECT;
+}
+
 int synod_host_result_integer(synod_sandbox *S, int64_t value) {
+    if (push_direct(S)) {
+        lua_pushinteger(S->host_L, value);
+        S->host_pushed++;
+        return 1;
+    }
     uint8_t *p = host_result_room(S, 9);
     if (!p) return 0;
     p[0] = SYNOD_TAG_INTEGER;
@@ -418,6 +431,11 @@ int synod_host_result_integer(synod_sandbox *S, int64_t value) {
 }
 
 int synod_host_result_number(synod_sandbox *S, double value) {
+    if (push_direct(S)) {
+        lua_pushnumber(S->host_L, value);
+        S->host_pushed++;
+        return 1;
+    }
     uint8_t *p = host_result_room(S, 9);
     if (!p) return 0;
     uint64_t bits;
@@ -434,7 +452,33 @@ int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t len
     return 1;
 }
 
-void synod_host_result_count(synod_sandbox *S, uint32_t count) {
-    if (S->host_result.length == 0 && !host_result_room(S, 0)) return;
-    store_u32(S->host_result.bytes, count);
+void synod_host_results_seal(synod_sandbox *S) {
+    if (S->host_result.length >= 4) store_u32(S->host_result.bytes, S->host_buffered);
+}
+
+int synod_host_argument(synod_sandbox *S, int index, synod_view_item *out) {
+    if (!S->in_host || index < 0 || index >= S->host_args) {
+        memset(out, 0, sizeof *out);
+        out->type = LUA_TNONE;
+        return 0;
+    }
+    synod_describe(S->host_L, index + 1, out);
+    return 1;
+}
+
+int synod_host_integer(synod_sandbox *S, int index, int64_t *out) {
+    if (!S->in_host || index < 0 || index >= S->host_args || !lua_isinteger(S->host_L, index + 1)) return 0;
+    *out = lua_tointeger(S->host_L, index + 1);
+    return 1;
+}
+
+int synod_host_encode_arguments(synod_sandbox *S, const uint8_t **bytes, size_t *length) {
+    if (!S->in_host) return SYNOD_ERR_INTERNAL;
+    if (!S->host_encoded) {
+        if (synod_encode_list(S, S->host_L, 1, S->host_args, &S->scratch) != SYNOD_OK) return SYNOD_ERR_VALUE;
+        S->host_encoded = 1;
+    }
+    *bytes = S->scratch.bytes;
+    *length = S->scratch.length;
+    return SYNOD_OK;
 }

@@ -15,6 +15,8 @@
 /// Nesting allowed for coroutine.close (Lua 5.4.4 overflows the C stack on long chains).
 #define SYNOD_MAX_CLOSE_DEPTH 64
 
+/// Number results a host function may push straight onto the Lua stack (bridge.c).
+#define SYNOD_HOST_DIRECT 8
 /// Freed large blocks kept for reuse within one operation (see sandbox_alloc).
 #define SYNOD_BLOCK_CACHE 8
 typedef struct synod_cached_block {
@@ -65,6 +67,12 @@ struct synod_sandbox {
     synod_host_fn call;
     int in_host;
     int in_operation;
+    /* the running host call (set by the trampoline) */
+    lua_State *host_L;         /* the calling thread: arguments in slots 1...host_args */
+    int host_args;
+    int host_encoded;          /* the arguments are encoded in `scratch` */
+    int host_pushed;           /* number results pushed straight onto host_L */
+    uint32_t host_buffered;    /* results in `host_result` after them */
 
     /* the last error */
     int err_status;
@@ -128,7 +136,13 @@ int synod_encode_list(synod_sandbox *S, lua_State *L, int first, int count, syno
 /// Pushes the values of an encoded value list; returns how many. Raises on bad input.
 int synod_decode_list(lua_State *L, const uint8_t *bytes, size_t length);
 
+/// Writes the count of the results a host function buffered (after those pushed straight).
+void synod_host_results_seal(synod_sandbox *S);
+
 /* view.c */
+/// Describes the value at `idx` (positive) of L: its type and, for scalars, its contents.
+/// Never raises.
+void synod_describe(lua_State *L, int idx, synod_view_item *out);
 /// Moves the top `count` values of L (a call's results) to the results thread. Returns 0
 /// when its stack cannot grow. Runs inside an operation.
 int synod_view_begin(synod_sandbox *S, lua_State *L, int count);

@@ -835,14 +835,18 @@ static int host_trampoline(lua_State *L) {
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
     if (S->in_host) return luaL_error(L, "host functions cannot be re-entered");
     int n = lua_gettop(L);
-    S->scratch.length = 0;
-    if (synod_encode_list(S, L, 1, n, &S->scratch) != SYNOD_OK) {
-        lua_pushlstring(L, (const char *)S->err_msg.bytes, S->err_msg.length);
-        return luaL_error(L, "bad argument to host function: %s", lua_tostring(L, -1));
-    }
+    // Room for number results pushed straight from the host (synod_host_result_integer).
+    luaL_checkstack(L, SYNOD_HOST_DIRECT, "too many arguments to a host function");
+    // The host reads the arguments where they are (synod_host_argument), and has them
+    // encoded only when it asks for whole values.
+    S->host_L = L;
+    S->host_args = n;
+    S->host_encoded = 0;
+    S->host_pushed = 0;
+    S->host_buffered = 0;
     S->in_host = 1;
     S->host_result.length = 0;
-    int rc = S->call(S->host, id, S->scratch.bytes, S->scratch.length, S);
+    int rc = S->call(S->host, id, n, S);
     S->in_host = 0;
     if (rc != 0) {
         lua_pushlstring(L, (const char *)S->host_result.bytes, S->host_result.length);
@@ -854,7 +858,11 @@ static int host_trampoline(lua_State *L) {
     }
     // Host work may have been charged to the budget.
     synod_charge_or_raise(L, 0);
-    return synod_decode_list(L, S->host_result.bytes, S->host_result.length);
+    // Numbers pushed straight, then whatever was buffered after them.
+    int pushed = S->host_pushed;
+    if (S->host_result.length == 0) return pushed;
+    synod_host_results_seal(S);
+    return pushed + synod_decode_list(L, S->host_result.bytes, S->host_result.length);
 }
 
 typedef struct register_args {

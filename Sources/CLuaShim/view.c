@@ -130,9 +130,7 @@ static int is_table(synod_sandbox *S, int slot) {
     return S->viewing && slot >= 1 && slot <= lua_gettop(S->R) && lua_type(S->R, slot) == LUA_TTABLE;
 }
 
-// Describes the value at `idx` (a positive index) into `out`.
-static void describe(synod_sandbox *S, int idx, synod_view_item *out) {
-    lua_State *R = S->R;
+void synod_describe(lua_State *R, int idx, synod_view_item *out) {
     memset(out, 0, sizeof *out);
     out->type = lua_type(R, idx);
     switch (out->type) {
@@ -157,7 +155,7 @@ static void describe(synod_sandbox *S, int idx, synod_view_item *out) {
 static int take_top(synod_sandbox *S, synod_view_item *out) {
     lua_State *R = S->R;
     int top = lua_gettop(R);
-    describe(S, top, out);
+    synod_describe(R, top, out);
     if (out->slot == 0) {
         lua_pop(R, 1);
         return 1;
@@ -180,7 +178,7 @@ int synod_view_result(synod_sandbox *S, int index, synod_view_item *out) {
     memset(out, 0, sizeof *out);
     out->type = LUA_TNONE;
     if (!S->viewing || index < 0 || index >= S->view_count) return 0;
-    describe(S, index + 1, out);
+    synod_describe(S->R, index + 1, out);
     return 1;
 }
 

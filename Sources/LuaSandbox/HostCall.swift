@@ -13,41 +13,35 @@ import CLuaShim
 public struct HostCall: ~Copyable {
     /// How many arguments Lua passed.
     public let count: Int
-    private let arguments: UnsafeRawBufferPointer
-    /// Where the results go: written in place into the sandbox's result buffer.
+    /// The sandbox: arguments are read where Lua passed them, results written in place.
     private let sandbox: OpaquePointer
     // The sandbox's host side: alive for the whole call (the sandbox holds it), so neither
     // retained nor released on this path, which runs for every host call.
     private unowned(unsafe) let context: HostContext
     private let function: Int
-    private var resultCount: UInt32 = 0
     private var outOfMemory = false
 
     /// The name the function was registered under.
     public var name: String { context.functions[function].name }
 
-    init(context: HostContext, function: Int, arguments: UnsafeRawBufferPointer, sandbox: OpaquePointer)
-        throws(SandboxError)
-    {
+    init(context: HostContext, function: Int, count: Int, sandbox: OpaquePointer) {
         self.context = context
         self.function = function
-        self.arguments = arguments
+        self.count = count
         self.sandbox = sandbox
-        var reader = LuaValue.Reader(buffer: arguments)
-        self.count = Int(try reader.uint32())
     }
 
     /// Argument `index` (0-based) as a value; `nil` past the last argument.
     public func value(at index: Int) throws(SandboxError) -> LuaValue {
         guard index >= 0, index < count else { return .null }
-        var reader = try reader(at: index)
+        var reader = try encoded()
+        for _ in 0..<index { try reader.skipValue() }
         return try reader.value(path: "$")
     }
 
     /// All arguments as values.
     public func values() throws(SandboxError) -> [LuaValue] {
-        var reader = LuaValue.Reader(buffer: arguments)
-        _ = try reader.uint32()
+        var reader = try encoded()
         var out: [LuaValue] = []
         out.reserveCapacity(count)
         for _ in 0..<count { out.append(try reader.value(path: "$")) }
@@ -56,40 +50,41 @@ public struct HostCall: ~Copyable {
 
     /// Argument `index` as an integer (a float with an exact integer value is accepted, as in Lua).
     public func integer(at index: Int) throws(SandboxError) -> Int64 {
-        var reader = try reader(at: index)
-        if let bits = reader.tagged(SYNOD_TAG_INTEGER) { return Int64(bitPattern: bits) }
-        switch try reader.scalar() {
-        case .integer(let i): return i
-        case .number(let d):
-            if let i = Int64(exactly: d) { return i }
+        var value: Int64 = 0
+        if synod_host_integer(sandbox, Int32(clamping: index), &value) != 0 { return value }
+        let item = try argument(at: index)
+        guard item.type == LUA_TNUMBER else { throw mismatch(index, "number", item) }
+        if item.is_integer != 0 { return item.integer }
+        guard let i = Int64(exactly: item.number) else {
             throw badArgument(index, "number has no integer representation")
-        case let other: throw badArgument(index, "number expected, got \(other.typeNameForArgument)")
         }
+        return i
     }
 
     /// Argument `index` as a float (integers convert).
     public func number(at index: Int) throws(SandboxError) -> Double {
-        var reader = try reader(at: index)
-        if let bits = reader.tagged(SYNOD_TAG_NUMBER) { return Double(bitPattern: bits) }
-        switch try reader.scalar() {
-        case .integer(let i): return Double(i)
-        case .number(let d): return d
-        case let other: throw badArgument(index, "number expected, got \(other.typeNameForArgument)")
-        }
+        let item = try argument(at: index)
+        guard item.type == LUA_TNUMBER else { throw mismatch(index, "number", item) }
+        return item.is_integer != 0 ? Double(item.integer) : item.number
     }
 
     /// Argument `index` as text (a string that is not valid UTF-8 is refused).
     public func string(at index: Int) throws(SandboxError) -> String {
-        var reader = try reader(at: index)
-        switch try reader.scalar() {
-        case .string(let s): return s
-        case .bytes: throw badArgument(index, "string is not valid UTF-8")
-        case let other: throw badArgument(index, "string expected, got \(other.typeNameForArgument)")
+        let item = try argument(at: index)
+        guard item.type == LUA_TSTRING else { throw mismatch(index, "string", item) }
+        guard let text = LuaValue.text(UnsafeRawBufferPointer(start: item.bytes, count: item.length)) else {
+            throw badArgument(index, "string is not valid UTF-8")
         }
+        return text
     }
 
     /// Appends a result.
     public mutating func push(_ value: LuaValue) throws(SandboxError) {
+        switch value {
+        case .integer(let i): return push(integer: i)
+        case .number(let d): return push(number: d)
+        default: break
+        }
         // Encoded into the context's reusable buffer, then appended.
         var encoded: [UInt8] = []
         swap(&encoded, &context.resultBuffer)
@@ -117,33 +112,39 @@ public struct HostCall: ~Copyable {
 
     private mutating func record(_ written: Int32) {
         if written == 0 { outOfMemory = true }
-        resultCount += 1
     }
 
-    /// Writes the result count; false when the results could not all be written.
-    consuming func finish() -> Bool {
-        synod_host_result_count(sandbox, resultCount)
-        return !outOfMemory
-    }
+    /// Whether every result could be written.
+    consuming func finish() -> Bool { !outOfMemory }
 
-    private func reader(at index: Int) throws(SandboxError) -> LuaValue.Reader {
-        guard index >= 0, index < count else {
+    /// Argument `index`, read where Lua passed it.
+    private func argument(at index: Int) throws(SandboxError) -> synod_view_item {
+        var item = synod_view_item()
+        guard synod_host_argument(sandbox, Int32(clamping: index), &item) != 0 else {
             throw badArgument(index, "value expected, got no value")
         }
-        // Past the count (read in init), then past the arguments before this one.
-        var reader = LuaValue.Reader(buffer: arguments, offset: 4)
-        for _ in 0..<index { try reader.skipValue() }
-        return reader
+        return item
+    }
+
+    /// The arguments encoded (once per call), for building whole values.
+    private func encoded() throws(SandboxError) -> LuaValue.Reader {
+        var bytes: UnsafePointer<UInt8>?
+        var length = 0
+        guard synod_host_encode_arguments(sandbox, &bytes, &length) == SYNOD_OK.rawValue else {
+            var messageLength = 0
+            let message = synod_error_message(sandbox, &messageLength)
+            let reason = String(decoding: UnsafeRawBufferPointer(start: message, count: messageLength), as: UTF8.self)
+            throw SandboxError(kind: .runtime, message: "bad argument to '\(name)': \(reason)")
+        }
+        // Past the count.
+        return LuaValue.Reader(buffer: UnsafeRawBufferPointer(start: bytes, count: length), offset: 4)
+    }
+
+    private func mismatch(_ index: Int, _ expected: String, _ item: synod_view_item) -> SandboxError {
+        badArgument(index, "\(expected) expected, got \(item.typeName)")
     }
 
     private func badArgument(_ index: Int, _ detail: String) -> SandboxError {
         SandboxError(kind: .runtime, message: "bad argument #\(index + 1) to '\(name)' (\(detail))")
-    }
-}
-
-extension LuaValue {
-    fileprivate var typeNameForArgument: String {
-        if case .null = self { return "nil" }
-        return typeName
     }
 }

@@ -19,18 +19,7 @@ public struct LuaValueView {
     let item: synod_view_item
 
     /// The value's Lua type name.
-    public var typeName: String {
-        switch item.type {
-        case LUA_TNIL: "nil"
-        case LUA_TBOOLEAN: "boolean"
-        case LUA_TNUMBER: "number"
-        case LUA_TSTRING: "string"
-        case LUA_TTABLE: "table"
-        case LUA_TFUNCTION: "function"
-        case LUA_TUSERDATA, LUA_TLIGHTUSERDATA: "userdata"
-        default: "thread"
-        }
-    }
+    public var typeName: String { item.typeName }
 
     /// Whether the value is `nil`.
     public var isNil: Bool { item.type == LUA_TNIL }
@@ -112,5 +101,22 @@ public struct LuaResultsView {
         var found = synod_view_item()
         guard synod_view_result(sandbox, Int32(index), &found) != 0 else { return nil }
         return LuaValueView(sandbox: sandbox, item: found)
+    }
+}
+
+extension synod_view_item {
+    /// The Lua type name of the value read.
+    var typeName: String {
+        switch type {
+        case LUA_TNIL: "nil"
+        case LUA_TBOOLEAN: "boolean"
+        case LUA_TNUMBER: "number"
+        case LUA_TSTRING: "string"
+        case LUA_TTABLE: "table"
+        case LUA_TFUNCTION: "function"
+        case LUA_TUSERDATA, LUA_TLIGHTUSERDATA: "userdata"
+        case LUA_TTHREAD: "thread"
+        default: "no value"
+        }
     }
 }

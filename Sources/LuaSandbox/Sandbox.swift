@@ -479,23 +479,23 @@ private let logCallback: synod_log_fn = { host, level, text, length in
     context.logger.log(level: logLevel, "\(line)", metadata: ["sandbox": "\(context.name)"])
 }
 
-private let hostCallback: synod_host_fn = { host, id, args, length, sandbox in
+private let hostCallback: synod_host_fn = { host, id, count, sandbox in
     guard let host, let sandbox else { return 1 }
     // The sandbox holds its context for as long as C can call back: borrowed, not retained.
     return Unmanaged<HostContext>.fromOpaque(host)._withUnsafeGuaranteedRef {
-        $0.call(Int(id), UnsafeRawBufferPointer(start: args, count: length), sandbox)
+        $0.call(Int(id), arguments: Int(count), sandbox)
     }
 }
 
 extension HostContext {
     /// Runs host function `id`: its results are written in place, or an error message is.
-    func call(_ id: Int, _ arguments: UnsafeRawBufferPointer, _ sandbox: OpaquePointer) -> Int32 {
+    func call(_ id: Int, arguments: Int, _ sandbox: OpaquePointer) -> Int32 {
         func reply(_ text: String) {
             var text = text
             text.withUTF8 { _ = synod_set_host_result(sandbox, $0.baseAddress, $0.count) }
         }
         do {
-            var call = try HostCall(context: self, function: id, arguments: arguments, sandbox: sandbox)
+            var call = HostCall(context: self, function: id, count: arguments, sandbox: sandbox)
             // Borrowed, not retained: `functions` only grows between calls, and this path
             // runs for every host call (a retain and release of the function and its
             // closure cost a fifth of it).

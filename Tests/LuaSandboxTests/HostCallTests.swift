@@ -54,8 +54,29 @@ struct HostCallTests {
         #expect(
             try sandbox.execute("return echo(\(many))", chunkName: "e.lua")
                 == (1...20).map { LuaValue.integer(Int64($0)) })
+        // Numbers go straight to Lua until something is buffered; after that, everything is.
+        #expect(try sandbox.execute("return echo('a', 1, 2.5)", chunkName: "e.lua") == ["a", 1, 2.5])
         let bad = sandboxError { try sandbox.execute("return echo(1, print)", chunkName: "e.lua") }
-        #expect(bad?.message.hasPrefix("bad argument to host function:") == true, "\(String(describing: bad))")
+        #expect(
+            bad?.message == "bad argument to 'echo': a function cannot cross into the host (at $2)",
+            "\(String(describing: bad))")
+    }
+
+    /// Arguments are read where Lua passed them: an argument the function does not read is
+    /// never encoded (a function may follow the numbers it reads), and a host function
+    /// called from a coroutine reads that coroutine's arguments and returns to it.
+    @Test func argumentsAreReadWhereTheyLie() throws {
+        #expect(try sandbox.execute("return add(1, 2, print)", chunkName: "a.lua") == [3])
+        #expect(
+            try sandbox.execute(
+                "return coroutine.wrap(function(a) return add(a, coroutine.yield(add(a, 1))) end)(10)",
+                chunkName: "co.lua") == [11])
+        #expect(
+            try sandbox.execute(
+                """
+                local co = coroutine.wrap(function(a) local b = coroutine.yield(add(a, 1)) return add(a, b) end)
+                return co(10), co(5)
+                """, chunkName: "co.lua") == [11, 15])
     }
 
     @Test func hotLoopsOfHostCallsStayCorrect() throws {

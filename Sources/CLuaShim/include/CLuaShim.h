@@ -51,6 +51,20 @@ typedef enum synod_tag {
     SYNOD_TAG_FUNCTION = 8,  // uint32 length, description bytes (Lua -> host only)
 } synod_tag;
 
+/// A value read where it lies (a result read in place, a host function's argument): its Lua
+/// type (LUA_TNONE when there is none) and, for scalars, its contents; a table (or function)
+/// among results has a slot to read it further by. A string's bytes are valid until
+/// `synod_view_end` (for a result) or the host function returns (for an argument).
+typedef struct synod_view_item {
+    int type;
+    int slot;
+    int is_integer;
+    int64_t integer;  // integers; 0 or 1 for booleans
+    double number;    // floats
+    const char *bytes;
+    size_t length;
+} synod_view_item;
+
 /// Limits applied to every operation on a sandbox. Zero means "no limit" for the
 /// instruction and time budgets only; the others must be positive.
 typedef struct synod_limits {
@@ -66,11 +80,11 @@ typedef struct synod_limits {
 /// sandbox itself). Must not call back into the sandbox.
 typedef void (*synod_log_fn)(void *host, int level, const char *text, size_t length);
 
-/// Runs host function `function_id` with encoded arguments. Returns 0 after calling
-/// `synod_set_host_result` with encoded results, or 1 after setting an error message
-/// as the result (raw UTF-8 text). Must not call back into the sandbox.
-typedef int (*synod_host_fn)(void *host, int function_id, const uint8_t *args, size_t length,
-                             synod_sandbox *sandbox);
+/// Runs host function `function_id`, called from Lua with `argument_count` arguments (read
+/// with `synod_host_argument`). Returns 0 after writing its results (`synod_host_result_*`),
+/// 1 after setting an error message with `synod_set_host_result` (raw UTF-8 text), or 2 for
+/// a 'forbidden' error. Must not call back into the sandbox.
+typedef int (*synod_host_fn)(void *host, int function_id, int argument_count, synod_sandbox *sandbox);
 
 /// A native library offered to plugins as a global table (for example `tensor`): `open`
 /// runs under lua_pcall in the new state and must push one table.
@@ -153,31 +167,28 @@ void synod_describe_functions(synod_sandbox *S, int enabled);
 
 /// The encoded results of the last successful operation.
 const uint8_t *synod_output(const synod_sandbox *S, size_t *length);
-/// Called from inside `synod_host_fn` to hand results (or an error message) back.
+/// Called from inside `synod_host_fn` to hand an error message back.
 int synod_set_host_result(synod_sandbox *S, const uint8_t *bytes, size_t length);
 
-/// Called from inside `synod_host_fn` to write results in place, without a copy: the
-/// results start empty (count 0); each call appends one encoded value. Returns 0 when the
-/// buffer cannot grow. `synod_host_result_count` sets how many values were appended.
+/// Called from inside `synod_host_fn` to write results, in order, without a copy: numbers
+/// go straight to Lua, other values are appended encoded (one value per call). Each returns
+/// 0 when there is no memory for the result.
 int synod_host_result_integer(synod_sandbox *S, int64_t value);
 int synod_host_result_number(synod_sandbox *S, double value);
 int synod_host_result_encoded(synod_sandbox *S, const uint8_t *bytes, size_t length);
-void synod_host_result_count(synod_sandbox *S, uint32_t count);
+
+/// Called from inside `synod_host_fn`: argument `index` (0-based) read where it lies, as a
+/// `synod_view_item` (LUA_TNONE past the last). Returns 0 when there is no such argument.
+int synod_host_argument(synod_sandbox *S, int index, synod_view_item *out);
+/// Called from inside `synod_host_fn`: argument `index` when it is an integer (returns 1),
+/// the commonest argument read with two calls into Lua; 0 for anything else.
+int synod_host_integer(synod_sandbox *S, int index, int64_t *out);
+/// Called from inside `synod_host_fn`: all arguments encoded as a value list (once per
+/// call). Returns SYNOD_OK, or SYNOD_ERR_VALUE with the reason as the error message when
+/// one cannot cross (a function, say).
+int synod_host_encode_arguments(synod_sandbox *S, const uint8_t **bytes, size_t *length);
 
 /* ---------- results read in place (after SYNOD_RESULTS_IN_PLACE) ---------- */
-
-/// A value of the results: its Lua type (LUA_TNONE when there is none) and, for scalars,
-/// its contents; a table (or function) has a slot to read it further by. A string's
-/// bytes are valid until `synod_view_end`.
-typedef struct synod_view_item {
-    int type;
-    int slot;
-    int is_integer;
-    int64_t integer;  // integers; 0 or 1 for booleans
-    double number;    // floats
-    const char *bytes;
-    size_t length;
-} synod_view_item;
 
 /// How many results the call returned (0 when none are being read).
 int synod_view_count(const synod_sandbox *S);
