@@ -45,8 +45,6 @@ public final class Sandbox {
     /// A closure is reading a call's results in place (``call(_:arguments:reading:)``).
     private var isReading = false
     private var argumentBuffer: [UInt8] = []
-    /// Where a call's arguments are encoded when they are all numbers, booleans or nil.
-    private let scalarArguments = UnsafeMutablePointer<UInt8>.allocate(capacity: LuaValue.scalarListBytes)
 
     /// Creates a sandbox and builds its environment.
     ///
@@ -96,7 +94,6 @@ public final class Sandbox {
     deinit {
         // The state goes first, while the host context it points at is still alive.
         synod_close_state(handle.pointer)
-        scalarArguments.deallocate()
     }
 
     /// Closes the Lua state and releases its memory now. Later operations throw
@@ -331,6 +328,7 @@ public final class Sandbox {
         try ensureOpen()
         var out: Int32 = 0
         let keep = Int32(results.rawValue)
+        let scalarArguments = handle.scalarArguments
         if let length = LuaValue.encodeScalars(arguments, into: scalarArguments) {
             let status =
                 if let global {
@@ -464,11 +462,17 @@ final class RegisteredFunction {
 /// touches freed memory.
 final class SandboxHandle: @unchecked Sendable {
     // @unchecked: the pointer is only dereferenced by the owning Sandbox (one task at a
-    // time) and by synod_interrupt, which writes a single C atomic.
+    // time) and by synod_interrupt, which writes a single C atomic; the argument buffer is
+    // used by the owning Sandbox alone.
     let pointer: OpaquePointer
+    /// Where a call's arguments are encoded when they are all numbers, booleans or nil.
+    let scalarArguments = UnsafeMutablePointer<UInt8>.allocate(capacity: LuaValue.scalarListBytes)
 
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
-    deinit { synod_close(pointer) }
+    deinit {
+        synod_close(pointer)
+        scalarArguments.deallocate()
+    }
 }
 
 private let logCallback: synod_log_fn = { host, level, text, length in
