@@ -838,7 +838,7 @@ static int host_trampoline(lua_State *L) {
     if (S->in_host) return luaL_error(L, "host functions cannot be re-entered");
     int n = lua_gettop(L);
     // Room for number results pushed straight from the host (synod_host_result_integer).
-    luaL_checkstack(L, SYNOD_HOST_DIRECT, "too many arguments to a host function");
+    luaL_checkstack(L, SYNOD_HOST_DIRECT, "no stack room for a host function's results");
     // The host reads the arguments where they are (synod_host_argument), and has them
     // encoded only when it asks for whole values.
     S->host_L = L;

@@ -131,17 +131,16 @@ static int is_table(synod_sandbox *S, int slot) {
 }
 
 void synod_describe(lua_State *R, int idx, synod_view_item *out) {
+    // An integer, the commonest value read, with two calls into Lua.
+    if (lua_isinteger(R, idx)) {
+        *out = (synod_view_item){.type = LUA_TNUMBER, .is_integer = 1, .integer = lua_tointeger(R, idx)};
+        return;
+    }
     memset(out, 0, sizeof *out);
     out->type = lua_type(R, idx);
     switch (out->type) {
     case LUA_TBOOLEAN: out->integer = lua_toboolean(R, idx); break;
-    case LUA_TNUMBER:
-        out->is_integer = lua_isinteger(R, idx);
-        if (out->is_integer)
-            out->integer = lua_tointeger(R, idx);
-        else
-            out->number = lua_tonumber(R, idx);
-        break;
+    case LUA_TNUMBER: out->number = lua_tonumber(R, idx); break;
     case LUA_TSTRING: out->bytes = lua_tolstring(R, idx, &out->length); break;
     case LUA_TNIL: break;
     default: out->slot = idx; break;
@@ -209,7 +208,15 @@ int synod_view_field(synod_sandbox *S, int slot, const char *key, size_t length,
                 lua_pop(R, 2);
                 return 0;
             }
-            lua_rotate(R, -2, 1);  // the value under the key, then the key off the top
+            // A scalar is read where it is, and goes with its key; a table takes the key's
+            // place (then the key goes) to be kept.
+            int top = lua_gettop(R);
+            synod_describe(R, top, out);
+            if (out->slot == 0) {
+                lua_settop(R, top - 2);
+                return 1;
+            }
+            lua_rotate(R, -2, 1);
             lua_pop(R, 1);
             return take_top(S, out);
         }
