@@ -326,38 +326,38 @@ public final class Sandbox {
         ref: Int32, global: String?, arguments: [LuaValue], results: synod_results = SYNOD_RESULTS_ENCODE
     ) throws(SandboxError) -> Int32 {
         try ensureOpen()
-        var out: Int32 = 0
         let keep = Int32(results.rawValue)
-        let scalarArguments = handle.scalarArguments
-        if let length = LuaValue.encodeScalars(arguments, into: scalarArguments) {
-            let status =
-                if let global {
-                    global.withCString { synod_call(handle.pointer, 0, $0, scalarArguments, length, keep, &out) }
-                } else {
-                    synod_call(handle.pointer, ref, nil, scalarArguments, length, keep, &out)
-                }
-            guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
-            return out
-        }
-        // Reuse one buffer across calls; take it out first, so a re-entrant call (refused
-        // by C anyway) could never touch it while it is lent to C.
-        var encoded: [UInt8] = []
-        swap(&encoded, &argumentBuffer)
-        defer {
-            encoded.removeAll(keepingCapacity: true)
+        let (status, out): (Int32, Int32)
+        if let length = LuaValue.encodeScalars(arguments, into: handle.scalarArguments) {
+            (status, out) = run(ref, global, handle.scalarArguments, length, keep)
+        } else {
+            // Reuse one buffer across calls; take it out first, so a re-entrant call (refused
+            // by C anyway) could never touch it while it is lent to C.
+            var encoded: [UInt8] = []
             swap(&encoded, &argumentBuffer)
-        }
-        try LuaValue.encodeList(arguments, into: &encoded)
-        let status = encoded.withUnsafeBufferPointer { buffer in
-            if let global {
-                return global.withCString {
-                    synod_call(handle.pointer, 0, $0, buffer.baseAddress, buffer.count, keep, &out)
-                }
+            defer {
+                encoded.removeAll(keepingCapacity: true)
+                swap(&encoded, &argumentBuffer)
             }
-            return synod_call(handle.pointer, ref, nil, buffer.baseAddress, buffer.count, keep, &out)
+            try LuaValue.encodeList(arguments, into: &encoded)
+            (status, out) = encoded.withUnsafeBufferPointer { run(ref, global, $0.baseAddress, $0.count, keep) }
         }
         guard status == SYNOD_OK.rawValue else { throw failure(status, chunkName: nil) }
         return out
+    }
+
+    /// `synod_call` on encoded arguments: its status and the reference it kept.
+    private func run(_ ref: Int32, _ global: String?, _ bytes: UnsafePointer<UInt8>?, _ count: Int, _ keep: Int32)
+        -> (Int32, Int32)
+    {
+        var out: Int32 = 0
+        let status =
+            if let global {
+                global.withCString { synod_call(handle.pointer, 0, $0, bytes, count, keep, &out) }
+            } else {
+                synod_call(handle.pointer, ref, nil, bytes, count, keep, &out)
+            }
+        return (status, out)
     }
 
     private func output() throws(SandboxError) -> [LuaValue] {
