@@ -397,6 +397,7 @@ int synod_decode_list(lua_State *L, const uint8_t *bytes, size_t length) {
 // hands back, written straight into the sandbox's result buffer.
 static uint8_t *host_result_room(synod_sandbox *S, size_t n) {
     synod_buffer *b = &S->host_result;
+    if (S->host_buffered == UINT32_MAX) return NULL;  // the format's count is 32 bits
     if (b->length == 0) {
         if (n > SIZE_MAX - 4 || !synod_buffer_reserve(b, 4 + n)) return NULL;
         memset(b->bytes, 0, 4);

@@ -114,6 +114,11 @@ extension LuaValue {
         return s.utf8.elementsEqual(bytes) ? s : nil
     }
 
+    /// A Lua string's bytes as they cross: text when valid UTF-8, bytes otherwise.
+    init(luaString raw: UnsafeRawBufferPointer) {
+        self = LuaValue.text(raw).map(LuaValue.string) ?? .bytes(Array(raw))
+    }
+
     /// Decodes a value list produced by CLuaShim.
     static func decodeList(_ buffer: UnsafeRawBufferPointer) throws(SandboxError) -> [LuaValue] {
         var reader = Reader(buffer: buffer)
@@ -230,9 +235,7 @@ extension LuaValue {
             case SYNOD_TAG_INTEGER.rawValue: return .integer(Int64(bitPattern: try uint64()))
             case SYNOD_TAG_NUMBER.rawValue: return .number(Double(bitPattern: try uint64()))
             case SYNOD_TAG_STRING.rawValue:
-                let raw = try rawBytes()
-                if let s = LuaValue.text(raw) { return .string(s) }
-                return .bytes(Array(raw))
+                return LuaValue(luaString: try rawBytes())
             case SYNOD_TAG_FUNCTION.rawValue:
                 return .function(String(decoding: try rawBytes(), as: UTF8.self))
             case SYNOD_TAG_ARRAY.rawValue:

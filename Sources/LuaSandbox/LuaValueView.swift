@@ -70,8 +70,7 @@ public struct LuaValueView {
         case LUA_TBOOLEAN: return .boolean(item.integer != 0)
         case LUA_TNUMBER: return item.is_integer != 0 ? .integer(item.integer) : .number(item.number)
         case LUA_TSTRING:
-            let raw = UnsafeRawBufferPointer(start: item.bytes, count: item.length)
-            return LuaValue.text(raw).map(LuaValue.string) ?? .bytes(Array(raw))
+            return LuaValue(luaString: UnsafeRawBufferPointer(start: item.bytes, count: item.length))
         default:
             let status = synod_view_encode(sandbox, item.slot)
             guard status == SYNOD_OK.rawValue else {
