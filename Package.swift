@@ -261,7 +261,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "WireBenchmark",
-            dependencies: ["Wire", "BenchmarkSupport"],
+            dependencies: ["Wire", "LuaSandbox", "BenchmarkSupport"],
             path: "Benchmarks/WireBenchmark",
             exclude: ["python_server.py", "replay.lua", "sr25519_peer.py"],
             swiftSettings: swiftSettings
@@ -335,6 +335,8 @@ let package = Package(
                 "CSodium",
                 "CLibCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -41,7 +41,19 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         accepted = false
     }
-    guard let value = try? LuaValue(json: bytes) else { return 0 }
+    let read = try? LuaValue(json: bytes)
+    // Beside Foundation's parser, on what the validator accepts: the same value (numbers
+    // compared by value: an integer beyond 2^53 is exact here, a float there), or refused by
+    // both (a number beyond a double's range, half a surrogate pair).
+    if accepted {
+        let foundation = foundationReading(bytes)
+        if (read == nil) != (foundation == nil) || read.map(numeric) != foundation.map(numeric) {
+            fatalError(
+                "LuaValue(json:) read \(String(describing: read)), Foundation \(String(describing: foundation)): "
+                    + String(decoding: bytes.prefix(200), as: UTF8.self))
+        }
+    }
+    guard let value = read else { return 0 }
     if !accepted {
         fatalError(
             "LuaValue read JSON the axon's validator refuses: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
@@ -88,4 +100,42 @@ func numeric(_ value: LuaValue) -> LuaValue {
     case .map(let entries): return .map(entries.mapValues(numeric))
     default: return value
     }
+}
+
+/// The value Foundation's JSONSerialization reads from `bytes` (how LuaValue(json:) read
+/// JSON before it had its own reader), or nil when it refuses them or they nest deeper than
+/// the reader's default limit.
+func foundationReading(_ bytes: [UInt8]) -> LuaValue? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+        return nil
+    }
+    func convert(_ json: Any, depth: Int) -> LuaValue? {
+        guard depth <= SandboxLimits.default.maxValueDepth else { return nil }
+        switch json {
+        case is NSNull: return .null
+        case let number as NSNumber:
+            if String(cString: number.objCType) == "c" { return .boolean(number.boolValue) }
+            let d = Double(number.stringValue) ?? number.doubleValue
+            if let i = Int64(exactly: d), number.stringValue == String(i) { return .integer(i) }
+            return .number(d)
+        case let string as String: return .string(string)
+        case let array as [Any]:
+            if array.isEmpty { return .map([:]) }
+            var items: [LuaValue] = []
+            for item in array {
+                guard let value = convert(item, depth: depth + 1) else { return nil }
+                items.append(value)
+            }
+            return .array(items)
+        case let object as [String: Any]:
+            var map: [String: LuaValue] = [:]
+            for (key, item) in object {
+                guard let value = convert(item, depth: depth + 1) else { return nil }
+                map[key] = value
+            }
+            return .map(map)
+        default: return nil
+        }
+    }
+    return convert(object, depth: 0)
 }

@@ -7,10 +7,12 @@
 //
 // Environment: SYNOD_BENCH_PYTHON (a python with bittensor, fastapi, uvicorn; `make
 // bench-wire` makes one), SYNOD_BENCH_SECONDS (per run, default 4), SYNOD_BENCH_SCHEME
-// (ed25519, the default, or sr25519: the scheme the load's requests are signed with).
+// (ed25519, the default, or sr25519: the scheme the load's requests are signed with),
+// SYNOD_BENCH_PROFILE=axon (the axon alone under one wrk run, for a profiler to attach to).
 // sr25519 sign and verify rates are printed beside bittensor_core's (sr25519_peer.py).
 import BenchmarkSupport
 import Foundation
+import LuaSandbox
 import Wire
 
 // The load generator is wrk; `make bench-wire` installs it. Without it nothing below measures.
@@ -30,8 +32,13 @@ let body = #"{"numbers":[1,2,3,4,5,6,7,8]}"#
 
 // MARK: Ed25519 through OpenSSL
 
+/// `SYNOD_BENCH_PROFILE=axon`: no rates, no peer; the axon alone under one wrk run, after a
+/// pause in which a profiler can attach to this process (whose other threads then idle).
+let profiling = ProcessInfo.processInfo.environment["SYNOD_BENCH_PROFILE"] == "axon"
+
 /// Operations per second over `threads` threads for `seconds / 2`.
 func rate(threads: Int, _ operation: @escaping @Sendable () -> Void) -> Double {
+    if profiling { return 0 }
     let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: threads)
     defer { counts.deallocate() }
     let start = Date()
@@ -218,16 +225,20 @@ func pythonServer() async throws -> LoadResult? {
         healthy = (try? await run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/health"]))?.contains("ok") == true
     }
     guard healthy else { throw WireError.transport("the Python server did not start") }
-    try await Task.sleep(for: .seconds(2))
+    try await Task.sleep(for: .seconds(1))
     return try await wrk(port: port)
 }
 
+/// The task: sum the numbers. The body is read and the answer written with the JSON reader
+/// and writer Synod's own miner service uses (`LuaValue`), as the peer uses Python's `json`.
 struct EchoSum: AxonService {
     func authorize(caller: SS58Address, netuid: UInt16) async -> AxonAuthorization { .allowed }
     func forward(_ request: ForwardRequest) async throws -> [UInt8] {
-        let task = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] ?? [:]
-        let sum = (task["numbers"] as? [Int] ?? []).reduce(0, +)
-        return Array(#"{"sum":\#(sum)}"#.utf8)
+        var sum: Int64 = 0
+        if case .map(let task) = try LuaValue(json: request.body), case .array(let numbers)? = task["numbers"] {
+            for case .integer(let n) in numbers { sum &+= n }
+        }
+        return Array(try LuaValue.map(["sum": .integer(sum)]).jsonText().utf8)
     }
     func subnets() async -> [UInt16] { [1] }
 }
@@ -267,6 +278,32 @@ func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Doub
 }
 
 // MARK: Run
+
+if profiling {
+    // One batch signed ahead (nonces from now: fresh for the window), then wrk for `seconds`.
+    let file = try presign(count: Int(seconds * 15_000))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let axon = Axon(
+        hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let serving = Task { try await axon.run { continuation.yield($0) } }
+    var port = 0
+    for await bound in ports {
+        port = bound
+        break
+    }
+    FileHandle.standardOutput.write(
+        Data("profile: axon of process \(getpid()) on port \(port); wrk starts in 1 s for \(Int(seconds)) s\n".utf8))
+    try await Task.sleep(for: .seconds(2))
+    let text = try await run(
+        "/usr/bin/wrk",
+        ["-t2", "-c\(connections)", "-d\(Int(seconds))s", "-s", directory + "/replay.lua", "http://127.0.0.1:\(port)"],
+        environment: ["REQUESTS": file, "WRK_THREADS": "2", "CRYPTO": scheme.rawValue])
+    print(text.split(separator: "\n").last(where: { $0.hasPrefix("{") }) ?? "wrk printed no result")
+    serving.cancel()
+    _ = await serving.result
+    exit(0)
+}
 
 print("Wire benchmark: \(Int(seconds)) s per run, \(connections) connections, 2 cores shared by server and load")
 print(

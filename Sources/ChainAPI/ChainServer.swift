@@ -230,12 +230,6 @@ public struct ChainServer: Sendable {
         }
     }
 
-    private static let fieldNames: [String: HTTPField.Name] = Dictionary(
-        uniqueKeysWithValues: [
-            BTAuth.Header.version, BTAuth.Header.hotkey, BTAuth.Header.nonce, BTAuth.Header.crypto,
-            BTAuth.Header.signature, BTAuth.Header.receiver,
-        ].map { ($0, HTTPField.Name($0)!) })
-
     /// Authenticates the request, runs `body` as its caller, and turns the outcome — or the
     /// refusal — into a response.
     private func handle(
@@ -244,7 +238,7 @@ public struct ChainServer: Sendable {
     ) async -> Response {
         let pending: BTAuthVerifier.Pending
         do {
-            pending = try verifier.checkHeaders { name in request.headers[Self.fieldNames[name]!] }
+            pending = try verifier.checkHeaders(request.headers)
         } catch {
             return Self.unauthorized(error)
         }

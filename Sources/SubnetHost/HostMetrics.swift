@@ -4,6 +4,7 @@ public import Logging
 import Prometheus
 public import ServiceLifecycle
 import Synchronization
+import Wire
 
 /// What `synod up` counts, in Prometheus' text format at `GET /metrics`.
 ///
@@ -156,6 +157,7 @@ public final class HostMetrics: Sendable {
         }
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "synod-metrics"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }, logger: logger)
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: DeferredMetadataLogHandler.wrap(logger))
     }
 }

@@ -168,4 +168,35 @@ struct LuaValueJSONParsingTests {
         #expect(big == .number(123456789012345678901234567890.0))
         #expect(try LuaValue(json: Array(big.jsonText().utf8)) == big)
     }
+
+    /// Synod reads JSON itself (Foundation's reader cost a miner's answer a dictionary of
+    /// `Any` and a cast per value): integers exactly, escapes, and what it refuses.
+    @Test func integersEscapesAndWhatCannotBeRead() throws {
+        func read(_ text: String) throws -> LuaValue { try LuaValue(json: Array(text.utf8)) }
+        #expect(try read("9007199254740993") == .integer(9_007_199_254_740_993))  // 2^53 + 1, exactly
+        #expect(try read("9223372036854775807") == .integer(.max))
+        #expect(try read("-9223372036854775808") == .integer(.min))
+        #expect(try read("9223372036854775808") == .number(9_223_372_036_854_775_808.0))
+        #expect(try read("-0") == .integer(0))
+        #expect(try read("-0.0").doubleValue?.sign == .minus)
+        #expect(try read("1.0") == .number(1))
+        #expect(try read("2.5e-3") == .number(0.0025))
+        #expect(try read("1E+2") == .number(100))
+        #expect(try read("1e-400") == .number(0))
+        #expect(try read(#" { "a" : [ 1 , "x" ] , "a" : { } } "#) == .map(["a": .map([:])]))  // the last "a"
+        #expect(try read(#""\"\\\/\b\f\n\r\t""#) == "\"\\/\u{8}\u{c}\n\r\t")
+        #expect(try read(#""a\u0000b\u00e9\u20AC\ud83d\ude00 é""#) == "a\u{0}bé€😀 é")
+        #expect(try read(#"{"\u006b":"v"}"#) == ["k": "v"])
+        for (text, why) in [
+            ("1e400", "the number 1e400 is beyond a double's range at byte 0"),
+            ("[0, -1E309]", "the number -1E309 is beyond a double's range at byte 4"),
+            (#"["\ud800"]"#, "\\u escape of a high surrogate without its low half at byte 2"),
+            (#""x\ud800\u0041""#, "\\u escape of a high surrogate without its low half at byte 2"),
+            (#""\udc00""#, "\\u escape of a low surrogate without its high half at byte 1"),
+        ] {
+            let error = sandboxError { _ = try read(text) }
+            #expect(error?.kind == .value, "\(text)")
+            #expect(error?.message == "the bytes are not JSON (\(why))", "\(text)")
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 
 @testable import Wire
@@ -168,5 +169,56 @@ import Testing
         #expect(
             throws: BTAuthRejection(.stale, "nonce is outside the freshness window")
         ) { try BTAuthVerifier.parseNonce("99999999999999999999999") }
+    }
+}
+
+/// `checkHeaders` on a request's HTTP fields (the axon's and the chain API's path).
+@Suite struct BTAuthVerifierHTTPFieldsTests {
+    let verifier = BTAuthVerifier(receiver: Golden.receiver.address)
+
+    func fields(_ headers: [(name: String, value: String)]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        return fields
+    }
+
+    @Test func readsTheSameHeadersAsALookUpByName() throws {
+        // Any case, other headers around them, as HTTP/1 delivers them.
+        let golden = BTAuthSigner(hotkey: Golden.sender).headers(
+            method: "POST", target: Golden.path, body: Golden.body, receiver: Golden.receiver.address,
+            nonce: Golden.nonce)
+        let mixed =
+            [("Host", "miner"), ("X-Bittensor-Extra", "1")]
+            + golden.enumerated().map { i, h in (i % 2 == 0 ? h.name.lowercased() : h.name.uppercased(), h.value) }
+            + [("Content-Type", "application/json")]
+        let pending = try verifier.checkHeaders(fields(mixed), now: Golden.nonce)
+        let byName = try verifier.checkHeaders(lookup(golden), now: Golden.nonce)
+        #expect(pending.sender == byName.sender)
+        #expect(pending.nonce == byName.nonce)
+        #expect(pending.scheme == byName.scheme)
+        #expect(pending.signature == byName.signature)
+        #expect(pending.receiver == byName.receiver)
+        let caller = try verifier.verify(
+            pending, method: "POST", target: Golden.path, body: Golden.body, now: Golden.nonce)
+        #expect(caller.hotkey.string == Golden.senderAddress)
+    }
+
+    @Test func aRepeatedHeaderIsJoinedAsHTTPFieldsJoinIt() {
+        let golden = BTAuthSigner(hotkey: Golden.sender).headers(
+            method: "POST", target: Golden.path, body: Golden.body, receiver: Golden.receiver.address,
+            nonce: Golden.nonce)
+        // A second nonce: "n, n" is not a decimal integer, as the look-up by name would read it.
+        let twice = fields(golden + golden.filter { $0.name == BTAuth.Header.nonce })
+        #expect(twice[HTTPField.Name(BTAuth.Header.nonce)!] == "\(Golden.nonce), \(Golden.nonce)")
+        #expect(throws: BTAuthRejection.self) { try verifier.checkHeaders(twice, now: Golden.nonce) }
+        do {
+            _ = try verifier.checkHeaders(twice, now: Golden.nonce)
+        } catch {
+            #expect(error.reason == .malformed)
+            #expect(error.message == "\(BTAuth.Header.nonce) is not a decimal integer")
+        }
+        // Missing: refused as the look-up by name refuses it.
+        let without = fields(golden.filter { $0.name != BTAuth.Header.signature })
+        #expect(throws: BTAuthRejection.self) { try verifier.checkHeaders(without, now: Golden.nonce) }
     }
 }

@@ -49,7 +49,7 @@ public final class Axon: Sendable {
             receiver: hotkey, maxAge: configuration.maxAge, allowedSkew: configuration.allowedSkew,
             replayCapacity: configuration.replayCapacity)
         self.limiter = CallerLimiter(limit: configuration.maxConcurrentPerCaller)
-        self.logger = logger
+        self.logger = DeferredMetadataLogHandler.wrap(logger)
     }
 
     /// Serves until the task is cancelled or the process gets SIGTERM/SIGINT, then shuts down
@@ -133,17 +133,10 @@ public final class Axon: Sendable {
         return router
     }
 
-    private static let fieldNames: [String: HTTPField.Name] = Dictionary(
-        uniqueKeysWithValues: [
-            BTAuth.Header.version, BTAuth.Header.hotkey, BTAuth.Header.nonce, BTAuth.Header.crypto,
-            BTAuth.Header.signature, BTAuth.Header.receiver,
-        ].map { ($0, HTTPField.Name($0)!) })
-
     private func forward(_ request: Request, context: BasicRequestContext) async -> Response {
         let pending: BTAuthVerifier.Pending
         do {
-            pending = try verifier.checkHeaders(
-                { name in request.headers[Self.fieldNames[name]!] }, now: configuration.now())
+            pending = try verifier.checkHeaders(request.headers, now: configuration.now())
         } catch let rejection {
             return refusal(rejection)
         }
