@@ -91,6 +91,35 @@ final class TestClock: Sendable {
         }
     }
 
+    /// The deadlines are per request on a kept-alive connection: a request answered in time
+    /// leaves no deadline behind (the connection outlives the first request's header
+    /// deadline), and a later request that trickles its headers is cut off at its own.
+    @Test func eachRequestOnAKeptAliveConnectionHasItsOwnDeadlines() async throws {
+        let configuration = AxonConfiguration(port: 0, headerTimeout: .milliseconds(300), requestTimeout: .seconds(5))
+        try await withAxon(service: service, configuration: configuration) { port in
+            let socket = try RawSocket(port: port, readTimeout: 0.05)
+            #expect(socket.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n"))
+            #expect(await socket.readResponse().hasPrefix("HTTP/1.1 200"))
+            // Twice the header deadline of the first request, idle and then a second request.
+            for _ in 0..<12 { #expect(await socket.readToEnd().closed == false) }
+            #expect(socket.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n"))
+            #expect(await socket.readResponse().hasPrefix("HTTP/1.1 200"))
+            // A third request's head, one byte per 50 ms or more: closed near its 300 ms.
+            let head =
+                Array("GET /health HTTP/1.1\r\nhost: x\r\nx-pad: ".utf8)
+                + Array(repeating: UInt8(ascii: "a"), count: 200)
+            var sent = 0
+            var closed = false
+            for byte in head where !closed {
+                closed = !socket.send([byte])
+                if !closed { closed = await socket.readToEnd().closed }
+                sent += 1
+            }
+            #expect(closed, "a trickled head of \(sent) bytes was not cut off")
+            #expect(sent < head.count)
+        }
+    }
+
     /// A body trickled after complete headers is cut off at the request deadline.
     @Test func aBodyTrickledPastTheRequestDeadlineClosesTheConnection() async throws {
         let configuration = AxonConfiguration(port: 0, headerTimeout: .seconds(5), requestTimeout: .milliseconds(400))

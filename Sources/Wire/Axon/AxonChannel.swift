@@ -69,13 +69,16 @@ final class ConnectionCounter: Sendable {
 
 /// Sees a connection's raw bytes: admits or refuses the connection, and starts the header
 /// and request deadlines at the first byte of each request.
+///
+/// The deadlines are instants kept on the handler and one timer per connection checks them:
+/// starting, meeting or ending a deadline only writes an instant. Scheduling and cancelling
+/// two event-loop timers per request cost a busy axon more than the checks do, and a
+/// keep-alive connection now re-arms its timer about once per timeout, not twice a request.
 final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    private enum Phase { case idle, head, body }
 
     private let limits: ConnectionLimits
     private let counter: ConnectionCounter
@@ -83,9 +86,15 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var counted = false
     private var refused = false
     private var answered = false
-    private var phase = Phase.idle
-    private var headerDeadline: Scheduled<Void>?
-    private var requestDeadline: Scheduled<Void>?
+    /// Whether a request has begun (its first byte came) and not yet ended.
+    private var inRequest = false
+    /// When the request's head must be in (nil once it is).
+    private var headerDeadline: NIODeadline?
+    /// When the whole request must be in (nil between requests).
+    private var requestDeadline: NIODeadline?
+    /// The connection's one timer, and when it fires.
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
 
     init(limits: ConnectionLimits, counter: ConnectionCounter, logger: Logger) {
@@ -106,13 +115,13 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancelDeadlines()
+        stopTimer()
         release()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelDeadlines()
+        stopTimer()
         release()
         context.fireChannelInactive()
     }
@@ -137,36 +146,61 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
             return
         }
-        if phase == .idle {
-            phase = .head
-            let loop = context.eventLoop.assumeIsolated()
-            let limits = self.limits
-            headerDeadline = loop.scheduleTask(in: .init(limits.headerTimeout)) { [weak self] in
-                self?.expire("its headers did not arrive within \(limits.headerTimeout)")
-            }
-            requestDeadline = loop.scheduleTask(in: .init(limits.requestTimeout)) { [weak self] in
-                self?.expire("the request did not arrive within \(limits.requestTimeout)")
-            }
+        if !inRequest {
+            inRequest = true
+            let now = NIODeadline.now()
+            let header = now + .init(limits.headerTimeout)
+            headerDeadline = header
+            requestDeadline = now + .init(limits.requestTimeout)
+            arm(at: min(header, requestDeadline!), context: context)
         }
         context.fireChannelRead(data)
     }
 
     /// The request head is complete: only the request deadline still runs.
     func headComplete() {
-        headerDeadline?.cancel()
         headerDeadline = nil
-        if phase == .head { phase = .body }
     }
 
     /// The request (head and body) is complete: the next byte starts the next request.
     func requestComplete() {
-        cancelDeadlines()
-        phase = .idle
+        headerDeadline = nil
+        requestDeadline = nil
+        inRequest = false
     }
 
-    private func cancelDeadlines() {
-        headerDeadline?.cancel()
-        requestDeadline?.cancel()
+    /// Makes the timer fire by `deadline`: a timer due sooner is kept (it re-arms when it
+    /// fires early), one due later is moved.
+    private func arm(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let timerDeadline, timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        guard let context else { return }
+        let now = NIODeadline.now()
+        if let headerDeadline, headerDeadline <= now {
+            return expire("its headers did not arrive within \(limits.headerTimeout)")
+        }
+        if let requestDeadline, requestDeadline <= now {
+            return expire("the request did not arrive within \(limits.requestTimeout)")
+        }
+        // Fired for a deadline since met or moved: wait for the nearest one still running.
+        if let next = [headerDeadline, requestDeadline].compactMap({ $0 }).min() {
+            arm(at: next, context: context)
+        }
+    }
+
+    private func stopTimer() {
+        timer?.cancel()
+        timer = nil
+        timerDeadline = nil
         headerDeadline = nil
         requestDeadline = nil
     }
@@ -174,7 +208,7 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func expire(_ why: String) {
         guard let context else { return }
         logger.debug("axon closed a slow connection", metadata: ["reason": "\(why)"])
-        cancelDeadlines()
+        stopTimer()
         context.close(promise: nil)
     }
 }
