@@ -244,26 +244,30 @@ struct EchoSum: AxonService {
 }
 
 /// The Synod dendrite as the load: `connections` tasks, each sending signed requests in turn.
-func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Double, failures: Int) {
+func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Double, failures: [String]) {
     let dendrite = Dendrite(hotkey: sender, configuration: .init(connectionsPerMiner: connections))
     let endpoint = MinerEndpoint(hotkey: receiver.address, url: "http://127.0.0.1:\(port)")
     let bytes = Array(body.utf8)
     let clock = ContinuousClock()
     let end = clock.now + .seconds(seconds)
     let start = clock.now
-    let results = await withTaskGroup(of: ([Duration], Int).self) { group in
+    let results = await withTaskGroup(of: ([Duration], [String]).self) { group in
         for _ in 0..<connections {
             group.addTask {
                 var latencies: [Duration] = []
-                var failures = 0
+                var failures: [String] = []
                 while clock.now < end {
                     let outcome = await dendrite.forward(bytes, to: endpoint, netuid: 1)
-                    if outcome.status == 200 { latencies.append(outcome.latency) } else { failures += 1 }
+                    if outcome.status == 200 {
+                        latencies.append(outcome.latency)
+                    } else {
+                        failures.append("\(outcome.result)")
+                    }
                 }
                 return (latencies, failures)
             }
         }
-        return await group.reduce(into: ([Duration](), 0)) {
+        return await group.reduce(into: ([Duration](), [String]())) {
             $0.0 += $1.0
             $0.1 += $1.1
         }
@@ -350,7 +354,7 @@ var rows: [[String]] = [
     ],
     [
         "Synod axon (Synod dendrite)", f(synodDendrite.perSecond), String(format: "%.2f", synodDendrite.p50),
-        String(format: "%.2f", synodDendrite.p99), "\(synodDendrite.failures)",
+        String(format: "%.2f", synodDendrite.p99), "\(synodDendrite.failures.count)",
         python.map { String(format: "%.2f×", synodDendrite.perSecond / $0.perSecond) } ?? "-",
         String(
             format: "%.0f%% / %.0f%%", 100 * synodDendrite.perSecond / openssl2, 100 * synodDendrite.perSecond / verify2
@@ -373,7 +377,7 @@ printTable(
 
 // A run with refusals measured the refusals, not the server: it fails.
 let refused =
-    [("Synod axon (wrk)", synodWrk.refused), ("Synod axon (Synod dendrite)", synodDendrite.failures)]
+    [("Synod axon (wrk)", synodWrk.refused), ("Synod axon (Synod dendrite)", synodDendrite.failures.count)]
     + (python.map { [("FastAPI/uvicorn (wrk)", $0.refused)] } ?? [])
 if let python {
     print(
@@ -386,5 +390,10 @@ if !failed.isEmpty {
     for (name, count) in failed {
         print("FAILED: \(name): \(count) requests refused or failed; the rates above do not measure the server")
     }
+    // What the dendrite's failures were, most frequent first.
+    let kinds = Dictionary(grouping: synodDendrite.failures, by: { $0 }).mapValues(\.count).sorted {
+        $0.value > $1.value
+    }
+    for (kind, count) in kinds.prefix(5) { print("  \(count) × \(kind.prefix(300))") }
     exit(1)
 }

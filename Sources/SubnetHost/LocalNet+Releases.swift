@@ -17,7 +17,7 @@ public struct ReleaseSigner: Sendable {
     /// A release of `source` on subnet `netuid` from block `atBlock`, signed now.
     public func release(netuid: Int, source: [UInt8], atBlock: UInt64) async throws -> PluginRelease {
         let sha256 = SHA256.hex(source)
-        let nonce = BTAuth.now()
+        let nonce = BTAuth.nextNonce()
         let statement = ChainRules.releaseStatement(
             netuid: netuid, atBlock: atBlock, sha256: sha256, nonce: nonce, owner: owner.address.string,
             scheme: owner.scheme, chain: chain.string)

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -71,6 +73,22 @@ public enum BTAuth {
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
+
+    /// The nonce for a request signed now: the wall clock in nanoseconds, but never a value
+    /// this process gave out before, so no two requests it signs can be taken for a replay
+    /// of each other, however many are signed at once on however many cores.
+    public static func nextNonce() -> Int64 {
+        let now = now()
+        var last = lastNonce.load(ordering: .relaxed)
+        while true {
+            let next = max(now, last &+ 1)
+            let (exchanged, seen) = lastNonce.compareExchange(expected: last, desired: next, ordering: .relaxed)
+            if exchanged { return next }
+            last = seen
+        }
+    }
+
+    private static let lastNonce = Atomic<Int64>(0)
 }
 
 extension String {

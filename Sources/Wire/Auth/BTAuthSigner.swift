@@ -13,13 +13,13 @@ public struct BTAuthSigner: Sendable {
     ///   - body: the raw body bytes.
     ///   - receiver: the hotkey the request is for; nil signs an unbound request, which
     ///     servers that require a receiver (Synod's axon, the SDK's default) refuse.
-    ///   - nonce: nanoseconds since the Unix epoch; defaults to now. Every request, retries
-    ///     included, needs a fresh nonce.
+    ///   - nonce: nanoseconds since the Unix epoch; defaults to ``BTAuth/nextNonce()`` (now,
+    ///     and never twice in this process). Every request, retries included, needs a fresh nonce.
     public func headers(
         method: String, target: String, body: [UInt8], receiver: SS58Address?,
         nonce: Int64? = nil
     ) -> [(name: String, value: String)] {
-        let nonce = nonce ?? BTAuth.now()
+        let nonce = nonce ?? BTAuth.nextNonce()
         let payload = Self.payload(
             scheme: hotkey.scheme, method: method, target: target, body: body, sender: hotkey.address,
             receiver: receiver, nonce: nonce)
@@ -34,7 +34,7 @@ public struct BTAuthSigner: Sendable {
         method: String, target: String, body: [UInt8], receiver: SS58Address?, signer: any PayloadSigner,
         nonce: Int64? = nil
     ) async throws -> [(name: String, value: String)] {
-        let nonce = nonce ?? BTAuth.now()
+        let nonce = nonce ?? BTAuth.nextNonce()
         let payload = Self.payload(
             scheme: signer.scheme, method: method, target: target, body: body, sender: signer.address,
             receiver: receiver, nonce: nonce)
