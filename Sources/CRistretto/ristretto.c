@@ -1,6 +1,7 @@
 // ristretto255 (RFC 9496) over edwards25519 in extended coordinates, field elements in
 // radix 2^51. Only what a joint variable-time multiplication needs: decode, encode,
-// addition, doubling, and Straus' method with 4-bit windows.
+// addition, doubling, and Straus' method over width-w non-adjacent forms (one doubling per
+// bit, about one addition per w + 1 bits of each scalar).
 #include "CRistretto.h"
 
 #include <pthread.h>
@@ -73,6 +74,20 @@ static void fe_sub(fe *h, const fe *f, const fe *g) {
     h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
     for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
     fe_carry(h);
+}
+
+// The same without carrying, for results that only go on into a multiplication. Every
+// summand and subtrahend given to these is carried (limbs below 2^52) or the lazy sum of
+// two carried values (below 2^53, so 4p's limbs still cover it): results stay below
+// 2^53.2, and a multiplication of two such keeps its 128-bit sums below 2^113 and its
+// final carry times 19 below 2^62.
+static void fe_add_lazy(fe *h, const fe *f, const fe *g) {
+    for (int i = 0; i < 5; i++) h->v[i] = f->v[i] + g->v[i];
+}
+
+static void fe_sub_lazy(fe *h, const fe *f, const fe *g) {
+    h->v[0] = f->v[0] + 0x1FFFFFFFFFFFB4ULL - g->v[0];
+    for (int i = 1; i < 5; i++) h->v[i] = f->v[i] + 0x1FFFFFFFFFFFFCULL - g->v[i];
 }
 
 static void fe_neg(fe *h, const fe *f) {
@@ -280,22 +295,36 @@ static void encode(uint8_t out[32], const point *p) {
     fe_tobytes(out, &t);
 }
 
-static void point_add(point *r, const point *p, const point *q, const fe *d2) {
-    fe a, b, c, d, e, f, g, h, t;
-    fe_sub(&a, &p->y, &p->x);
-    fe_sub(&t, &q->y, &q->x);
-    fe_mul(&a, &a, &t);
-    fe_add(&b, &p->y, &p->x);
-    fe_add(&t, &q->y, &q->x);
-    fe_mul(&b, &b, &t);
-    fe_mul(&c, &p->t, &q->t);
-    fe_mul(&c, &c, d2);
-    fe_mul(&d, &p->z, &q->z);
-    fe_add(&d, &d, &d);
-    fe_sub(&e, &b, &a);
-    fe_sub(&f, &d, &c);
-    fe_add(&g, &d, &c);
-    fe_add(&h, &b, &a);
+// A point as additions take it: (Y + X, Y − X, 2d·T, 2Z), so adding it costs eight
+// multiplications and subtracting it the same (−(X, Y, Z, T) = (−X, Y, Z, −T): the first
+// two swap and 2d·T changes sign).
+typedef struct { fe yplusx, yminusx, t2d, z2; } cached;
+
+static void to_cached(cached *c, const point *p, const fe *d2) {
+    fe_add(&c->yplusx, &p->y, &p->x);
+    fe_sub(&c->yminusx, &p->y, &p->x);
+    fe_mul(&c->t2d, &p->t, d2);
+    fe_add(&c->z2, &p->z, &p->z);
+}
+
+// r = p + q, or p − q when `negative` (add-2008-hwcd-3 with a = −1). r may be p.
+static void add_cached(point *r, const point *p, const cached *q, int negative) {
+    fe a, b, c, d, e, f, g, h;
+    fe_sub_lazy(&a, &p->y, &p->x);
+    fe_mul(&a, &a, negative ? &q->yplusx : &q->yminusx);
+    fe_add_lazy(&b, &p->y, &p->x);
+    fe_mul(&b, &b, negative ? &q->yminusx : &q->yplusx);
+    fe_mul(&c, &p->t, &q->t2d);
+    fe_mul(&d, &p->z, &q->z2);
+    fe_sub_lazy(&e, &b, &a);
+    fe_add_lazy(&h, &b, &a);
+    if (negative) {
+        fe_add_lazy(&f, &d, &c);
+        fe_sub_lazy(&g, &d, &c);
+    } else {
+        fe_sub_lazy(&f, &d, &c);
+        fe_add_lazy(&g, &d, &c);
+    }
     fe_mul(&r->x, &e, &f);
     fe_mul(&r->y, &g, &h);
     fe_mul(&r->t, &e, &h);
@@ -305,19 +334,19 @@ static void point_add(point *r, const point *p, const point *q, const fe *d2) {
 // Doubling (dbl-2008-hwcd with a = −1) up to its four factors: X3 = E·F, Y3 = G·H,
 // Z3 = F·G, T3 = E·H.
 static void double_factors(const point *p, fe *e, fe *f, fe *g, fe *h) {
-    fe a, b, c, t;
+    fe a, b, c, t, ab, ac, zero = {{0, 0, 0, 0, 0}};
     fe_sq(&a, &p->x);
     fe_sq(&b, &p->y);
     fe_sq(&c, &p->z);
-    fe_add(&c, &c, &c);
+    fe_add_lazy(&c, &c, &c);  // C = 2Z²
     fe_add(&t, &p->x, &p->y);
     fe_sq(e, &t);
-    fe_sub(e, e, &a);
-    fe_sub(e, e, &b);  // E = 2XY
-    fe_sub(g, &b, &a);  // G = −A + B
-    fe_sub(f, g, &c);   // F = G − C
-    fe_neg(h, &a);
-    fe_sub(h, h, &b);   // H = −A − B
+    fe_add_lazy(&ab, &a, &b);
+    fe_add_lazy(&ac, &a, &c);
+    fe_sub_lazy(e, e, &ab);     // E = (X + Y)² − A − B = 2XY
+    fe_sub_lazy(g, &b, &a);     // G = −A + B
+    fe_sub_lazy(f, &b, &ac);    // F = G − C
+    fe_sub_lazy(h, &zero, &ab); // H = −A − B
 }
 
 // Doubling that skips T (one multiplication) when the result is only doubled again.
@@ -338,15 +367,52 @@ static void point_double(point *r, const point *p) {
     fe_mul(&r->z, &f, &g);
 }
 
-static void table_of(point table[16], const point *p, const fe *d2) {
-    fe zero = {{0, 0, 0, 0, 0}}, one = {{1, 0, 0, 0, 0}};
-    table[0] = (point){zero, one, one, zero};
-    table[1] = *p;
-    for (int i = 2; i < 16; i++) point_add(&table[i], &table[i - 1], p, d2);
+// The odd multiples P, 3P, …, (2·count − 1)·P, ready for additions.
+static void odd_multiples(cached *table, int count, const point *p, const fe *d2) {
+    point twice, multiple = *p;
+    cached step;
+    point_double(&twice, p);
+    to_cached(&step, &twice, d2);
+    to_cached(&table[0], p, d2);
+    for (int i = 1; i < count; i++) {
+        add_cached(&multiple, &multiple, &step, 0);
+        to_cached(&table[i], &multiple, d2);
+    }
 }
 
-// The base point's table, made once (B is fixed): [0..15]·B.
-static point base_table[16];
+// The width-w non-adjacent form of a scalar below 2^255 (32 bytes, little-endian): the
+// scalar is the sum of digits[i]·2^i, every digit 0 or odd with |digit| < 2^(w−1), and any
+// w consecutive digits hold at most one that is not 0. So a w-bit window of additions
+// shrinks to one addition per w + 1 bits on average, from a table of 2^(w−2) odd multiples.
+static void naf(int8_t digits[256], const uint8_t scalar[32], int w) {
+    uint64_t x[5] = {load64(scalar), load64(scalar + 8), load64(scalar + 16), load64(scalar + 24), 0};
+    const int64_t window = (int64_t)1 << w, half = (int64_t)1 << (w - 1);
+    for (int i = 0; i < 256; i++) {
+        int64_t digit = 0;
+        if (x[0] & 1) {
+            digit = (int64_t)(x[0] & (uint64_t)(window - 1));
+            if (digit >= half) digit -= window;
+            // x −= digit: the low w bits become 0 (no borrow: they held the digit's bits);
+            // a negative digit adds, carrying upward.
+            if (digit > 0) {
+                x[0] -= (uint64_t)digit;
+            } else {
+                uint64_t carry = (uint64_t)(-digit);
+                for (int k = 0; k < 5 && carry; k++) {
+                    x[k] += carry;
+                    carry = x[k] < carry;
+                }
+            }
+        }
+        digits[i] = (int8_t)digit;
+        for (int k = 0; k < 4; k++) x[k] = (x[k] >> 1) | (x[k + 1] << 63);
+        x[4] >>= 1;
+    }
+}
+
+// The base point's odd multiples B, 3B, …, 127B (width-8 digits), made once: B is fixed.
+enum { base_width = 8, point_width = 5 };
+static cached base_table[1 << (base_width - 2)];
 static pthread_once_t base_table_once = PTHREAD_ONCE_INIT;
 
 static void make_base_table(void) {
@@ -354,9 +420,18 @@ static void make_base_table(void) {
     fe d2;
     fe_frombytes(&d2, bytes_d2);
     decode(&base, bytes_base);
-    table_of(base_table, &base, &d2);
+    odd_multiples(base_table, 1 << (base_width - 2), &base, &d2);
 }
 
+static void add_digit(point *q, const cached *table, int digit) {
+    if (digit > 0) add_cached(q, q, &table[digit / 2], 0);
+    else if (digit < 0) add_cached(q, q, &table[-digit / 2], 1);
+}
+
+// a·B + b·P from the top digit down: one doubling per bit, and an addition per non-zero
+// digit of either scalar (width-8 digits for a, whose table is made once; width-5 for b,
+// whose eight odd multiples of P are made per call). A doubling computes T only when an
+// addition or the encoding reads it.
 int synod_ristretto255_double_scalarmult_vartime(uint8_t out[32], const uint8_t a[32], const uint8_t encoded[32],
                                                  const uint8_t b[32]) {
     point p;
@@ -364,18 +439,22 @@ int synod_ristretto255_double_scalarmult_vartime(uint8_t out[32], const uint8_t 
     pthread_once(&base_table_once, make_base_table);
     fe d2;
     fe_frombytes(&d2, bytes_d2);
-    const point *table_a = base_table;
-    point table_b[16];
-    table_of(table_b, &p, &d2);
-    point q = table_a[0];
-    for (int i = 63; i >= 0; i--) {
-        if (i != 63) {
-            for (int j = 0; j < 3; j++) point_double_xyz(&q, &q);
-            point_double(&q, &q);
+    cached table_p[1 << (point_width - 2)];
+    odd_multiples(table_p, 1 << (point_width - 2), &p, &d2);
+    int8_t da[256], db[256];
+    naf(da, a, base_width);
+    naf(db, b, point_width);
+    int top = 255;
+    while (top >= 0 && da[top] == 0 && db[top] == 0) top--;
+    fe zero = {{0, 0, 0, 0, 0}}, one = {{1, 0, 0, 0, 0}};
+    point q = {zero, one, one, zero};
+    for (int i = top; i >= 0; i--) {
+        if (i != top) {
+            if (da[i] || db[i] || i == 0) point_double(&q, &q);
+            else point_double_xyz(&q, &q);
         }
-        unsigned na = (a[i / 2] >> (4 * (i & 1))) & 15, nb = (b[i / 2] >> (4 * (i & 1))) & 15;
-        if (na) point_add(&q, &q, &table_a[na], &d2);
-        if (nb) point_add(&q, &q, &table_b[nb], &d2);
+        add_digit(&q, base_table, da[i]);
+        add_digit(&q, table_p, db[i]);
     }
     encode(out, &q);
     return 0;

@@ -154,25 +154,44 @@ import Testing
     /// operations (a·B + b·P) on random inputs, and refuses invalid encodings.
     @Test func theJointMultiplicationAgreesWithLibsodium() {
         _ = sodium_init()
-        for _ in 0..<64 {
+        // Scalars whose digits are extreme: 0, 1, ℓ − 1 (the largest), runs of ones (every
+        // window's digit negative, carries through), a lone top bit; then random ones.
+        let order = Sr25519.order
+        var lMinus1 = order
+        lMinus1[0] -= 1
+        var ones = [UInt8](repeating: 0xff, count: 32)
+        ones[31] = 0x0f
+        var topBit = [UInt8](repeating: 0, count: 32)
+        topBit[31] = 0x10
+        var alternating = [UInt8](repeating: 0x55, count: 32)
+        alternating[31] = 0x05
+        let zero = [UInt8](repeating: 0, count: 32)
+        let special = [zero, [1] + [UInt8](repeating: 0, count: 31), lMinus1, ones, topBit, alternating]
+        for trial in 0..<(special.count * special.count + 256) {
             var a = [UInt8](repeating: 0, count: 32)
             var b = a
             var p = a
             crypto_core_ristretto255_scalar_random(&a)
             crypto_core_ristretto255_scalar_random(&b)
             crypto_core_ristretto255_random(&p)
+            if trial < special.count * special.count {
+                a = special[trial / special.count]
+                b = special[trial % special.count]
+            }
             var aB = [UInt8](repeating: 0, count: 32)
             var bP = aB
             var sum = aB
             var joint = aB
-            #expect(crypto_scalarmult_ristretto255_base(&aB, a) == 0)
-            #expect(crypto_scalarmult_ristretto255(&bP, b, p) == 0)
+            // libsodium refuses a product that is the identity (encoded as 32 zero bytes).
+            #expect((crypto_scalarmult_ristretto255_base(&aB, a) == 0) == (a != zero))
+            #expect((crypto_scalarmult_ristretto255(&bP, b, p) == 0) == (b != zero))
+            if a == zero { aB = zero }
+            if b == zero { bP = zero }
             #expect(crypto_core_ristretto255_add(&sum, aB, bP) == 0)
             #expect(synod_ristretto255_double_scalarmult_vartime(&joint, a, p, b) == 0)
             #expect(joint == sum)
         }
         var out = [UInt8](repeating: 0, count: 32)
-        let zero = [UInt8](repeating: 0, count: 32)
         // Not canonical (p itself), negative (odd), and the top bit set: all refused.
         var p = [UInt8](repeating: 0xff, count: 32)
         p[0] = 0xed
