@@ -314,7 +314,7 @@ print(
     "Ed25519 verify, 256-byte message: OpenSSL \(OpenSSLVersion.text) \(Int(openssl1))/s on 1 thread, \(Int(openssl2))/s on 2;"
 )
 print(
-    "  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. OpenSSL sign \(Int(sign1))/s"
+    "  libsodium (what the axon uses) \(Int(verify1))/s on 1 thread, \(Int(verify2))/s on 2. Sign (libsodium) \(Int(sign1))/s"
 )
 let rust = sr25519Peer()
 print(

@@ -1,39 +1,42 @@
 internal import CLibCrypto
 internal import CSodium
 
-/// An Ed25519 signing key (RFC 8032) held by the system libcrypto.
+/// An Ed25519 signing key (RFC 8032), signing through libsodium.
 ///
 /// Created from a 32-byte seed, which is all a bittensor key file stores. Signing is
-/// deterministic: the same seed and message always give the same 64 bytes.
+/// deterministic: the same seed and message always give the same 64 bytes (libcrypto's and
+/// libsodium's signatures are the same bytes; libsodium's take about half the time here,
+/// which a validator's dendrite pays once per request).
 public final class Ed25519PrivateKey: @unchecked Sendable {
-    // An EVP_PKEY is immutable once made and safe to use from several threads at once.
-    private let key: OpaquePointer
-    /// The seed's own 32 bytes, wiped when the key is freed (an array could be copied
-    /// anywhere; this buffer is never moved).
-    private let seedBytes: UnsafeMutableBufferPointer<UInt8>
+    // @unchecked: `secretKey` is written once, in `init`, and only read until `deinit`.
+    /// libsodium's secret key (the seed, then the public key), in a buffer that is never
+    /// moved and is wiped when the key is freed (an array could be copied anywhere).
+    private let secretKey: UnsafeMutableBufferPointer<UInt8>
     /// The 32-byte seed (the key file's `secretSeed`): a copy, for writing key files.
-    public var seed: [UInt8] { Array(seedBytes) }
+    public var seed: [UInt8] { Array(secretKey[0..<32]) }
     /// The matching public key.
     public let publicKey: Ed25519PublicKey
 
     /// A key from a 32-byte seed.
     public init(seed: [UInt8]) throws(WireError) {
+        _ = Sodium.ready
         guard seed.count == 32 else {
             throw .invalidKey("an Ed25519 seed is 32 bytes, got \(seed.count)")
         }
-        guard let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, 32) else {
-            throw .invalidKey("libcrypto refused the seed: \(OpenSSLError.lastMessage())")
+        let secretKey = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Int(crypto_sign_secretkeybytes()))
+        var raw = [UInt8](repeating: 0, count: Int(crypto_sign_publickeybytes()))
+        guard crypto_sign_seed_keypair(&raw, secretKey.baseAddress!, seed) == 0 else {
+            secretKey.deallocate()
+            throw .invalidKey("libsodium could not derive the key pair from the seed")
         }
-        var raw = [UInt8](repeating: 0, count: 32)
-        var length = 32
-        guard EVP_PKEY_get_raw_public_key(key, &raw, &length) == 1, length == 32 else {
-            EVP_PKEY_free(key)
-            throw .invalidKey("libcrypto could not derive the public key: \(OpenSSLError.lastMessage())")
+        do {
+            self.publicKey = try Ed25519PublicKey(raw)
+        } catch {
+            sodium_memzero(secretKey.baseAddress, secretKey.count)
+            secretKey.deallocate()
+            throw error
         }
-        self.key = key
-        seedBytes = .allocate(capacity: 32)
-        _ = seedBytes.initialize(from: seed)
-        self.publicKey = try Ed25519PublicKey(raw)
+        self.secretKey = secretKey
     }
 
     /// A fresh key from the system's cryptographic random source.
@@ -42,30 +45,21 @@ public final class Ed25519PrivateKey: @unchecked Sendable {
         guard RAND_bytes(&seed, 32) == 1 else {
             throw .invalidKey("the system random source failed: \(OpenSSLError.lastMessage())")
         }
+        defer { OPENSSL_cleanse(&seed, 32) }
         return try Ed25519PrivateKey(seed: seed)
     }
 
     deinit {
-        // libcrypto cleanses its copy when the key is freed; this one is wiped here.
-        OPENSSL_cleanse(seedBytes.baseAddress, 32)
-        seedBytes.deallocate()
-        EVP_PKEY_free(key)
+        sodium_memzero(secretKey.baseAddress, secretKey.count)
+        secretKey.deallocate()
     }
 
     /// The 64-byte signature of `message`.
     public func sign(_ message: [UInt8]) -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { fatalError("libcrypto is out of memory") }
-        defer { EVP_MD_CTX_free(context) }
-        var signature = [UInt8](repeating: 0, count: 64)
-        var length = 64
-        let ok = message.withUnsafeBytes { bytes in
-            EVP_DigestSignInit(context, nil, nil, nil, key) == 1
-                && EVP_DigestSign(
-                    context, &signature, &length,
-                    bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
-        }
-        // Ed25519 signing over memory with a valid key has no failure mode but exhaustion.
-        precondition(ok && length == 64, "Ed25519 signing failed: \(OpenSSLError.lastMessage())")
+        var signature = [UInt8](repeating: 0, count: Int(crypto_sign_bytes()))
+        // Ed25519 signing over memory with a valid key cannot fail.
+        let status = crypto_sign_detached(&signature, nil, message, UInt64(message.count), secretKey.baseAddress!)
+        precondition(status == 0, "Ed25519 signing failed in libsodium")
         return signature
     }
 }
