@@ -106,31 +106,3 @@ import Testing
         #expect(caller.hotkey == stock.address)
     }
 }
-
-/// Nonces signed now by one process are never repeated, nor behind the clock.
-@Suite struct NonceTests {
-    @Test func noncesAreDistinctAcrossThreadsAndNearTheClock() async {
-        let before = BTAuth.now()
-        let perTask = 50_000
-        let nonces = await withTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<4 {
-                group.addTask { (0..<perTask).map { _ in BTAuth.nextNonce() } }
-            }
-            return await group.reduce(into: [Int64]()) { $0 += $1 }
-        }
-        #expect(Set(nonces).count == nonces.count)
-        #expect(nonces.min()! >= before)
-        // Strictly increasing within each task; and no further ahead of the clock than the
-        // number of nonces handed out.
-        #expect(nonces.max()! <= BTAuth.now() + Int64(nonces.count))
-    }
-
-    @Test func defaultNoncesOfSignedRequestsAreDistinct() throws {
-        let signer = BTAuthSigner(hotkey: Golden.sender)
-        let nonces = (0..<2_000).map { _ in
-            signer.headers(method: "POST", target: "/", body: [], receiver: Golden.receiver.address)
-                .first { $0.name == BTAuth.Header.nonce }!.value
-        }
-        #expect(Set(nonces).count == nonces.count)
-    }
-}

@@ -1,5 +1,3 @@
-import Synchronization
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -75,20 +73,8 @@ public enum BTAuth {
     }
 
     /// The nonce for a request signed now: the wall clock in nanoseconds, but never a value
-    /// this process gave out before, so no two requests it signs can be taken for a replay
-    /// of each other, however many are signed at once on however many cores.
-    public static func nextNonce() -> Int64 {
-        let now = now()
-        var last = lastNonce.load(ordering: .relaxed)
-        while true {
-            let next = max(now, last &+ 1)
-            let (exchanged, seen) = lastNonce.compareExchange(expected: last, desired: next, ordering: .relaxed)
-            if exchanged { return next }
-            last = seen
-        }
-    }
-
-    private static let lastNonce = Atomic<Int64>(0)
+    /// this process gave out before (``NonceSequence``).
+    public static func nextNonce() -> Int64 { NonceSequence.shared.next() }
 }
 
 extension String {
