@@ -225,7 +225,7 @@ func pythonServer() async throws -> LoadResult? {
         healthy = (try? await run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/health"]))?.contains("ok") == true
     }
     guard healthy else { throw WireError.transport("the Python server did not start") }
-    try await Task.sleep(for: .seconds(1))
+    try await Task.sleep(for: .seconds(2))
     return try await wrk(port: port)
 }
 
@@ -283,22 +283,24 @@ func dendriteLoad(port: Int) async -> (perSecond: Double, p50: Double, p99: Doub
 
 // MARK: Run
 
-if profiling {
-    // One batch signed ahead (nonces from now: fresh for the window), then wrk for `seconds`.
-    let file = try presign(count: Int(seconds * 15_000))
-    defer { try? FileManager.default.removeItem(atPath: file) }
+/// The benchmark's axon, serving, and the port it listens on.
+func startAxon() async -> (Task<Void, any Error>, Int) {
     let axon = Axon(
         hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let serving = Task { try await axon.run { continuation.yield($0) } }
-    var port = 0
-    for await bound in ports {
-        port = bound
-        break
-    }
+    for await port in ports { return (serving, port) }
+    fatalError("the axon did not start")
+}
+
+if profiling {
+    // One batch signed ahead (nonces from now: fresh for the window), then wrk for `seconds`.
+    let file = try presign(count: Int(seconds * 15_000))
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let (serving, port) = await startAxon()
     FileHandle.standardOutput.write(
         Data("profile: axon of process \(getpid()) on port \(port); wrk starts in 1 s for \(Int(seconds)) s\n".utf8))
-    try await Task.sleep(for: .seconds(2))
+    try await Task.sleep(for: .seconds(1))
     let text = try await run(
         "/usr/bin/wrk",
         ["-t2", "-c\(connections)", "-d\(Int(seconds))s", "-s", directory + "/replay.lua", "http://127.0.0.1:\(port)"],
@@ -329,15 +331,7 @@ print()
 
 let python = try await pythonServer()
 
-let axon = Axon(
-    hotkey: receiver.address, service: EchoSum(), configuration: .init(port: 0, maxConcurrentPerCaller: 1024))
-let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-let serving = Task { try await axon.run { continuation.yield($0) } }
-func firstPort(_ ports: AsyncStream<Int>) async -> Int {
-    for await port in ports { return port }
-    fatalError("the axon did not start")
-}
-let axonPort = await firstPort(ports)
+let (serving, axonPort) = await startAxon()
 let synodWrk = try await wrk(port: axonPort)
 let synodDendrite = await dendriteLoad(port: axonPort)
 serving.cancel()

@@ -209,7 +209,9 @@ int synod_view_field(synod_sandbox *S, int slot, const char *key, size_t length,
                 return 0;
             }
             // A scalar is read where it is, and goes with its key; a table takes the key's
-            // place (then the key goes) to be kept.
+            // place (then the key goes) to be kept. A string popped here stays alive: the
+            // table, kept in its slot, still holds it, and nothing changes the table or runs
+            // Lua code while results are read.
             int top = lua_gettop(R);
             synod_describe(R, top, out);
             if (out->slot == 0) {

@@ -86,11 +86,10 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var counted = false
     private var refused = false
     private var answered = false
-    /// Whether a request has begun (its first byte came) and not yet ended.
-    private var inRequest = false
     /// When the request's head must be in (nil once it is).
     private var headerDeadline: NIODeadline?
-    /// When the whole request must be in (nil between requests).
+    /// When the whole request must be in: nil between requests, so the first byte after it
+    /// starts the next one.
     private var requestDeadline: NIODeadline?
     /// The connection's one timer, and when it fires.
     private var timer: Scheduled<Void>?
@@ -146,13 +145,13 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
             }
             return
         }
-        if !inRequest {
-            inRequest = true
+        if requestDeadline == nil {
             let now = NIODeadline.now()
             let header = now + .init(limits.headerTimeout)
+            let request = now + .init(limits.requestTimeout)
             headerDeadline = header
-            requestDeadline = now + .init(limits.requestTimeout)
-            arm(at: min(header, requestDeadline!), context: context)
+            requestDeadline = request
+            arm(at: min(header, request), context: context)
         }
         context.fireChannelRead(data)
     }
@@ -166,7 +165,6 @@ final class RequestTimingHandler: ChannelDuplexHandler, RemovableChannelHandler 
     func requestComplete() {
         headerDeadline = nil
         requestDeadline = nil
-        inRequest = false
     }
 
     /// Makes the timer fire by `deadline`: a timer due sooner is kept (it re-arms when it
